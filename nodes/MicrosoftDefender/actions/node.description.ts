@@ -1,0 +1,109 @@
+import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import * as advancedHunting from './advancedHunting';
+import * as alert from './alert';
+import * as connection from './connection';
+import * as incident from './incident';
+import * as indicator from './indicator';
+import * as machine from './machine';
+import * as machineAction from './machineAction';
+import * as software from './software';
+import * as vulnerability from './vulnerability';
+
+export const CREDENTIAL_NAME = 'microsoftDefenderEntraAppApi';
+
+const resourceParameter: INodeProperties = {
+	displayName: 'Resource',
+	name: 'resource',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{ name: 'Advanced Hunting', value: 'advancedHunting' },
+		{ name: 'Alert', value: 'alert' },
+		{ name: 'Connection', value: 'connection' },
+		{ name: 'Incident', value: 'incident' },
+		{ name: 'Indicator', value: 'indicator' },
+		{ name: 'Machine', value: 'machine' },
+		{ name: 'Machine Action', value: 'machineAction' },
+		{ name: 'Software', value: 'software' },
+		{ name: 'Vulnerability', value: 'vulnerability' },
+	],
+	default: 'alert',
+};
+
+/** Read by the transport for every request of an item. */
+export const requestOptionsParameter: INodeProperties = {
+	displayName: 'Request Options',
+	name: 'requestOptions',
+	type: 'collection',
+	placeholder: 'Add option',
+	default: {},
+	options: [
+		{
+			displayName: 'Max Retries',
+			name: 'maxRetries',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 10 },
+			default: 5,
+			description:
+				'How many times to retry a request that was throttled (429) or failed on the server side (5xx, connection reset)',
+		},
+		{
+			displayName: 'Max Retry Wait (Seconds)',
+			name: 'maxRetryWaitSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 120,
+			description: 'Longest single wait between retries, including waits asked for by Retry-After',
+		},
+		{
+			displayName: 'Tenant ID Override',
+			name: 'tenantId',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 11111111-2222-3333-4444-555555555555 or contoso.onmicrosoft.com',
+			description:
+				'For multi-tenant apps (MSSPs): the customer tenant to call for this item instead of the tenant in the credential. Accepts an expression, so items can go to different tenants.',
+		},
+	],
+};
+
+export const allowDestructiveParameter: INodeProperties = {
+	displayName: 'Allow Destructive Actions for AI Agents',
+	name: 'allowDestructiveForAgents',
+	type: 'boolean',
+	default: false,
+	description:
+		'Whether an AI agent using this node as a tool may run operations that change the tenant (isolate, offboard, quarantine, restrict, tag, update, cancel, indicators). Off by default.',
+};
+
+export const versionDescription: INodeTypeDescription = {
+	displayName: 'Microsoft Defender',
+	name: 'microsoftDefender',
+	icon: { light: 'file:defender.svg', dark: 'file:defender.dark.svg' },
+	group: ['transform'],
+	version: 1,
+	subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+	description:
+		'Work with Microsoft Defender for Endpoint and Defender XDR: alerts, incidents, advanced hunting, machine response actions, indicators, vulnerabilities and software',
+	defaults: { name: 'Microsoft Defender' },
+	usableAsTool: true,
+	inputs: [NodeConnectionTypes.Main],
+	outputs: [NodeConnectionTypes.Main],
+	credentials: [{ name: CREDENTIAL_NAME, required: true }],
+	properties: [
+		resourceParameter,
+		...advancedHunting.description,
+		...alert.description,
+		...connection.description,
+		...incident.description,
+		...indicator.description,
+		...machine.description,
+		...machineAction.description,
+		...software.description,
+		...vulnerability.description,
+		allowDestructiveParameter,
+		requestOptionsParameter,
+	],
+};

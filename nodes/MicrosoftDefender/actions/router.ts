@@ -1,0 +1,115 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import * as advancedHunting from './advancedHunting';
+import * as alert from './alert';
+import * as connection from './connection';
+import * as incident from './incident';
+import * as indicator from './indicator';
+import * as machine from './machine';
+import * as machineAction from './machineAction';
+import * as software from './software';
+import * as vulnerability from './vulnerability';
+import type { MicrosoftDefenderType } from './node.type';
+
+type OperationModule = {
+	execute: (this: IExecuteFunctions, itemIndex: number) => Promise<INodeExecutionData[]>;
+};
+
+const resources: Record<string, Record<string, unknown>> = {
+	advancedHunting,
+	alert,
+	connection,
+	incident,
+	indicator,
+	machine,
+	machineAction,
+	software,
+	vulnerability,
+};
+
+/**
+ * Operations that change state in the tenant. As an AI-agent tool they run only when the
+ * user opted in, so a model cannot isolate or offboard a machine on its own initiative.
+ */
+export const DESTRUCTIVE_OPERATIONS: Record<string, string[]> = {
+	alert: ['update', 'addComment'],
+	incident: ['update', 'addComment'],
+	indicator: ['createOrUpdate', 'delete'],
+	machine: [
+		'isolate',
+		'release',
+		'runAntivirusScan',
+		'restrictAppExecution',
+		'removeAppRestriction',
+		'collectInvestigationPackage',
+		'stopAndQuarantineFile',
+		'offboard',
+		'addTag',
+		'removeTag',
+	],
+	machineAction: ['cancel'],
+};
+
+export function isDestructive(resource: string, operation: string): boolean {
+	return (DESTRUCTIVE_OPERATIONS[resource] ?? []).includes(operation);
+}
+
+function runsAsAgentTool(ctx: IExecuteFunctions): boolean {
+	// n8n registers a usableAsTool node a second time with the type name suffixed "Tool".
+	return ctx.getNode().type.endsWith('Tool');
+}
+
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const returnData: INodeExecutionData[] = [];
+
+	const resource = this.getNodeParameter('resource', 0) as MicrosoftDefenderType['resource'];
+	const operation = this.getNodeParameter('operation', 0) as string;
+
+	const module = resources[resource]?.[operation] as OperationModule | undefined;
+	if (!module?.execute) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operation}" of resource "${resource}" is not supported`,
+		);
+	}
+
+	if (runsAsAgentTool(this) && isDestructive(resource, operation)) {
+		const allowed = this.getNodeParameter('allowDestructiveForAgents', 0, false) as boolean;
+		if (!allowed) {
+			throw new NodeOperationError(
+				this.getNode(),
+				`The AI agent tried to run "${resource}: ${operation}", which changes your tenant`,
+				{
+					description:
+						'Response actions are off for AI agents by default. Switch on "Allow Destructive Actions for AI Agents" on this node if the agent may run them.',
+				},
+			);
+		}
+	}
+
+	for (let i = 0; i < items.length; i++) {
+		try {
+			const result = await module.execute.call(this, i);
+			returnData.push(...result);
+		} catch (error) {
+			if (this.continueOnFail()) {
+				const json: IDataObject = { error: error.message };
+				if (error.description) json.description = error.description;
+				if (error.httpCode) json.httpCode = error.httpCode;
+				returnData.push({ json, pairedItem: { item: i } });
+				continue;
+			}
+			if (error instanceof NodeApiError) {
+				// The constructor hands back the same instance; only the item index is added.
+				error.context.itemIndex = i;
+				throw new NodeApiError(this.getNode(), error as unknown as JsonObject, { itemIndex: i });
+			}
+			if (error instanceof NodeOperationError) error.context.itemIndex = i;
+			throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+		}
+	}
+
+	return [returnData];
+}

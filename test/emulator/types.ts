@@ -1,0 +1,80 @@
+/**
+ * The contract between the emulator's core (HTTP/TLS server, Entra token endpoint, auth,
+ * quotas, faults, request log) and its Defender semantics (data, OData, KQL, route handlers).
+ */
+
+/** The three API surfaces, each with its own token audience. */
+export type ApiFamily = 'mde' | 'xdr' | 'graph';
+
+/**
+ * Quota buckets. Limits per bucket live in the core's quota table; a route names its bucket.
+ * Windows are per (tenant, app, bucket), except the hunting buckets which are per tenant.
+ */
+export type QuotaBucket =
+	| 'mde'
+	| 'mde-hunting'
+	| 'mde-package-uri'
+	| 'mde-indicator-import'
+	| 'mde-alert-batch-update'
+	| 'xdr-incidents'
+	| 'xdr-hunting'
+	| 'graph'
+	| 'graph-hunting';
+
+export interface CallerAuth {
+	tenantId: string;
+	appId: string;
+	/** The `aud` of the presented token. */
+	audience: string;
+	roles: string[];
+}
+
+export interface ApiRequest {
+	method: string;
+	/** Path without query string, e.g. `/api/machines/abc/isolate`. */
+	path: string;
+	/** Named params from the route pattern (`:id`). Already URL-decoded. */
+	params: Record<string, string>;
+	/** Query string, URL-decoded. OData keys keep their `$` (`$filter`, `$top`, ...). */
+	query: Record<string, string>;
+	/** Parsed JSON body (undefined when none). */
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
+	body: any;
+	headers: Record<string, string>;
+	auth: CallerAuth;
+	/** Emulator clock, ms since epoch (tests may move it). */
+	now: number;
+	/** Origin of this server as the client reached it, e.g. `http://127.0.0.1:41234`. For nextLinks. */
+	origin: string;
+}
+
+export interface ApiResponse {
+	status: number;
+	/** JSON-serialised unless `raw` is given. */
+	body?: unknown;
+	raw?: Buffer | string;
+	contentType?: string;
+	headers?: Record<string, string>;
+}
+
+/** Throw from a handler; the core renders it in the family's error shape. */
+export class ApiError extends Error {
+	constructor(
+		public status: number,
+		public code: string,
+		message: string,
+	) {
+		super(message);
+	}
+}
+
+export interface RouteDef<Store = unknown> {
+	method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+	/** Pattern with `:name` params, e.g. `/api/machines/:id/isolate`. Matched case-insensitively on literals. */
+	path: string;
+	api: ApiFamily;
+	quota: QuotaBucket;
+	/** Any one of these roles suffices. Empty = any valid token of the family's audience. */
+	roles: string[];
+	handler: (req: ApiRequest, store: Store) => ApiResponse | Promise<ApiResponse>;
+}
