@@ -1,11 +1,27 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { versionDescription } from './actions/node.description';
+import { CREDENTIAL_NAME, nodeProperties } from './actions/node.description';
 import { router } from './actions/router';
 import { listSearch, loadOptions } from './methods';
 
 export class MicrosoftDefender implements INodeType {
-	description: INodeTypeDescription = versionDescription;
+	description: INodeTypeDescription = {
+		displayName: 'Microsoft Defender',
+		name: 'microsoftDefender',
+		icon: { light: 'file:defender.svg', dark: 'file:defender.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description:
+			'Work with Microsoft Defender for Endpoint and Defender XDR: alerts, incidents, advanced hunting, machine response actions, indicators, vulnerabilities and software',
+		defaults: { name: 'Microsoft Defender' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: CREDENTIAL_NAME, required: true }],
+		properties: nodeProperties,
+	};
 
 	methods = { listSearch, loadOptions };
 

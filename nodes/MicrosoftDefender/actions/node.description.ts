@@ -1,5 +1,4 @@
-import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import * as advancedHunting from './advancedHunting';
 import * as alert from './alert';
@@ -78,32 +77,18 @@ export const allowDestructiveParameter: INodeProperties = {
 		'Whether an AI agent using this node as a tool may run operations that change the tenant (isolate, offboard, quarantine, restrict, tag, update, cancel, indicators). Off by default.',
 };
 
-export const versionDescription: INodeTypeDescription = {
-	displayName: 'Microsoft Defender',
-	name: 'microsoftDefender',
-	icon: { light: 'file:defender.svg', dark: 'file:defender.dark.svg' },
-	group: ['transform'],
-	version: 1,
-	subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-	description:
-		'Work with Microsoft Defender for Endpoint and Defender XDR: alerts, incidents, advanced hunting, machine response actions, indicators, vulnerabilities and software',
-	defaults: { name: 'Microsoft Defender' },
-	usableAsTool: true,
-	inputs: [NodeConnectionTypes.Main],
-	outputs: [NodeConnectionTypes.Main],
-	credentials: [{ name: CREDENTIAL_NAME, required: true }],
-	properties: [
-		resourceParameter,
-		...advancedHunting.description,
-		...alert.description,
-		...connection.description,
-		...incident.description,
-		...indicator.description,
-		...machine.description,
-		...machineAction.description,
-		...software.description,
-		...vulnerability.description,
-		allowDestructiveParameter,
-		requestOptionsParameter,
-	],
-};
+/** Every parameter of the action node, in display order. */
+export const nodeProperties: INodeProperties[] = [
+	resourceParameter,
+	...advancedHunting.description,
+	...alert.description,
+	...connection.description,
+	...incident.description,
+	...indicator.description,
+	...machine.description,
+	...machineAction.description,
+	...software.description,
+	...vulnerability.description,
+	allowDestructiveParameter,
+	requestOptionsParameter,
+];
