@@ -1,0 +1,92 @@
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+/**
+ * Shared parameters. Operations wrap them with `updateDisplayOptions`, which merges their own
+ * `displayOptions` (e.g. Limit shows only when Return All is off).
+ */
+export const returnAllParameter: INodeProperties = {
+	displayName: 'Return All',
+	name: 'returnAll',
+	type: 'boolean',
+	default: false,
+	description: 'Whether to return all results or only up to a given limit',
+};
+
+export const limitParameter: INodeProperties = {
+	displayName: 'Limit',
+	name: 'limit',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: 50,
+	description: 'Max number of results to return',
+	displayOptions: { show: { returnAll: [false] } },
+};
+
+export const simplifyParameter: INodeProperties = {
+	displayName: 'Simplify',
+	name: 'simplify',
+	type: 'boolean',
+	default: true,
+	description: 'Whether to return a simplified version of the response instead of the raw data',
+};
+
+/** Return All + Limit, in display order. */
+export const returnAllOrLimit: INodeProperties[] = [returnAllParameter, limitParameter];
+
+/* Value lists in the Graph vocabulary (helpers/simplify.ts maps them for the MDE API). */
+
+export const severityOptions: INodePropertyOptions[] = [
+	{ name: 'High', value: 'high' },
+	{ name: 'Informational', value: 'informational' },
+	{ name: 'Low', value: 'low' },
+	{ name: 'Medium', value: 'medium' },
+	{ name: 'Unknown', value: 'unknown' },
+];
+
+export const alertStatusOptions: INodePropertyOptions[] = [
+	{ name: 'In Progress', value: 'inProgress' },
+	{ name: 'New', value: 'new' },
+	{ name: 'Resolved', value: 'resolved' },
+];
+
+export const incidentStatusOptions: INodePropertyOptions[] = [
+	{ name: 'Active', value: 'active' },
+	{
+		name: 'Awaiting Action',
+		value: 'awaitingAction',
+		description: 'Newer Graph status; the node asks Graph to include it',
+	},
+	{ name: 'In Progress', value: 'inProgress' },
+	{ name: 'Redirected', value: 'redirected', description: 'Merged into another incident' },
+	{ name: 'Resolved', value: 'resolved' },
+];
+
+export const classificationOptions: INodePropertyOptions[] = [
+	{ name: 'False Positive', value: 'falsePositive' },
+	{ name: 'Informational, Expected Activity', value: 'informationalExpectedActivity' },
+	{ name: 'True Positive', value: 'truePositive' },
+];
+
+export const classificationFilterOptions: INodePropertyOptions[] = [
+	...classificationOptions,
+	{ name: 'Unknown (Not Classified)', value: 'unknown' },
+];
+
+/**
+ * One list of determinations (Graph's current names). The MDE alerts API gets the names its
+ * alerts.md page documents (CompromisedUser, Clean, InsufficientData, ConfirmedUserActivity).
+ */
+export const determinationOptions: INodePropertyOptions[] = [
+	{ name: 'Compromised Account', value: 'compromisedAccount', description: 'True positive' },
+	{ name: 'Confirmed Activity', value: 'confirmedActivity', description: 'Informational, expected activity' },
+	{ name: 'Line-of-Business Application', value: 'lineOfBusinessApplication', description: 'Informational, expected activity' },
+	{ name: 'Malicious User Activity', value: 'maliciousUserActivity', description: 'True positive' },
+	{ name: 'Malware', value: 'malware', description: 'True positive' },
+	{ name: 'Multistage Attack', value: 'multiStagedAttack', description: 'True positive' },
+	{ name: 'Not Enough Data to Validate', value: 'notEnoughDataToValidate', description: 'False positive' },
+	{ name: 'Not Malicious', value: 'notMalicious', description: 'False positive' },
+	{ name: 'Other', value: 'other' },
+	{ name: 'Phishing', value: 'phishing', description: 'True positive' },
+	{ name: 'Security Testing', value: 'securityTesting', description: 'Informational, expected activity' },
+	{ name: 'Unwanted Software', value: 'unwantedSoftware', description: 'True positive' },
+];
