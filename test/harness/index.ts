@@ -1,0 +1,331 @@
+/**
+ * Test harness: IExecuteFunctions / IPollFunctions / ILoadOptionsFunctions over REAL HTTP, so
+ * nodes run against the emulator the way n8n runs them.
+ *
+ *   const emu = await startEmulator({ port: 0 });
+ *   const credentials = emulatorCredentials(emu, { app: 'full', tenant: 'A' });
+ *   const out = await runNode(new MicrosoftDefender(), {
+ *     parameters: { resource: 'machine', operation: 'get', machineId: { __rl: true, mode: 'id', value: 'abc' } },
+ *     credentials,
+ *   });
+ *   // out: INodeExecutionData[][]; throws like n8n when the node fails and continueOnFail is off
+ */
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	INode,
+	INodeExecutionData,
+	INodeProperties,
+	INodeType,
+	IPollFunctions,
+	IBinaryData,
+	WorkflowExecuteMode,
+} from 'n8n-workflow';
+
+import { FIXTURE } from '../emulator/core/fixture';
+import { makeHttpRequest } from './http';
+import { getNodeParameter, resolvedTopLevel, type ResolveContext } from './params';
+
+export { stringifyQuery, toAxiosConfig } from './http';
+export { evaluateExpression } from './params';
+
+export const PACKAGE_NAME = 'n8n-nodes-microsoft-defender';
+export const CREDENTIAL_TYPE = 'microsoftDefenderEntraAppApi';
+
+/* ------------------------------------------------------------------ logs */
+
+export interface CapturedLog {
+	level: 'debug' | 'info' | 'warn' | 'error' | 'verbose';
+	message: string;
+	meta?: unknown;
+}
+
+/** Every logger call made through any harness context (for the secrets scan). */
+export const capturedLogs: CapturedLog[] = [];
+export function clearCapturedLogs(): void {
+	capturedLogs.length = 0;
+}
+
+function makeLogger() {
+	const log =
+		(level: CapturedLog['level']) =>
+		(message: string, meta?: unknown): void => {
+			capturedLogs.push({ level, message, meta });
+		};
+	return {
+		debug: log('debug'),
+		info: log('info'),
+		warn: log('warn'),
+		error: log('error'),
+		verbose: log('verbose'),
+	};
+}
+
+/* ------------------------------------------------------------------ options */
+
+export interface HarnessOptions {
+	/** Node parameters as the user set them. Values may be `={{ … }}` expressions or functions `(i, item) => value`. */
+	parameters?: IDataObject | Record<string, unknown>;
+	items?: INodeExecutionData[];
+	/** Credential data for `microsoftDefenderEntraAppApi` (see `emulatorCredentials`). */
+	credentials?: ICredentialDataDecryptedObject | Record<string, ICredentialDataDecryptedObject>;
+	continueOnFail?: boolean;
+	/** Override the node type, e.g. `n8n-nodes-microsoft-defender.microsoftDefenderTool` for the AI-agent path. */
+	nodeType?: string;
+	/** The node's static data (`getWorkflowStaticData('node')`); mutated in place, reuse it across polls. */
+	staticData?: IDataObject;
+	/** `getWorkflowStaticData('global')`. */
+	globalStaticData?: IDataObject;
+	mode?: WorkflowExecuteMode;
+	/** Node description properties used for defaults (taken from the node when using runNode/runPoll). */
+	properties?: INodeProperties[];
+	nodeName?: string;
+	typeVersion?: number;
+	/** Trust this CA (PEM) for https URLs, e.g. FIXTURE.tls.caPem for emu.httpsUrl. */
+	ca?: string;
+	/** Observe every helpers.httpRequest call. */
+	onRequest?: (opts: IHttpRequestOptions) => void;
+	/** Current node parameters for load-options contexts (defaults to `parameters`). */
+	currentNodeParameters?: IDataObject;
+}
+
+function credentialsFor(opts: HarnessOptions, type: string): ICredentialDataDecryptedObject {
+	const c = opts.credentials as Record<string, unknown> | undefined;
+	if (!c) throw new Error(`Node does not have any credentials set for "${type}"`);
+	if (c[type] && typeof c[type] === 'object') return c[type] as ICredentialDataDecryptedObject;
+	return c as ICredentialDataDecryptedObject;
+}
+
+function buildNode(opts: HarnessOptions, ctx: ResolveContext, typeName: string): INode {
+	return {
+		id: 'node-under-test',
+		name: opts.nodeName ?? 'Microsoft Defender',
+		type: opts.nodeType ?? `${PACKAGE_NAME}.${typeName}`,
+		typeVersion: opts.typeVersion ?? 1,
+		position: [0, 0],
+		parameters: resolvedTopLevel(ctx) as INode['parameters'],
+		credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Defender test credential' } },
+	};
+}
+
+function base(opts: HarnessOptions, typeName = 'microsoftDefender') {
+	const items: INodeExecutionData[] = opts.items ?? [{ json: {} }];
+	const ctx: ResolveContext = {
+		properties: opts.properties ?? [],
+		parameters: (opts.parameters ?? {}) as IDataObject,
+		items,
+		typeVersion: opts.typeVersion ?? 1,
+	};
+	const node = buildNode(opts, ctx, typeName);
+	const nodeStatic = opts.staticData ?? {};
+	const globalStatic = opts.globalStaticData ?? {};
+	const logger = makeLogger();
+	const httpRequest = makeHttpRequest({ ca: opts.ca, onRequest: opts.onRequest });
+
+	const helpers = {
+		httpRequest,
+		async httpRequestWithAuthentication(): Promise<never> {
+			throw new Error('The harness does not implement httpRequestWithAuthentication; the node uses its own token service');
+		},
+		returnJsonArray(data: IDataObject | IDataObject[]): INodeExecutionData[] {
+			const arr = Array.isArray(data) ? data : [data];
+			return arr.map((json) => ({ json }));
+		},
+		constructExecutionMetaData(
+			inputData: INodeExecutionData[],
+			options: { itemData: INodeExecutionData['pairedItem'] },
+		): INodeExecutionData[] {
+			return inputData.map((d) => {
+				const { json, ...rest } = d;
+				return { json, pairedItem: options.itemData, ...rest } as INodeExecutionData;
+			});
+		},
+		async prepareBinaryData(
+			data: Buffer,
+			fileName?: string,
+			mimeType?: string,
+		): Promise<IBinaryData> {
+			const ext = fileName?.includes('.') ? fileName.split('.').pop() : undefined;
+			return {
+				data: data.toString('base64'),
+				mimeType: mimeType ?? 'application/octet-stream',
+				fileName,
+				fileExtension: ext,
+				fileSize: `${data.length} B`,
+			} as IBinaryData;
+		},
+		async getBinaryDataBuffer(itemIndex: number, propertyName: string): Promise<Buffer> {
+			const bin = items[itemIndex]?.binary?.[propertyName];
+			if (!bin) throw new Error(`No binary data property "${propertyName}" on item ${itemIndex}`);
+			return Buffer.from(bin.data, 'base64');
+		},
+		async binaryToBuffer(b: Buffer): Promise<Buffer> {
+			return b;
+		},
+	};
+
+	const common = {
+		logger,
+		helpers,
+		getNode: () => node,
+		getWorkflow: () => ({ id: 'wf-test', name: 'Harness workflow', active: false }),
+		getExecutionId: () => 'exec-test',
+		getMode: () => opts.mode ?? 'manual',
+		getActivationMode: () => 'manual',
+		getTimezone: () => 'UTC',
+		getInstanceId: () => 'instance-test',
+		getRestApiUrl: () => 'http://localhost:5678/rest',
+		getCredentials: async (type: string) => credentialsFor(opts, type),
+		getWorkflowStaticData: (type: string) => (type === 'global' ? globalStatic : nodeStatic),
+		continueOnFail: () => opts.continueOnFail ?? false,
+		getExecutionCancelSignal: () => undefined,
+		onExecutionCancellation: () => undefined,
+		sendMessageToUI: () => undefined,
+		getNodeInputs: () => [{ type: 'main' }],
+		getNodeOutputs: () => [{ type: 'main' }],
+	};
+	return { items, ctx, node, common, nodeStatic };
+}
+
+export function createExecuteContext(opts: HarnessOptions = {}, typeName?: string): IExecuteFunctions {
+	const { items, ctx, common } = base(opts, typeName);
+	const context = {
+		...common,
+		getInputData: () => items,
+		getNodeParameter: (name: string, itemIndex: number, ...rest: unknown[]) =>
+			(getNodeParameter as (...a: unknown[]) => unknown)(ctx, name, itemIndex, ...rest),
+		evaluateExpression: () => {
+			throw new Error('evaluateExpression is not supported by the harness');
+		},
+	};
+	return context as unknown as IExecuteFunctions;
+}
+
+export function createPollContext(
+	opts: HarnessOptions = {},
+	typeName = 'microsoftDefenderTrigger',
+): IPollFunctions & { emitted: INodeExecutionData[][][]; emittedErrors: Error[] } {
+	const { ctx, common } = base({ mode: 'trigger', ...opts }, typeName);
+	const emitted: INodeExecutionData[][][] = [];
+	const emittedErrors: Error[] = [];
+	const context = {
+		...common,
+		getMode: () => opts.mode ?? 'trigger',
+		getActivationMode: () => 'activate',
+		getNodeParameter: (name: string, ...rest: unknown[]) =>
+			(getNodeParameter as (...a: unknown[]) => unknown)(ctx, name, 0, ...rest),
+		__emit: (data: INodeExecutionData[][]) => emitted.push(data),
+		__emitError: (e: Error) => emittedErrors.push(e),
+		emitted,
+		emittedErrors,
+	};
+	return context as unknown as IPollFunctions & { emitted: INodeExecutionData[][][]; emittedErrors: Error[] };
+}
+
+export function createLoadOptionsContext(opts: HarnessOptions = {}, typeName?: string): ILoadOptionsFunctions {
+	const { ctx, common } = base(opts, typeName);
+	const current = opts.currentNodeParameters ?? (opts.parameters as IDataObject) ?? {};
+	const context = {
+		...common,
+		getNodeParameter: (name: string, ...rest: unknown[]) =>
+			(getNodeParameter as (...a: unknown[]) => unknown)(ctx, name, 0, ...rest),
+		getCurrentNodeParameter: (name: string) => {
+			const path = name.replace(/^\//, '').split('.');
+			let cur: unknown = current;
+			for (const k of path) cur = (cur as IDataObject | undefined)?.[k];
+			if (cur && typeof cur === 'object' && (cur as IDataObject).__rl === true) return cur;
+			return cur;
+		},
+		getCurrentNodeParameters: () => current,
+	};
+	return context as unknown as ILoadOptionsFunctions;
+}
+
+/** Runs an action node's `execute` like n8n would (defaults from the node's description). */
+export async function runNode(node: INodeType, opts: HarnessOptions = {}): Promise<INodeExecutionData[][]> {
+	const context = createExecuteContext(
+		{ properties: node.description.properties, ...opts },
+		node.description.name,
+	);
+	if (!node.execute) throw new Error('Node has no execute()');
+	const out = (await node.execute.call(context)) as INodeExecutionData[][];
+	return out;
+}
+
+/** Runs a polling trigger's `poll` once; returns what it returned (null = nothing new). */
+export async function runPoll(
+	node: INodeType,
+	opts: HarnessOptions = {},
+): Promise<INodeExecutionData[][] | null> {
+	const context = createPollContext(
+		{ properties: node.description.properties, ...opts },
+		node.description.name,
+	);
+	if (!node.poll) throw new Error('Node has no poll()');
+	return await node.poll.call(context);
+}
+
+/* ------------------------------------------------------------------ credentials */
+
+export type FixtureAppName = 'full' | 'readonly' | 'noroles' | 'expired';
+export type FixtureTenantName = 'A' | 'B' | 'C';
+
+export interface EmulatorLike {
+	httpUrl: string;
+	httpsUrl?: string;
+}
+
+export interface EmulatorCredentialOptions {
+	app?: FixtureAppName;
+	tenant?: FixtureTenantName;
+	auth?: 'secret' | 'certificate';
+	/** Only 'custom' reaches the emulator; kept for symmetry with the credential's Cloud field. */
+	cloud?: 'custom';
+	/** Use emu.httpsUrl (trust FIXTURE.tls.caPem via the `ca` harness option). */
+	https?: boolean;
+	/** PS256 (default) or RS256 client assertions. */
+	assertionAlgorithm?: 'PS256' | 'RS256';
+}
+
+/** Credential data (`microsoftDefenderEntraAppApi`) for the Custom cloud pointing at the emulator. */
+export function emulatorCredentials(
+	emu: EmulatorLike,
+	o: EmulatorCredentialOptions = {},
+): ICredentialDataDecryptedObject {
+	const app = FIXTURE.apps[o.app ?? 'full'] as {
+		clientId: string;
+		secret?: string;
+		certPem?: string;
+		keyPem?: string;
+	};
+	const tenant = FIXTURE.tenants[o.tenant ?? 'A'];
+	const origin = o.https ? (emu.httpsUrl ?? emu.httpUrl) : emu.httpUrl;
+	const data: ICredentialDataDecryptedObject = {
+		cloud: 'custom',
+		customLoginUrl: origin,
+		customMdeBaseUrl: origin,
+		customXdrBaseUrl: origin,
+		customGraphBaseUrl: origin,
+		tenantId: tenant.id,
+		clientId: app.clientId,
+		authentication: o.auth === 'certificate' ? 'certificate' : 'clientSecret',
+		clientSecret: '',
+		privateKey: '',
+		certificate: '',
+		assertionAlgorithm: o.assertionAlgorithm ?? 'PS256',
+		mdeScope: '',
+		xdrScope: '',
+		graphScope: '',
+	};
+	if (o.auth === 'certificate') {
+		if (!app.certPem || !app.keyPem) throw new Error(`Fixture app "${o.app}" has no certificate`);
+		data.privateKey = app.keyPem;
+		data.certificate = app.certPem;
+	} else {
+		data.clientSecret = app.secret ?? '';
+	}
+	return data;
+}
