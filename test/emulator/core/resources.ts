@@ -1,0 +1,48 @@
+/**
+ * Resource identifiers (token audiences) the emulator's Entra knows, read from the shipped
+ * cloud table so every cloud's scope works against the emulator.
+ */
+import { CLOUDS } from '../../../nodes/MicrosoftDefender/helpers/hosts';
+import type { ApiFamily } from '../types';
+
+/**
+ * Extra identifiers that real Entra accepts for the same resource apps (defender-api.md §1.1):
+ * the legacy MDE identifier. Keep additions here, never elsewhere.
+ */
+const EXTRA_RESOURCES: Array<[string, ApiFamily]> = [
+	['https://api.securitycenter.windows.com', 'mde'],
+];
+
+function build(): Map<string, ApiFamily> {
+	const map = new Map<string, ApiFamily>();
+	for (const cloud of Object.values(CLOUDS)) {
+		for (const [family, endpoint] of Object.entries(cloud.api) as Array<[ApiFamily, { scope: string }]>) {
+			const resource = endpoint.scope.replace(/\/\.default$/, '');
+			const existing = map.get(normalizeResource(resource));
+			if (existing && existing !== family) {
+				throw new Error(`hosts.ts maps ${resource} to both ${existing} and ${family}`);
+			}
+			map.set(normalizeResource(resource), family);
+		}
+	}
+	for (const [resource, family] of EXTRA_RESOURCES) map.set(normalizeResource(resource), family);
+	return map;
+}
+
+/** Entra compares resource identifiers case-insensitively and ignores one trailing slash. */
+export function normalizeResource(resource: string): string {
+	return resource.toLowerCase().replace(/\/$/, '');
+}
+
+export const RESOURCES: ReadonlyMap<string, ApiFamily> = build();
+
+export function familyOfResource(resource: string): ApiFamily | undefined {
+	return RESOURCES.get(normalizeResource(resource));
+}
+
+/** The global-cloud resource identifier per family (for messages and tests). */
+export const GLOBAL_RESOURCE: Record<ApiFamily, string> = {
+	mde: CLOUDS.global.api.mde.scope.replace(/\/\.default$/, ''),
+	xdr: CLOUDS.global.api.xdr.scope.replace(/\/\.default$/, ''),
+	graph: CLOUDS.global.api.graph.scope.replace(/\/\.default$/, ''),
+};
