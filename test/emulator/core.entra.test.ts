@@ -1,10 +1,9 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports */
 import * as crypto from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { startEmulator, type EmulatorHandle } from './index';
 import { FIXTURE } from './core/fixture';
 import { certThumbprints } from './core/jwt';
-import { jwtPayload, makeAssertion, request, tokenRequest } from './core/testkit';
+import { jwtPayload, makeAssertion, request, tokenRequest, type SimpleResponse } from './core/testkit';
 
 const A = FIXTURE.tenants.A;
 const FULL = FIXTURE.apps.full;
@@ -20,7 +19,7 @@ afterAll(async () => {
 	await emu.close();
 });
 
-function expectAad(r: { status: number; json: any }, status: number, error: string, code: number) {
+function expectAad(r: SimpleResponse, status: number, error: string, code: number) {
 	expect(r.status).toBe(status);
 	expect(r.json.error).toBe(error);
 	expect(r.json.error_codes).toEqual([code]);
@@ -145,7 +144,7 @@ describe('AADSTS errors', () => {
 
 describe('token endpoint with a client assertion', () => {
 	const url = () => `${emu.httpUrl}/${A.id}/oauth2/v2.0/token`;
-	const assertionRequest = (assertion: string, tenant = A.id, base = emu.httpUrl) =>
+	const assertionRequest = (assertion: string, tenant: string = A.id, base = emu.httpUrl) =>
 		tokenRequest(base, tenant, {
 			client_id: FULL.clientId,
 			scope: GRAPH,
