@@ -77,4 +77,10 @@ export interface RouteDef<Store = unknown> {
 	/** Any one of these roles suffices. Empty = any valid token of the family's audience. */
 	roles: string[];
 	handler: (req: ApiRequest, store: Store) => ApiResponse | Promise<ApiResponse>;
+	/**
+	 * No bearer token (e.g. the investigation-package SAS download link, which real clients fetch
+	 * without Authorization): the core skips auth, roles and quotas, passes `auth` with empty
+	 * strings, and picks the store from the `:tenant` route param (tenant GUID).
+	 */
+	public?: true;
 }
