@@ -1,0 +1,301 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import {
+	type FetchPage,
+	type PollConfig,
+	type PollEvent,
+	type StreamState,
+	PollDataError,
+	runPollCycle,
+} from '../../nodes/MicrosoftDefender/helpers/pollState';
+import {
+	canonicalTimestamp,
+	subtractSeconds,
+	timestampFromMs,
+	timestampToMs,
+} from '../../nodes/MicrosoftDefender/helpers/pollTime';
+
+/**
+ * An in-memory stand-in for a Graph collection: `lastUpdateDateTime ge since`, ascending, stable
+ * within equal timestamps (insertion order), `$skip`/`$top`. Not HTTP: this tests the pure cycle.
+ */
+class FakeCollection {
+	records = new Map<string, { id: string; createdDateTime: string; lastUpdateDateTime: string; seq: number }>();
+	private seq = 0;
+	calls: Array<{ since: string; skip: number; top: number }> = [];
+	failOn = new Set<number>();
+	hasMore = false;
+
+	put(id: string, lastUpdate: string, created?: string) {
+		const existing = this.records.get(id);
+		this.records.set(id, {
+			id,
+			createdDateTime: created ?? existing?.createdDateTime ?? lastUpdate,
+			lastUpdateDateTime: lastUpdate,
+			seq: this.seq++,
+		});
+	}
+
+	fetch: FetchPage = async ({ since, skip, top }) => {
+		this.calls.push({ since, skip, top });
+		if (this.failOn.has(this.calls.length)) throw new Error('HTTP 503');
+		const rows = [...this.records.values()]
+			.filter((r) => r.lastUpdateDateTime >= since)
+			.sort((a, b) => (a.lastUpdateDateTime < b.lastUpdateDateTime ? -1 : a.lastUpdateDateTime > b.lastUpdateDateTime ? 1 : a.seq - b.seq));
+		const page = rows.slice(skip, skip + top).map((r) => ({ id: r.id, createdDateTime: r.createdDateTime, lastUpdateDateTime: r.lastUpdateDateTime }));
+		return { records: page as IDataObject[], hasMore: this.hasMore && rows.length > skip + top };
+	};
+}
+
+const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+const at = (secondsAfterT0: number, ticks = 0) =>
+	subtractSeconds(timestampFromMs(T0), -secondsAfterT0).replace(/\.\d{7}Z$/, `.${String(ticks).padStart(7, '0')}Z`);
+
+const cfg = (over: Partial<PollConfig> = {}): PollConfig => ({ overlapSeconds: 600, maxPerPoll: 1000, pageSize: 100, ...over });
+const first = { nowMs: T0, backfillSeconds: 0 };
+const key = (e: PollEvent) => `${String(e.record.id)}|${String(e.record.lastUpdateDateTime)}`;
+
+/** Save/restore through JSON like n8n's static data does across restarts. */
+const persist = (s: StreamState) => JSON.parse(JSON.stringify(s)) as StreamState;
+
+describe('pollTime', () => {
+	it('canonicalises to 7 fractional digits in UTC and keeps sub-millisecond order', () => {
+		expect(canonicalTimestamp('2026-11-22T20:33:57.7220239Z')).toBe('2026-11-22T20:33:57.7220239Z');
+		expect(canonicalTimestamp('2026-11-22T20:33:57Z')).toBe('2026-11-22T20:33:57.0000000Z');
+		expect(canonicalTimestamp('2026-11-22T20:33:57.72Z')).toBe('2026-11-22T20:33:57.7200000Z');
+		expect(canonicalTimestamp('2026-11-22T22:33:57.5+02:00')).toBe('2026-11-22T20:33:57.5000000Z');
+		expect(canonicalTimestamp('2026-11-22T20:33:57.123456789Z')).toBe('2026-11-22T20:33:57.1234567Z');
+		expect(canonicalTimestamp('yesterday')).toBeUndefined();
+		expect(canonicalTimestamp(undefined)).toBeUndefined();
+		expect('2026-11-22T20:33:57.7220239Z' > '2026-11-22T20:33:57.7220238Z').toBe(true);
+	});
+
+	it('subtracts whole seconds without losing ticks, across a day boundary', () => {
+		expect(subtractSeconds('2026-11-23T00:05:00.0000001Z', 600)).toBe('2026-11-22T23:55:00.0000001Z');
+		expect(timestampToMs('2026-11-22T20:33:57.7229999Z')).toBe(Date.parse('2026-11-22T20:33:57.722Z'));
+		expect(timestampFromMs(Date.parse('2026-11-22T20:33:57.722Z'))).toBe('2026-11-22T20:33:57.7220000Z');
+	});
+});
+
+describe('runPollCycle', () => {
+	it('first poll without backfill remembers existing records and emits nothing; later polls emit only new pairs', async () => {
+		const c = new FakeCollection();
+		for (let i = 0; i < 50; i++) c.put(`old${i}`, at(-3600 + i));
+		c.put('recent', at(-60)); // inside the overlap before activation
+		const p1 = await runPollCycle(undefined, first, cfg(), c.fetch);
+		expect(p1.events).toHaveLength(0);
+		expect(p1.primed).toBe(true);
+		expect(p1.state.watermark).toBe(at(-60));
+
+		c.put('a1', at(10));
+		c.put('a2', at(20));
+		const p2 = await runPollCycle(persist(p1.state), first, cfg(), c.fetch);
+		expect(p2.events.map((e) => [e.record.id, e.kind])).toEqual([
+			['a1', 'new'],
+			['a2', 'new'],
+		]);
+		const p3 = await runPollCycle(persist(p2.state), first, cfg(), c.fetch);
+		expect(p3.events).toHaveLength(0);
+		expect(p3.pages).toBe(1);
+	});
+
+	it('an update is a new event ("updated"); a record created before activation and updated later is "updated"', async () => {
+		const c = new FakeCollection();
+		c.put('before', at(-7200));
+		let s = (await runPollCycle(undefined, first, cfg(), c.fetch)).state;
+		c.put('x', at(5));
+		s = (await runPollCycle(s, first, cfg(), c.fetch)).state;
+		c.put('x', at(30));
+		c.put('before', at(31));
+		const r = await runPollCycle(s, first, cfg(), c.fetch);
+		expect(r.events.map((e) => [e.record.id, e.kind])).toEqual([
+			['x', 'updated'],
+			['before', 'updated'],
+		]);
+		// Far later (after the first version was pruned from the dedupe set) x is still "updated".
+		c.put('x', at(36000));
+		const r2 = await runPollCycle(r.state, first, cfg(), c.fetch);
+		expect(r2.events.map((e) => [e.record.id, e.kind])).toEqual([['x', 'updated']]);
+	});
+
+	it('picks up a late arrival inside the overlap window, once', async () => {
+		const c = new FakeCollection();
+		let s = (await runPollCycle(undefined, first, cfg(), c.fetch)).state;
+		c.put('a', at(100));
+		s = (await runPollCycle(s, first, cfg(), c.fetch)).state;
+		expect(s.watermark).toBe(at(100));
+		c.put('late', at(40)); // older than the watermark, within 10 minutes
+		const r = await runPollCycle(s, first, cfg(), c.fetch);
+		expect(r.events.map(key)).toEqual([`late|${at(40)}`]);
+		expect(r.events[0].kind).toBe('new');
+		const r2 = await runPollCycle(r.state, first, cfg(), c.fetch);
+		expect(r2.events).toHaveLength(0);
+	});
+
+	it('pages by time boundary, including a run of equal timestamps longer than a page', async () => {
+		const c = new FakeCollection();
+		let s = (await runPollCycle(undefined, first, cfg(), c.fetch)).state;
+		for (let i = 0; i < 30; i++) c.put(`b${i}`, at(10 + i));
+		for (let i = 0; i < 250; i++) c.put(`same${i}`, at(100, 1234567)); // one timestamp, 2.5 pages
+		for (let i = 0; i < 30; i++) c.put(`c${i}`, at(200 + i));
+		c.calls = [];
+		const r = await runPollCycle(s, first, cfg({ pageSize: 100 }), c.fetch);
+		expect(r.events).toHaveLength(310);
+		expect(new Set(r.events.map(key)).size).toBe(310);
+		expect(c.calls.some((q) => q.skip > 0)).toBe(true);
+		expect(r.pages).toBeLessThanOrEqual(6);
+		s = r.state;
+		const again = await runPollCycle(persist(s), first, cfg({ pageSize: 100 }), c.fetch);
+		expect(again.events).toHaveLength(0);
+	});
+
+	it('caps a poll, advances only as far as it emitted, and loses nothing', async () => {
+		const c = new FakeCollection();
+		let s = (await runPollCycle(undefined, first, cfg(), c.fetch)).state;
+		for (let i = 0; i < 2500; i++) c.put(`n${i}`, at(10 + Math.floor(i / 7), i % 7)); // clusters of equal seconds
+		const got: PollEvent[] = [];
+		let capped = 0;
+		for (let p = 0; p < 5; p++) {
+			// During catch-up, an already emitted record changes.
+			if (p === 1) c.put('n3', at(5000));
+			const r = await runPollCycle(persist(s), first, cfg({ maxPerPoll: 1000, pageSize: 300 }), c.fetch);
+			got.push(...r.events);
+			if (r.capped) capped++;
+			s = r.state;
+		}
+		expect(capped).toBe(2);
+		expect(s.backlog).toBeUndefined();
+		const keys = got.map(key);
+		expect(new Set(keys).size).toBe(keys.length);
+		expect(keys).toHaveLength(2501);
+		expect(got.filter((e) => e.kind === 'new')).toHaveLength(2500);
+		expect(got.find((e) => e.record.id === 'n3' && e.kind === 'updated')?.record.lastUpdateDateTime).toBe(at(5000));
+	});
+
+	it('a failed page leaves the state alone and the next poll emits everything', async () => {
+		const c = new FakeCollection();
+		const s0 = (await runPollCycle(undefined, first, cfg(), c.fetch)).state;
+		for (let i = 0; i < 250; i++) c.put(`f${i}`, at(10 + i));
+		const before = JSON.stringify(s0);
+		c.calls = [];
+		c.failOn.add(2);
+		await expect(runPollCycle(s0, first, cfg({ pageSize: 100 }), c.fetch)).rejects.toThrow('HTTP 503');
+		expect(JSON.stringify(s0)).toBe(before);
+		c.failOn.clear();
+		const r = await runPollCycle(s0, first, cfg({ pageSize: 100 }), c.fetch);
+		expect(r.events).toHaveLength(250);
+	});
+
+	it('rejects a malformed page or record instead of guessing', async () => {
+		const bad1: FetchPage = async () => ({ records: 'nope' as unknown as IDataObject[] });
+		await expect(runPollCycle(undefined, first, cfg(), bad1)).rejects.toBeInstanceOf(PollDataError);
+		const bad2: FetchPage = async () => ({ records: [{ id: 'x', lastUpdateDateTime: 'garbage' }] });
+		await expect(runPollCycle(undefined, first, cfg(), bad2)).rejects.toThrow(/lastUpdateDateTime/);
+	});
+
+	it('backfill emits what changed in the window; records created before it count as updated', async () => {
+		const c = new FakeCollection();
+		c.put('old', at(-7200), at(-7200));
+		c.put('touched', at(-600), at(-90000));
+		c.put('fresh', at(-300), at(-300));
+		const r = await runPollCycle(undefined, { nowMs: T0, backfillSeconds: 3600 }, cfg(), c.fetch);
+		expect(r.primed).toBe(false);
+		expect(r.events.map((e) => [e.record.id, e.kind])).toEqual([
+			['touched', 'updated'],
+			['fresh', 'new'],
+		]);
+	});
+
+	it('client-side filter: rejected records are skipped but do not block the watermark', async () => {
+		const c = new FakeCollection();
+		let s = (await runPollCycle(undefined, first, cfg(), c.fetch)).state;
+		c.put('keep', at(10));
+		c.put('drop', at(20));
+		const accept = (r: IDataObject) => r.id !== 'drop';
+		const r = await runPollCycle(s, first, cfg({ accept }), c.fetch);
+		expect(r.events.map((e) => e.record.id)).toEqual(['keep']);
+		expect(r.state.watermark).toBe(at(20));
+		s = r.state;
+		const r2 = await runPollCycle(s, first, cfg({ accept }), c.fetch);
+		expect(r2.events).toHaveLength(0);
+	});
+
+	it('pages per poll depend on new records, not on history or overlap size', async () => {
+		const c = new FakeCollection();
+		for (let i = 0; i < 10000; i++) c.put(`h${i}`, at(-86400 + i * 8));
+		let s = (await runPollCycle(undefined, first, cfg({ pageSize: 1000 }), c.fetch)).state;
+		for (const overlap of [60, 600, 3600]) {
+			const r = await runPollCycle(persist(s), first, cfg({ pageSize: 1000, overlapSeconds: overlap }), c.fetch);
+			expect(r.pages).toBe(1);
+			s = r.state;
+		}
+		for (let i = 0; i < 2500; i++) c.put(`new${i}`, at(100 + i));
+		const r = await runPollCycle(persist(s), first, cfg({ pageSize: 1000, maxPerPoll: 5000 }), c.fetch);
+		expect(r.events).toHaveLength(2500);
+		expect(r.pages).toBe(3);
+	});
+
+	it('stream of 10,000 records over 100 polls with updates, late arrivals, ties and failures: exact set', async () => {
+		const c = new FakeCollection();
+		let rnd = 42;
+		const rand = () => ((rnd = (rnd * 1103515245 + 12345) % 2147483648) / 2147483648);
+		for (let i = 0; i < 300; i++) c.put(`pre${i}`, at(-5000 + i * 10));
+		let saved = JSON.stringify((await runPollCycle(undefined, first, cfg({ pageSize: 50 }), c.fetch)).state);
+
+		const expected = new Set<string>();
+		const emitted: string[] = [];
+		const firstKind = new Map<string, string>();
+		const createdAfterStart = new Set<string>();
+		let clock = 0;
+		let n = 0;
+		let failures = 0;
+		for (let poll = 0; poll < 100; poll++) {
+			clock += 60;
+			const adds = 100;
+			for (let i = 0; i < adds; i++) {
+				const id = `s${n++}`;
+				let ts = at(clock, Math.floor(rand() * 3)); // many equal timestamps
+				if (rand() < 0.05) ts = at(clock - 300 - Math.floor(rand() * 200)); // late arrival inside the overlap
+				c.put(id, ts, ts);
+				createdAfterStart.add(id);
+			}
+			for (let u = 0; u < 10 && n > 0; u++) {
+				const id = rand() < 0.2 ? `pre${Math.floor(rand() * 300)}` : `s${Math.floor(rand() * n)}`;
+				c.put(id, at(clock, 5 + u));
+			}
+			const fail = rand() < 0.1;
+			if (fail) c.failOn.add(c.calls.length + 1 + Math.floor(rand() * 2));
+			try {
+				const r = await runPollCycle(JSON.parse(saved) as StreamState, first, cfg({ pageSize: 50 }), c.fetch);
+				for (const e of r.events) {
+					emitted.push(key(e));
+					const id = String(e.record.id);
+					if (!firstKind.has(id)) firstKind.set(id, e.kind);
+					else expect(e.kind).toBe('updated');
+				}
+				saved = JSON.stringify(r.state);
+				// Everything current at a successful poll is expected.
+				for (const rec of c.records.values()) {
+					if (rec.lastUpdateDateTime >= at(-600)) expected.add(`${rec.id}|${rec.lastUpdateDateTime}`);
+				}
+			} catch {
+				failures++;
+			}
+			c.failOn.clear();
+		}
+		// Drain.
+		const r = await runPollCycle(JSON.parse(saved) as StreamState, first, cfg({ pageSize: 50 }), c.fetch);
+		for (const e of r.events) emitted.push(key(e));
+		for (const rec of c.records.values()) if (rec.lastUpdateDateTime >= at(-600)) expected.add(`${rec.id}|${rec.lastUpdateDateTime}`);
+		// pre-activation records touched only before activation are not expected
+		for (let i = 0; i < 300; i++) expected.delete(`pre${i}|${at(-5000 + i * 10)}`);
+
+		expect(failures).toBeGreaterThan(3);
+		expect(new Set(emitted).size).toBe(emitted.length); // 0 duplicated
+		const emittedSet = new Set(emitted);
+		expect([...expected].filter((k) => !emittedSet.has(k))).toEqual([]); // 0 lost
+		expect(emitted.filter((k) => !expected.has(k))).toEqual([]);
+		expect(n).toBe(10000);
+		for (const [id, kind] of firstKind) expect([id, kind]).toEqual([id, createdAfterStart.has(id) ? 'new' : 'updated']);
+	});
+});
