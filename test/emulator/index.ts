@@ -43,7 +43,7 @@ export interface EmulatorOptions {
 	/** Route table; default: the Defender routes from ./api. */
 	routes?: RouteDef<never>[];
 	/** Store factory per tenant; default: `new DefenderStore(...)` from ./data/store. */
-	createStore?: (tenantId: string, index: number) => unknown;
+	createStore?: (tenantId: string, index: number, domain: string) => unknown;
 	/** Allowed clock skew for client assertions, seconds. Default 300. */
 	assertionSkewSec?: number;
 	/** Reject a client assertion whose `jti` was seen before. Default true. */
@@ -91,8 +91,10 @@ function loadDefaultRoutes(): RouteDef<never>[] {
 function loadDefaultStoreFactory(opts: EmulatorOptions, clock: Clock) {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { DefenderStore } = require('./data/store') as { DefenderStore: new (o: unknown) => unknown };
-	return (_tenantId: string, index: number) =>
+	return (tenantId: string, index: number, domain?: string) =>
 		new DefenderStore({
+			tenantId,
+			...(domain ? { domain: domain.replace(/\.onmicrosoft\.com$/i, '.com') } : {}),
 			seed: (opts.seed ?? 1) + index,
 			...(opts.sizes ?? {}),
 			now: () => clock.now(),
@@ -149,7 +151,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		const id = resolveTenantId(tenant);
 		let s = stores.get(id);
 		if (!s) {
-			s = createStore(id, tenantIds.indexOf(id));
+			s = createStore(id, tenantIds.indexOf(id), fixture.tenants[id].domain);
 			stores.set(id, s);
 		}
 		return s;

@@ -96,7 +96,7 @@ export function createPipeline(o: PipelineOptions) {
 		let contentType = r.contentType;
 		if (r.raw !== undefined) {
 			payload = Buffer.isBuffer(r.raw) ? r.raw : Buffer.from(r.raw);
-		} else if (r.body !== undefined) {
+		} else if (r.body !== undefined && r.status !== 204 && r.status !== 304) {
 			payload = Buffer.from(JSON.stringify(r.body));
 			contentType ??= 'application/json; charset=utf-8';
 		} else {
