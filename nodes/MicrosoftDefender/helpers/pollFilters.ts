@@ -1,0 +1,109 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { and, anyOf, eq } from './odata';
+import { PollDataError, type EventKind } from './pollState';
+
+/**
+ * Trigger events, filters and the Graph queries they become. Pure: no HTTP.
+ */
+
+export type TriggerResource = 'alert' | 'incident';
+export type TriggerEventMode = 'new' | 'updated' | 'newOrUpdated';
+
+export const TRIGGER_EVENTS = {
+	newAlert: { resource: 'alert', mode: 'new' },
+	updatedAlert: { resource: 'alert', mode: 'updated' },
+	newOrUpdatedAlert: { resource: 'alert', mode: 'newOrUpdated' },
+	newIncident: { resource: 'incident', mode: 'new' },
+	updatedIncident: { resource: 'incident', mode: 'updated' },
+	newOrUpdatedIncident: { resource: 'incident', mode: 'newOrUpdated' },
+} as const satisfies Record<string, { resource: TriggerResource; mode: TriggerEventMode }>;
+
+export type TriggerEvent = keyof typeof TRIGGER_EVENTS;
+
+export const GRAPH_COLLECTION: Record<TriggerResource, { path: string; maxPageSize: number }> = {
+	// $top above 1,000 is clamped by Graph for alerts_v2; above 50 is rejected for incidents.
+	alert: { path: '/v1.0/security/alerts_v2', maxPageSize: 1000 },
+	incident: { path: '/v1.0/security/incidents', maxPageSize: 50 },
+};
+
+export const SEVERITY_ORDER = ['informational', 'low', 'medium', 'high'] as const;
+
+export interface TriggerFilters {
+	minSeverity?: string;
+	status?: string[];
+	serviceSource?: string[];
+	assignedTo?: string;
+	tags?: string[];
+}
+
+/** Severities at or above `min`; undefined = no severity filter. */
+export function severitiesAtLeast(min: string | undefined): string[] | undefined {
+	if (!min) return undefined;
+	const i = SEVERITY_ORDER.indexOf(min as (typeof SEVERITY_ORDER)[number]);
+	if (i <= 0) return i === 0 ? [...SEVERITY_ORDER] : undefined;
+	return SEVERITY_ORDER.slice(i);
+}
+
+/** Splits "a, b,c" (or an array from an expression) into trimmed non-empty strings. */
+export function splitList(value: unknown): string[] {
+	const parts = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
+	return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** Server-side `$filter` clause for the filters Graph documents as filterable. */
+export function graphFilterClause(resource: TriggerResource, f: TriggerFilters): string | undefined {
+	const severities = severitiesAtLeast(f.minSeverity);
+	return and(
+		severities && severities.length < SEVERITY_ORDER.length ? anyOf('severity', severities) : undefined,
+		f.status?.length ? anyOf('status', f.status) : undefined,
+		resource === 'alert' && f.serviceSource?.length ? anyOf('serviceSource', f.serviceSource) : undefined,
+		resource === 'incident' && f.assignedTo ? eq('assignedTo', f.assignedTo) : undefined,
+	);
+}
+
+const lc = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : '');
+
+/**
+ * The same filters checked on each record (tags can only be checked here: Graph does not document
+ * `customTags` as filterable). Comparisons ignore case.
+ */
+export function recordMatcher(resource: TriggerResource, f: TriggerFilters): ((r: IDataObject) => boolean) | undefined {
+	const severities = severitiesAtLeast(f.minSeverity);
+	const sev = severities && severities.length < SEVERITY_ORDER.length ? new Set(severities) : undefined;
+	const status = f.status?.length ? new Set(f.status.map(lc)) : undefined;
+	const source = resource === 'alert' && f.serviceSource?.length ? new Set(f.serviceSource.map(lc)) : undefined;
+	const assignee = resource === 'incident' && f.assignedTo ? lc(f.assignedTo) : undefined;
+	const tags = resource === 'incident' && f.tags?.length ? new Set(f.tags.map(lc)) : undefined;
+	if (!sev && !status && !source && !assignee && !tags) return undefined;
+	return (r) => {
+		if (sev && !sev.has(lc(r.severity))) return false;
+		if (status && !status.has(lc(r.status))) return false;
+		if (source && !source.has(lc(r.serviceSource))) return false;
+		if (assignee !== undefined && lc(r.assignedTo) !== assignee) return false;
+		if (tags) {
+			const all = [
+				...(Array.isArray(r.customTags) ? r.customTags : []),
+				...(Array.isArray(r.systemTags) ? r.systemTags : []),
+			].map(lc);
+			if (!all.some((t) => tags.has(t))) return false;
+		}
+		return true;
+	};
+}
+
+export function wantsEvent(mode: TriggerEventMode, kind: EventKind): boolean {
+	return mode === 'newOrUpdated' || mode === kind;
+}
+
+/** The records of one Graph collection page; anything else is malformed and fails the poll. */
+export function graphPage(response: unknown): { records: IDataObject[]; hasMore: boolean } {
+	if (!response || typeof response !== 'object' || Array.isArray(response)) {
+		throw new PollDataError('Microsoft Graph returned a response that is not a JSON object');
+	}
+	const body = response as IDataObject;
+	if (!Array.isArray(body.value)) {
+		throw new PollDataError('Microsoft Graph returned a response without a "value" list');
+	}
+	return { records: body.value as IDataObject[], hasMore: typeof body['@odata.nextLink'] === 'string' };
+}
