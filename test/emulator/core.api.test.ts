@@ -57,7 +57,7 @@ const routes: RouteDef<TinyStore>[] = [
 
 const createStore = (tenantId: string): TinyStore => ({ tenantId, items: [{ id: 'da1', title: 'x' }], calls: 0 });
 
-let emu: EmulatorHandle;
+let emu: EmulatorHandle<TinyStore>;
 const tokens: Record<string, string> = {};
 beforeAll(async () => {
 	emu = await startEmulator({ routes, createStore });
@@ -346,9 +346,9 @@ describe('control routes', () => {
 		expect(clock.json.iso).toBe('2030-01-01T00:00:00.000Z');
 		expect((await get('/api/alerts', tokens.mde)).status).toBe(401);
 		await c('/clock', 'POST', { realTime: true });
-		const store = emu.store('A') as TinyStore;
+		const store = emu.store('A');
 		const calls = store.calls;
-		emu.store(A.id).bump = (n: number) => (store.calls += n);
+		(emu.store(A.id) as TinyStore & { bump?: (n: number) => number }).bump = (n: number) => (store.calls += n);
 		const r = await c(`/tenants/${A.domain}/store/bump`, 'POST', [5]);
 		expect(r.json).toBe(calls + 5);
 		expect((await c('/tenants/A/store/nope', 'POST', [])).status).toBe(400);

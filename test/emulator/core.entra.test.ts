@@ -11,7 +11,7 @@ const MDE = 'https://api.securitycenter.microsoft.com/.default';
 const XDR = 'https://api.security.microsoft.com/.default';
 const GRAPH = 'https://graph.microsoft.com/.default';
 
-let emu: EmulatorHandle;
+let emu: EmulatorHandle<unknown>;
 beforeAll(async () => {
 	emu = await startEmulator({ routes: [], createStore: () => ({}) });
 });

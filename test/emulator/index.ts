@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { QuotaBucket, RouteDef } from './types';
+import type { DefenderStore } from './data/store';
 import { Clock, newSigningKey, type CoreContext, type RequestLogEntry } from './core/context';
 import { createControl } from './core/control';
 import { Faults, type FaultKind, type FaultOptions } from './core/faults';
@@ -25,7 +26,7 @@ export interface EmulatorSizes {
 	huntingRows?: number;
 }
 
-export interface EmulatorOptions {
+export interface EmulatorOptions<S = DefenderStore> {
 	/** HTTP port (0 = random free port). */
 	port?: number;
 	/** HTTPS port (0 = random free port). */
@@ -43,7 +44,7 @@ export interface EmulatorOptions {
 	/** Route table; default: the Defender routes from ./api. */
 	routes?: RouteDef<never>[];
 	/** Store factory per tenant; default: `new DefenderStore(...)` from ./data/store. */
-	createStore?: (tenantId: string, index: number, domain: string) => unknown;
+	createStore?: (tenantId: string, index: number, domain: string) => S;
 	/** Allowed clock skew for client assertions, seconds. Default 300. */
 	assertionSkewSec?: number;
 	/** Reject a client assertion whose `jti` was seen before. Default true. */
@@ -52,7 +53,7 @@ export interface EmulatorOptions {
 	maxLog?: number;
 }
 
-export interface EmulatorHandle {
+export interface EmulatorHandle<S = DefenderStore> {
 	httpUrl: string;
 	httpsUrl: string;
 	/** The fixture in effect (tenants by id, apps by client id). The named constants: `FIXTURE`. */
@@ -60,8 +61,8 @@ export interface EmulatorHandle {
 	fixture: Fixture;
 	/** Test CA that signed the HTTPS certificate (PEM). */
 	caPem: string;
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the store class belongs to EMU-DATA
-	store(tenant: string): any;
+	/** The tenant's store (GUID, domain or fixture letter A/B/C); created on first use. */
+	store(tenant: string): S;
 	log: RequestLogEntry[];
 	clearLog(): void;
 	faults: {
@@ -88,7 +89,7 @@ function loadDefaultRoutes(): RouteDef<never>[] {
 	return require('./api').routes as RouteDef<never>[];
 }
 
-function loadDefaultStoreFactory(opts: EmulatorOptions, clock: Clock) {
+function loadDefaultStoreFactory(opts: EmulatorOptions<unknown>, clock: Clock) {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { DefenderStore } = require('./data/store') as { DefenderStore: new (o: unknown) => unknown };
 	return (tenantId: string, index: number, domain?: string) =>
@@ -112,7 +113,9 @@ function listen(server: http.Server, port: number): Promise<number> {
 	});
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+export async function startEmulator<S = DefenderStore>(
+	options: EmulatorOptions<S> = {},
+): Promise<EmulatorHandle<S>> {
 	const fixture = options.fixture ?? defaultFixture();
 	const clock = new Clock();
 	const timeScale = options.timeScale && options.timeScale > 0 ? options.timeScale : 1;
@@ -122,9 +125,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 	const faults = new Faults();
 	const log: RequestLogEntry[] = [];
 	const routes = options.routes ?? loadDefaultRoutes();
-	const createStore = options.createStore ?? loadDefaultStoreFactory(options, clock);
+	const createStore = (options.createStore ??
+		loadDefaultStoreFactory(options as EmulatorOptions<unknown>, clock)) as (
+		tenantId: string,
+		index: number,
+		domain: string,
+	) => S;
 	const tenantIds = Object.keys(fixture.tenants);
-	let stores = new Map<string, unknown>();
+	let stores = new Map<string, S>();
 	const origins: string[] = [];
 
 	const ctx: CoreContext = {
@@ -157,7 +165,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		return s;
 	};
 
-	const handleRef: { current?: EmulatorHandle } = {};
+	const handleRef: { current?: EmulatorHandle<S> } = {};
 	const pipeline = createPipeline({
 		ctx,
 		routes,
@@ -181,7 +189,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 		origins.push(`http://${h}:${httpPort}`, `https://${h}:${httpsPort}`);
 	}
 
-	const handle: EmulatorHandle = {
+	const handle: EmulatorHandle<S> = {
 		httpUrl: `http://127.0.0.1:${httpPort}`,
 		httpsUrl: `https://127.0.0.1:${httpsPort}`,
 		tenants: fixture,

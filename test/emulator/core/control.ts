@@ -34,7 +34,7 @@ function parseTime(v: unknown): number {
  *   POST   /_control/tenants/:tenant/store/:method  [args...]        → store[method](...args)
  * `:tenant` is the tenant GUID, its domain, or a fixture letter (A/B/C).
  */
-export function createControl(emu: () => EmulatorHandle) {
+export function createControl(emu: () => EmulatorHandle<unknown>) {
 	return {
 		// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON from the test
 		async handle(method: string, segs: string[], body: any, _origin: string, query?: Record<string, string>): Promise<CoreResponse> {
