@@ -78,6 +78,8 @@ const FAULT_CODES: Record<number, [string, string]> = {
 };
 
 export function createPipeline(o: PipelineOptions) {
+	/** Processing start per request, for the `x-emulator-ms` header (excludes upload and injected latency). */
+	const started = new WeakMap<http.IncomingMessage, number>();
 	const router = new Router<never>(o.routes);
 	const { ctx } = o;
 
@@ -103,6 +105,8 @@ export function createPipeline(o: PipelineOptions) {
 			payload = Buffer.alloc(0);
 		}
 		const headers: Record<string, string | number> = { ...(r.headers ?? {}) };
+		const t0 = started.get(req);
+		if (t0 !== undefined) headers['x-emulator-ms'] = (performance.now() - t0).toFixed(1);
 		if (contentType) headers['content-type'] = contentType;
 		if (fault === 'malformed') {
 			// A complete HTTP message whose JSON is cut off.
@@ -156,6 +160,7 @@ export function createPipeline(o: PipelineOptions) {
 			return;
 		}
 		const segments = path.split('/').filter(Boolean);
+		started.set(req, performance.now());
 
 		// Control routes: loopback only, no auth, not subject to faults or latency.
 		if (segments[0] === '_control') {
@@ -185,6 +190,7 @@ export function createPipeline(o: PipelineOptions) {
 
 		if (o.faults.addedLatencyMs > 0) {
 			await new Promise((resolve) => setTimeout(resolve, o.faults.addedLatencyMs));
+			started.set(req, performance.now());
 		}
 
 		// Entra.
