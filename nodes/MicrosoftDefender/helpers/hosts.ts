@@ -123,3 +123,118 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 		portal: 'https://security.apps.mil',
 	},
 };
+
+/* ------------------------------------------------------------------------------------------
+ * Resolution from the credential (Cloud field, custom endpoints, scope overrides).
+ * ---------------------------------------------------------------------------------------- */
+
+/** The credential's Cloud field: one of the table's clouds, or custom endpoints (emulator, proxies). */
+export type CloudChoice = CloudName | 'custom';
+
+export const API_FAMILIES: ApiFamily[] = ['mde', 'xdr', 'graph'];
+
+/** Credential fields that hold the custom base URL of each family. */
+export const CUSTOM_BASE_URL_FIELDS: Record<ApiFamily, string> = {
+	mde: 'customMdeBaseUrl',
+	xdr: 'customXdrBaseUrl',
+	graph: 'customGraphBaseUrl',
+};
+
+/** Credential fields that override the token scope of each family. */
+export const SCOPE_OVERRIDE_FIELDS: Record<ApiFamily, string> = {
+	mde: 'mdeScope',
+	xdr: 'xdrScope',
+	graph: 'graphScope',
+};
+
+export interface ResolvedEndpoints {
+	cloud: CloudChoice;
+	/** Token host, no trailing slash. */
+	authority: string;
+	api: Record<ApiFamily, { baseUrl: string; scope: string; resourceApp: string }>;
+}
+
+/** The subset of credential data the host resolution reads. */
+export interface CloudCredentialFields {
+	cloud?: unknown;
+	customLoginUrl?: unknown;
+	[key: string]: unknown;
+}
+
+export class HostConfigurationError extends Error {}
+
+function trimSlash(u: string): string {
+	return u.replace(/\/+$/, '');
+}
+
+/** Accepts `http(s)://host[:port][/path]`; throws HostConfigurationError otherwise. */
+export function validateBaseUrl(value: unknown, fieldLabel: string): string {
+	const raw = typeof value === 'string' ? value.trim() : '';
+	if (!raw) throw new HostConfigurationError(`${fieldLabel} is empty`);
+	let parsed: URL | undefined;
+	try {
+		parsed = new URL(raw);
+	} catch {
+		parsed = undefined;
+	}
+	if (!parsed) throw new HostConfigurationError(`${fieldLabel} is not a valid URL: "${raw}"`);
+	if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+		throw new HostConfigurationError(`${fieldLabel} must start with https:// or http://`);
+	}
+	if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+		throw new HostConfigurationError(`${fieldLabel} must not contain a query, fragment or user info`);
+	}
+	return trimSlash(parsed.toString());
+}
+
+const FAMILY_LABEL: Record<ApiFamily, string> = {
+	mde: 'Defender for Endpoint API Base URL',
+	xdr: 'Defender XDR API Base URL',
+	graph: 'Microsoft Graph Base URL',
+};
+
+/**
+ * Hosts and scopes for a credential. Table clouds read CLOUDS; the custom cloud reads the
+ * credential's URLs (validated) and uses the global scopes unless overridden.
+ */
+export function resolveEndpoints(credentials: CloudCredentialFields): ResolvedEndpoints {
+	const cloud = (credentials.cloud as CloudChoice | undefined) || 'global';
+	if (cloud !== 'custom' && !(cloud in CLOUDS)) {
+		throw new HostConfigurationError(`Unknown cloud "${String(cloud)}"`);
+	}
+	const base = cloud === 'custom' ? CLOUDS.global : CLOUDS[cloud];
+	const authority =
+		cloud === 'custom' ? validateBaseUrl(credentials.customLoginUrl, 'Login URL') : base.authority;
+	const api = {} as ResolvedEndpoints['api'];
+	for (const family of API_FAMILIES) {
+		const override = credentials[SCOPE_OVERRIDE_FIELDS[family]];
+		const scope = typeof override === 'string' && override.trim() ? override.trim() : base.api[family].scope;
+		const baseUrl =
+			cloud === 'custom'
+				? validateBaseUrl(credentials[CUSTOM_BASE_URL_FIELDS[family]], FAMILY_LABEL[family])
+				: base.api[family].baseUrl;
+		api[family] = { baseUrl, scope, resourceApp: base.api[family].resourceApp };
+	}
+	return { cloud, authority, api };
+}
+
+/** Token endpoint of a tenant (also the `aud` of client assertions). */
+export function tokenUrl(authority: string, tenant: string): string {
+	return `${trimSlash(authority)}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
+}
+
+/**
+ * An n8n expression (for the credential's declarative test) that evaluates to the base URL
+ * of `familyExpr` for the credential's cloud. Generated from CLOUDS so the table stays the
+ * single source. Braces are spaced so no `}}` closes the expression early.
+ */
+export function baseUrlExpression(familyExpr: string): string {
+	const table = (Object.keys(CLOUDS) as CloudName[])
+		.map((c) => {
+			const fams = API_FAMILIES.map((f) => `${f}: '${CLOUDS[c].api[f].baseUrl}'`).join(', ');
+			return `${c}: { ${fams} }`;
+		})
+		.join(', ');
+	const custom = API_FAMILIES.map((f) => `${f}: $credentials.${CUSTOM_BASE_URL_FIELDS[f]}`).join(', ');
+	return `={{ ($credentials.cloud === 'custom' ? { ${custom} } : ({ ${table} })[$credentials.cloud || 'global'])[${familyExpr}] }}`;
+}

@@ -1,0 +1,298 @@
+/**
+ * The one table of Entra (AADSTS) error codes and the API error explanations. The credential's
+ * Test button and the transport both read it. Messages say what happened; descriptions say
+ * how to fix it. Nothing here ever includes a secret, key, assertion or token.
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import { RESOURCE_APPS, type ApiFamily } from './hosts';
+import { OPERATION_PERMISSIONS } from './permissions';
+
+export interface Explanation {
+	message: string;
+	description: string;
+}
+
+const CONSENT_STEP =
+	'In the Entra admin center open App registrations → your app → API permissions, add the permission as an Application permission, then press "Grant admin consent".';
+
+/** AADSTS code → explanation. Match on the number: Microsoft's texts change. */
+export const AADSTS_EXPLANATIONS: Record<number, Explanation> = {
+	7000215: {
+		message: 'Invalid client secret (AADSTS7000215)',
+		description:
+			"This looks like the secret's ID; paste the secret's Value. In the app registration → Certificates & secrets, the Value is shown only once, right after you create the secret: create a new secret and copy its Value column.",
+	},
+	7000222: {
+		message: 'The client secret has expired (AADSTS7000222)',
+		description:
+			'Create a new client secret in the app registration → Certificates & secrets, paste its Value here, or switch the credential to certificate authentication.',
+	},
+	70002: {
+		message: 'The client credentials were rejected (AADSTS70002)',
+		description: "Check the Client ID and paste the secret's Value (not its ID) again.",
+	},
+	7000218: {
+		message: 'No client secret or certificate was sent (AADSTS7000218)',
+		description: 'Fill in the Client Secret, or choose Certificate and paste the private key and certificate.',
+	},
+	90002: {
+		message: 'Tenant not found (AADSTS90002)',
+		description:
+			'Wrong tenant or wrong cloud: check the Tenant ID (the Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com) and that the Cloud matches where the tenant lives (a GCC High or DoD tenant needs "US GCC High"/"US DoD").',
+	},
+	900023: {
+		message: 'The tenant ID is malformed (AADSTS900023)',
+		description: 'Enter the Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com.',
+	},
+	90038: {
+		message: 'The tenant is in another national cloud (AADSTS90038)',
+		description: 'Wrong cloud: pick the Cloud where the tenant lives (Global, US GCC, US GCC High or US DoD).',
+	},
+	700016: {
+		message: 'The application was not found in the tenant (AADSTS700016)',
+		description:
+			'Check the Client ID (the Application (client) ID of the app registration). The app is not in this tenant or not consented there: for a multi-tenant app an admin of this tenant must consent to it first (admin consent URL: <login host>/<tenant>/adminconsent?client_id=<client id>).',
+	},
+	700027: {
+		message: 'The certificate assertion was rejected (AADSTS700027)',
+		description:
+			'The certificate is not registered on the app, or the private key does not belong to it: upload this certificate (the .cer/.pem public part) under Certificates & secrets → Certificates, and make sure the private key matches it.',
+	},
+	700024: {
+		message: 'The certificate assertion is outside its valid time window (AADSTS700024)',
+		description: "Check the clock of the n8n host (it must be in sync with internet time) and try again.",
+	},
+	7000112: {
+		message: 'The application is disabled (AADSTS7000112)',
+		description: 'An admin disabled the app (Enterprise applications → Properties → Enabled for users to sign in). Enable it or use another app.',
+	},
+	53003: {
+		message: 'Blocked by Conditional Access (AADSTS53003)',
+		description: 'A Conditional Access policy for workload identities blocks this app from this location. Ask your Entra admin to allow it.',
+	},
+	500011: {
+		message: 'The API was not found in the tenant (AADSTS500011)',
+		description:
+			'The resource is not provisioned in this tenant or the cloud is wrong: Defender for Endpoint must be set up in the tenant (the WindowsDefenderATP service principal exists after onboarding), the Cloud must match the tenant, and any scope override must be exact.',
+	},
+	1002012: {
+		message: 'Invalid scope for app-only access (AADSTS1002012)',
+		description: 'Scope problem: client credential scopes must be "<resource>/.default". Clear the scope overrides or end them with /.default.',
+	},
+	70011: {
+		message: 'The scope is invalid (AADSTS70011)',
+		description: 'Scope problem: check the scope overrides under Advanced (or clear them to use the defaults for the cloud).',
+	},
+	700022: {
+		message: 'The scope names more than one resource (AADSTS700022)',
+		description: 'Scope problem: each scope override must name exactly one API, ending in /.default.',
+	},
+	65001: {
+		message: 'Consent missing (AADSTS65001)',
+		description: CONSENT_STEP,
+	},
+};
+
+export interface TokenErrorBody {
+	error?: string;
+	error_description?: string;
+	error_codes?: number[];
+}
+
+/** The AADSTS code of a token-endpoint error body, if any. */
+export function aadstsCode(body: unknown): number | undefined {
+	if (!body || typeof body !== 'object') return undefined;
+	const b = body as TokenErrorBody;
+	if (Array.isArray(b.error_codes) && typeof b.error_codes[0] === 'number') return b.error_codes[0];
+	const m = /AADSTS(\d+)/.exec(String(b.error_description ?? ''));
+	return m ? Number(m[1]) : undefined;
+}
+
+/** First line of Entra's error description, without trace/correlation IDs and timestamps. */
+export function entraSummary(body: unknown): string {
+	const d = String((body as TokenErrorBody | undefined)?.error_description ?? '');
+	return d.split(/\r?\n/)[0].trim();
+}
+
+/** Explains a failed token request (status + body) for the user. */
+export function explainTokenError(status: number, body: unknown, context: { tenant: string; family: ApiFamily }): Explanation {
+	const code = aadstsCode(body);
+	const known = code !== undefined ? AADSTS_EXPLANATIONS[code] : undefined;
+	const api = RESOURCE_APPS[context.family];
+	if (known) {
+		return { message: `Could not get an access token for ${api}: ${known.message}`, description: known.description };
+	}
+	const summary = entraSummary(body);
+	const error = (body as TokenErrorBody | undefined)?.error;
+	if (status === 404) {
+		return {
+			message: `Could not get an access token for ${api}: the login endpoint was not found (HTTP 404)`,
+			description: 'Check the Cloud, and for Custom Endpoints the Login URL (for example https://login.microsoftonline.com).',
+		};
+	}
+	return {
+		message: `Could not get an access token for ${api}${code ? ` (AADSTS${code})` : ''}${error ? `: ${error}` : ''} (HTTP ${status})`,
+		description: summary || 'Check the Tenant ID, Client ID, secret or certificate, and the Cloud.',
+	};
+}
+
+/* ------------------------------------------------------------------------------------------
+ * API errors
+ * ---------------------------------------------------------------------------------------- */
+
+/** `Missing application roles. API required roles: X,Y, application roles: Z.` → [X, Y] */
+export function parseMissingRoles(message: unknown): { required: string[]; granted: string[] } | undefined {
+	const text = String(message ?? '');
+	const m = /API required roles:\s*([^]*?),\s*application roles:\s*([^]*?)\.?\s*$/i.exec(text);
+	if (!m) {
+		const only = /API required roles:\s*([^]*?)\.?\s*$/i.exec(text);
+		if (!only) return undefined;
+		return { required: splitRoles(only[1]), granted: [] };
+	}
+	return { required: splitRoles(m[1]), granted: splitRoles(m[2]) };
+}
+
+function splitRoles(list: string): string[] {
+	return list
+		.split(/[,\s]+/)
+		.map((r) => r.trim().replace(/\.$/, ''))
+		.filter((r) => r.length > 0);
+}
+
+export interface ApiErrorBody {
+	code?: string;
+	message?: string;
+	target?: string;
+	requestId?: string;
+}
+
+/** Reads MDE/XDR `{error:{code,message,target}}` and Graph `{error:{code,message,innerError}}` bodies. */
+export function parseApiError(body: unknown): ApiErrorBody {
+	let b: unknown = body;
+	if (typeof body === 'string') {
+		try {
+			b = JSON.parse(body);
+		} catch {
+			return { message: body.length > 300 ? `${body.slice(0, 300)}…` : body };
+		}
+	}
+	if (Buffer.isBuffer(b)) return parseApiError(b.toString('utf8'));
+	const err = (b as IDataObject | undefined)?.error;
+	if (err && typeof err === 'object') {
+		const e = err as IDataObject;
+		const inner = (e.innerError ?? e.innererror) as IDataObject | undefined;
+		return {
+			code: e.code !== undefined ? String(e.code) : undefined,
+			message: e.message !== undefined ? String(e.message) : undefined,
+			target: e.target !== undefined ? String(e.target) : undefined,
+			requestId: inner?.['request-id'] !== undefined ? String(inner['request-id']) : undefined,
+		};
+	}
+	if (typeof err === 'string') return { code: err, message: String((b as IDataObject).message ?? err) };
+	const msg = (b as IDataObject | undefined)?.message;
+	return msg !== undefined ? { message: String(msg) } : {};
+}
+
+const API_NAMES: Record<ApiFamily, string> = {
+	mde: 'Defender for Endpoint API',
+	xdr: 'Defender XDR API',
+	graph: 'Microsoft Graph security API',
+};
+
+export function apiDisplayName(family: ApiFamily): string {
+	return API_NAMES[family];
+}
+
+/** How to grant `roles` on the family's resource app. */
+export function grantHint(family: ApiFamily, roles: string[]): string {
+	const app = RESOURCE_APPS[family];
+	const where =
+		family === 'graph'
+			? 'Microsoft Graph'
+			: `"${app}" (under "APIs my organization uses")`;
+	const list = roles.length > 1 ? `one of ${roles.join(', ')} (least privileged first)` : roles[0];
+	return `Grant the application permission ${list} on ${where}, then press "Grant admin consent". New permissions reach the node with the next token (within an hour, or re-save the credential).`;
+}
+
+export interface ApiErrorContext {
+	family: ApiFamily;
+	method: string;
+	path: string;
+	operation?: { resource: string; operation: string };
+	tenant?: string;
+}
+
+/** Explains a non-2xx API answer. */
+export function explainApiError(status: number, body: unknown, ctx: ApiErrorContext): Explanation & ApiErrorBody {
+	const parsed = parseApiError(body);
+	const api = API_NAMES[ctx.family];
+	const ms = parsed.message ? `: ${parsed.message}` : '';
+	const ref = parsed.target || parsed.requestId ? ` (request ID ${parsed.target ?? parsed.requestId})` : '';
+	const base = { ...parsed };
+	if (status === 403) {
+		const missing = parseMissingRoles(parsed.message);
+		const row = ctx.operation
+			? OPERATION_PERMISSIONS.find(
+					(p) => p.resource === ctx.operation!.resource && p.operation === ctx.operation!.operation && p.api === ctx.family,
+				)
+			: undefined;
+		const roles = missing?.required.length ? missing.required : (row?.roles ?? []);
+		if (parsed.code === 'DisabledFeature') {
+			return {
+				...base,
+				message: `The ${api} refused the request: the feature is not enabled in this tenant${ms}`,
+				description: 'The tenant is not licensed for this feature (for example advanced hunting or vulnerability management on Defender for Business).',
+			};
+		}
+		return {
+			...base,
+			message: `Forbidden by the ${api}: the app lacks the permission for this call${roles.length ? ` (needs ${roles.join(' or ')} on ${RESOURCE_APPS[ctx.family]})` : ''}`,
+			description: roles.length
+				? `${grantHint(ctx.family, roles)}${missing ? ` The token currently carries: ${missing.granted.length ? missing.granted.join(', ') : 'no roles'}.` : ''}`
+				: `${parsed.message ?? 'Access denied.'} ${CONSENT_STEP}`,
+		};
+	}
+	if (status === 404) {
+		return {
+			...base,
+			message: `Not found: ${parsed.message ?? `${ctx.method} ${ctx.path}`}`,
+			description: `The ${api} has no such object in this tenant${ctx.tenant ? ` (${ctx.tenant})` : ''}. Check the ID${ref}.`,
+		};
+	}
+	if (status === 401) {
+		return {
+			...base,
+			message: `The ${api} rejected the access token${ms}`,
+			description: `The token was refused even after a fresh one was requested: check that the Cloud and the API base URLs match the tenant, and that the app has permissions on ${RESOURCE_APPS[ctx.family]}.`,
+		};
+	}
+	if (status === 429) {
+		return {
+			...base,
+			message: `Throttled by the ${api} (HTTP 429)${ms}`,
+			description: 'The API quota for this tenant was used up and the retries were exhausted. Wait for the time given above (or a minute) and run again, or spread the work with "Max Retries" and "Max Retry Wait" under Request Options.',
+		};
+	}
+	if (status >= 500) {
+		return {
+			...base,
+			message: `The ${api} failed with HTTP ${status}${ms}`,
+			description: `A server-side error at Microsoft${ref}; retries were exhausted or the request was not safe to repeat. Try again later.`,
+		};
+	}
+	return {
+		...base,
+		message: `The ${api} rejected the request (HTTP ${status})${ms}`,
+		description: `${parsed.code ? `Error code ${parsed.code}${ref}. ` : ''}Check the parameters of this item.`,
+	};
+}
+
+/** Replaces every occurrence of each secret (length ≥ 6) in `text`. */
+export function redact(text: string, secrets: Array<string | undefined>): string {
+	let out = text;
+	for (const s of secrets) {
+		if (typeof s === 'string' && s.length >= 6) out = out.split(s).join('[redacted]');
+	}
+	return out;
+}

@@ -1,0 +1,578 @@
+/**
+ * The one place that talks HTTP to Microsoft: tokens per audience and tenant, paging per
+ * endpoint, pacing under the documented quotas, retries (429 Retry-After; 5xx, resets and
+ * malformed bodies with exponential backoff and jitter on idempotent requests), and errors
+ * that say what happened and how to fix it. Always calls `helpers.httpRequest` with
+ * `returnFullResponse` + `ignoreHttpStatusErrors` and judges the status itself, so it behaves
+ * the same on every n8n version.
+ */
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	INode,
+	IPollFunctions,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+
+import { apiDisplayName, explainApiError } from '../helpers/errors';
+import type { ApiFamily } from '../helpers/hosts';
+import { PAGE_LIMITS, QUOTAS, type PagedEndpoint, type Quota, type QuotaKey } from '../helpers/limits';
+import {
+	clearTokenCache,
+	getAccessToken,
+	invalidateToken,
+	isValidTenant,
+	TokenError,
+	tokenTarget,
+	type DefenderCredentialData,
+	type TokenTarget,
+} from '../helpers/token';
+
+export type { ApiFamily } from '../helpers/hosts';
+export type { PagedEndpoint } from '../helpers/limits';
+
+export const CREDENTIAL_TYPE = 'microsoftDefenderEntraAppApi';
+
+export type DefenderContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
+
+export interface DefenderRequest {
+	/** 'mde' | 'xdr' | 'graph': picks the base URL and the token audience. */
+	api: ApiFamily;
+	method: IHttpRequestMethods;
+	/** '/api/machines/{id}/isolate' or '/v1.0/security/incidents' (callers encode IDs). */
+	path: string;
+	qs?: IDataObject;
+	body?: IDataObject | IDataObject[];
+	headers?: IDataObject;
+	/** Absolute URL (nextLink, package link). Must be on the API's host unless `noAuth`. */
+	url?: string;
+	/** Default: true for GET/PUT/PATCH/DELETE, false for POST. Non-idempotent requests are not replayed after they may have reached the server (429 is always safe). */
+	idempotent?: boolean;
+	/** Return the body as a Buffer. */
+	binary?: boolean;
+	/** No Authorization header (foreign SAS links). */
+	noAuth?: boolean;
+	itemIndex?: number;
+	/** For 403 fix hints from the permissions table. */
+	operation?: { resource: string; operation: string };
+	/** Quota bucket for pacing; derived from the path when absent. */
+	quota?: QuotaKey;
+	/** Request timeout; default 120 s (hunting 210 s). */
+	timeoutMs?: number;
+}
+
+export interface DefenderResponse<T = unknown> {
+	statusCode: number;
+	body: T;
+	headers: IDataObject;
+}
+
+/**
+ * Knobs for tests and benchmarks. `timeScale` compresses the pacing clock (60 = a minute of
+ * quota passes in a second), matching the emulator's time scale.
+ */
+export const transportTuning = {
+	pacing: true,
+	timeScale: 1,
+	/** Share of a documented quota the pacer uses, leaving room for clock skew and other clients. */
+	paceSafety: 0.9,
+	/** First backoff step for 5xx/resets; doubles per retry, with jitter. */
+	baseBackoffMs: 1000,
+	/** Backoff for 429 without Retry-After. */
+	throttleBackoffMs: 10000,
+};
+
+interface PacerState {
+	/** Reserved send times (ms), ascending. */
+	slots: number[];
+}
+
+const pacers = new Map<string, PacerState>();
+
+/** Clears tokens and pacing windows (tests). */
+export function resetTransportState(): void {
+	pacers.clear();
+	clearTokenCache();
+}
+
+/** Waits until a request may be sent without exceeding the quota (sliding windows, per minute and per hour). */
+async function pace(key: string, quota: Quota): Promise<void> {
+	if (!transportTuning.pacing) return;
+	const scale = transportTuning.timeScale > 0 ? transportTuning.timeScale : 1;
+	const windows = [
+		{ len: 60000 / scale, limit: Math.max(1, Math.floor(quota.perMinute * transportTuning.paceSafety)) },
+		{ len: 3600000 / scale, limit: Math.max(1, Math.floor(quota.perHour * transportTuning.paceSafety)) },
+	];
+	let state = pacers.get(key);
+	if (!state) {
+		state = { slots: [] };
+		pacers.set(key, state);
+	}
+	const now = Date.now();
+	const longest = windows[1].len;
+	while (state.slots.length && state.slots[0] <= now - longest) state.slots.shift();
+	let slot = Math.max(now, state.slots.length ? state.slots[state.slots.length - 1] : 0);
+	for (const w of windows) {
+		if (state.slots.length >= w.limit) {
+			slot = Math.max(slot, state.slots[state.slots.length - w.limit] + w.len);
+		}
+	}
+	state.slots.push(slot);
+	if (slot > now) await sleep(slot - now);
+}
+
+export function quotaFor(req: Pick<DefenderRequest, 'api' | 'path' | 'url' | 'quota'>): QuotaKey {
+	if (req.quota) return req.quota;
+	const p = (req.path || req.url || '').toLowerCase();
+	if (p.includes('/advancedqueries/run')) return 'mdeHunting';
+	if (p.includes('/advancedhunting/run')) return 'xdrHunting';
+	if (p.includes('/runhuntingquery')) return 'graphHunting';
+	if (p.includes('getpackageuri')) return 'mdePackageUri';
+	if (req.api === 'xdr') return 'xdrIncidents';
+	return req.api === 'graph' ? 'graph' : 'mde';
+}
+
+interface ItemRequestOptions {
+	tenant?: string;
+	maxRetries: number;
+	maxRetryWaitMs: number;
+}
+
+function isExecuteContext(ctx: DefenderContext): ctx is IExecuteFunctions {
+	return typeof (ctx as IExecuteFunctions).getInputData === 'function';
+}
+
+function readRequestOptions(ctx: DefenderContext, itemIndex: number | undefined): ItemRequestOptions {
+	let raw: IDataObject = {};
+	try {
+		raw = (
+			isExecuteContext(ctx)
+				? ctx.getNodeParameter('requestOptions', itemIndex ?? 0, {})
+				: (ctx as IPollFunctions).getNodeParameter('requestOptions', {})
+		) as IDataObject;
+	} catch {
+		raw = {};
+	}
+	raw = raw && typeof raw === 'object' ? raw : {};
+	const tenant = typeof raw.tenantId === 'string' ? raw.tenantId.trim() : '';
+	if (tenant && !isValidTenant(tenant)) {
+		throw new NodeOperationError(ctx.getNode(), `Tenant ID Override "${tenant}" is not a tenant ID or domain`, {
+			itemIndex,
+			description:
+				'Use the customer\'s Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com (Request Options → Tenant ID Override).',
+		});
+	}
+	const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : d);
+	return {
+		tenant: tenant || undefined,
+		maxRetries: Math.min(20, Math.floor(num(raw.maxRetries, 5))),
+		maxRetryWaitMs: Math.max(1, num(raw.maxRetryWaitSeconds, 120)) * 1000,
+	};
+}
+
+function header(headers: IDataObject | undefined, name: string): string | undefined {
+	if (!headers) return undefined;
+	const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+	const v = key ? headers[key] : undefined;
+	return v === undefined || v === null ? undefined : String(v);
+}
+
+/** Retry-After in ms (seconds, fractional seconds or an HTTP date; `x-ms-retry-after-ms` wins). */
+export function retryAfterMs(headers: IDataObject | undefined, now = Date.now()): number | undefined {
+	const ms = header(headers, 'x-ms-retry-after-ms');
+	if (ms !== undefined && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+	const ra = header(headers, 'retry-after');
+	if (ra === undefined) return undefined;
+	if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Math.max(0, Number(ra) * 1000);
+	const date = Date.parse(ra);
+	return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+function backoffMs(retry: number, cap: number, base = transportTuning.baseBackoffMs): number {
+	const exp = Math.min(cap, base * 2 ** Math.max(0, retry - 1));
+	return exp * (0.5 + Math.random() / 2);
+}
+
+function apiError(
+	node: INode,
+	itemIndex: number | undefined,
+	message: string,
+	description: string,
+	httpCode?: number,
+	details: IDataObject = {},
+): NodeApiError {
+	const response: IDataObject = { message, description, ...details };
+	if (httpCode !== undefined) response.httpCode = String(httpCode);
+	return new NodeApiError(node, response as JsonObject, {
+		message,
+		description,
+		httpCode: httpCode !== undefined ? String(httpCode) : undefined,
+		itemIndex,
+	});
+}
+
+function tokenErrorToNodeError(node: INode, itemIndex: number | undefined, error: TokenError): NodeApiError {
+	return apiError(node, itemIndex, error.explanation.message, error.explanation.description, error.httpCode, {
+		...(error.aadsts !== undefined && { aadsts: error.aadsts }),
+	});
+}
+
+function resolveUrl(node: INode, req: DefenderRequest, base: string): string {
+	if (!req.url) return `${base}${req.path.startsWith('/') ? '' : '/'}${req.path}`;
+	let parsed: URL | undefined;
+	try {
+		parsed = new URL(req.url);
+	} catch {
+		parsed = undefined;
+	}
+	if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+		throw new NodeOperationError(node, 'The API returned a link that is not an http(s) URL', {
+			itemIndex: req.itemIndex,
+		});
+	}
+	if (!req.noAuth) {
+		const b = new URL(base);
+		if (parsed.origin !== b.origin || !parsed.pathname.startsWith(b.pathname.replace(/\/$/, ''))) {
+			throw new NodeOperationError(node, `Refusing to send the access token to ${parsed.origin}`, {
+				itemIndex: req.itemIndex,
+				description: `Links followed with the token must be on the ${apiDisplayName(req.api)} host (${b.origin}).`,
+			});
+		}
+	}
+	return parsed.toString();
+}
+
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+
+interface Resolved {
+	target?: TokenTarget;
+	credentials: DefenderCredentialData;
+	options: ItemRequestOptions;
+}
+
+async function resolveContext(ctx: DefenderContext, req: DefenderRequest): Promise<Resolved> {
+	const credentials = (await ctx.getCredentials(CREDENTIAL_TYPE, req.itemIndex ?? 0)) as DefenderCredentialData;
+	const options = readRequestOptions(ctx, req.itemIndex);
+	let target: TokenTarget | undefined;
+	let problem: TokenError | undefined;
+	try {
+		target = tokenTarget(credentials, req.api, options.tenant);
+	} catch (error) {
+		problem = error instanceof TokenError ? error : new TokenError({ message: 'The credential is invalid', description: '' });
+	}
+	if (!target) {
+		throw new NodeOperationError(ctx.getNode(), problem!.explanation.message, {
+			itemIndex: req.itemIndex,
+			description: problem!.explanation.description,
+		});
+	}
+	return { target, credentials, options };
+}
+
+/** A token for the family and the item's tenant (NodeApiError on failure). */
+export async function getDefenderToken(
+	this: DefenderContext,
+	api: ApiFamily,
+	itemIndex?: number,
+): Promise<{ token: string; tenant: string; scope: string; authority: string }> {
+	const { target, credentials, options } = await resolveContext(this, { api, method: 'GET', path: '', itemIndex });
+	let token: string | undefined;
+	let failure: TokenError | undefined;
+	try {
+		token = await getAccessToken(this, credentials, target!, { maxWaitMs: options.maxRetryWaitMs });
+	} catch (error) {
+		failure = error instanceof TokenError ? error : new TokenError({ message: 'Could not get an access token', description: '' });
+	}
+	if (!token) throw tokenErrorToNodeError(this.getNode(), itemIndex, failure!);
+	return { token, tenant: target!.tenant, scope: target!.scope, authority: target!.endpoints.authority };
+}
+
+/** The full response of one API call (status judged, retries done). */
+export async function defenderApiRequestFull<T = IDataObject>(
+	this: DefenderContext,
+	req: DefenderRequest,
+	acceptStatus: number[] = [],
+): Promise<DefenderResponse<T>> {
+	const node = this.getNode();
+	const { target, credentials, options } = await resolveContext(this, req);
+	const tgt = target!;
+	const base = tgt.endpoints.api[req.api].baseUrl;
+	const url = resolveUrl(node, req, base);
+	const method = (req.method ?? 'GET').toUpperCase() as IHttpRequestMethods;
+	const idempotent = req.idempotent ?? method !== 'POST';
+	const quotaKey = quotaFor(req);
+	const paceKey = `${tgt.endpoints.authority}|${tgt.tenant.toLowerCase()}|${quotaKey}`;
+	const timeout = req.timeoutMs ?? (quotaKey.endsWith('Hunting') ? 210000 : 120000);
+	const where = `${method} ${req.url ? new URL(url).pathname : req.path}`;
+	let retries = 0;
+	let refreshed = false;
+
+	for (;;) {
+		let token = '';
+		if (!req.noAuth) {
+			let failure: TokenError | undefined;
+			try {
+				token = await getAccessToken(this, credentials, tgt, { maxWaitMs: options.maxRetryWaitMs });
+			} catch (error) {
+				failure = error instanceof TokenError ? error : new TokenError({ message: 'Could not get an access token', description: '' });
+			}
+			if (!token) throw tokenErrorToNodeError(node, req.itemIndex, failure!);
+			await pace(paceKey, QUOTAS[quotaKey]);
+		}
+
+		const headers: IDataObject = { ...(req.headers ?? {}) };
+		if (!req.noAuth) headers.Authorization = `Bearer ${token}`;
+		if (req.api === 'graph' && !req.noAuth && header(headers, 'prefer') === undefined) {
+			headers.Prefer = 'include-unknown-enum-members';
+		}
+		const httpOptions: IHttpRequestOptions = {
+			method,
+			url,
+			headers,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout,
+		};
+		if (req.qs && Object.keys(req.qs).length && !req.url) httpOptions.qs = req.qs;
+		if (req.binary) {
+			httpOptions.encoding = 'arraybuffer';
+			httpOptions.json = false;
+		} else {
+			httpOptions.json = true;
+		}
+		if (req.body !== undefined && method !== 'GET') {
+			httpOptions.body = req.body as IDataObject;
+			if (header(headers, 'content-type') === undefined) headers['Content-Type'] = 'application/json';
+		}
+
+		let res: { statusCode: number; body: unknown; headers: IDataObject } | undefined;
+		let networkCode = '';
+		try {
+			res = (await this.helpers.httpRequest(httpOptions)) as typeof res;
+		} catch (error) {
+			// Never pass the raw error on: its request config carries the Authorization header.
+			const e = error as { code?: unknown; response?: { status?: number; data?: unknown; headers?: IDataObject } };
+			if (e?.response?.status) {
+				res = { statusCode: e.response.status, body: e.response.data, headers: e.response.headers ?? {} };
+			} else {
+				networkCode = String(e?.code ?? 'network error');
+			}
+		}
+
+		if (!res) {
+			const neverSent = networkCode === 'ECONNREFUSED' || networkCode === 'ENOTFOUND' || networkCode === 'EAI_AGAIN';
+			if ((idempotent || networkCode === 'ECONNREFUSED') && retries < options.maxRetries) {
+				retries++;
+				await sleep(backoffMs(retries, options.maxRetryWaitMs));
+				continue;
+			}
+			const reason = networkCode.toLowerCase().replace(/^e/, '').replace(/^connreset$/, 'reset');
+			throw apiError(
+				node,
+				req.itemIndex,
+				idempotent || neverSent
+					? `Could not reach the ${apiDisplayName(req.api)} (${where}; ${reason})${retries ? ` after ${retries} retries` : ''}`
+					: `The connection failed while sending ${where} (${reason}); the request may have reached Microsoft, so it was not repeated`,
+				idempotent || neverSent
+					? 'Check that n8n can reach the API host (proxy, firewall, DNS) and the Cloud/base URLs of the credential; then run again.'
+					: 'Check in the Defender portal (or with Machine Action: Get Many) whether the action was created before running the item again.',
+				undefined,
+				{ networkError: networkCode },
+			);
+		}
+
+		const status = res.statusCode;
+		const resHeaders = (res.headers ?? {}) as IDataObject;
+		if ((status >= 200 && status < 300) || acceptStatus.includes(status)) {
+			if (req.binary) {
+				const b = res.body;
+				const buf = Buffer.isBuffer(b) ? b : b instanceof ArrayBuffer ? Buffer.from(b) : Buffer.from(String(b ?? ''));
+				return { statusCode: status, body: buf as unknown as T, headers: resHeaders };
+			}
+			let body = res.body;
+			let malformed = false;
+			if (Buffer.isBuffer(body)) body = body.toString('utf8');
+			if (typeof body === 'string') {
+				const text = body.trim();
+				if (!text) body = {};
+				else {
+					try {
+						body = JSON.parse(text);
+					} catch {
+						malformed = true;
+					}
+				}
+			}
+			if (malformed) {
+				if (idempotent && retries < options.maxRetries) {
+					retries++;
+					await sleep(backoffMs(retries, options.maxRetryWaitMs));
+					continue;
+				}
+				throw apiError(
+					node,
+					req.itemIndex,
+					`The ${apiDisplayName(req.api)} answered ${where} with a response that was not valid JSON`,
+					idempotent
+						? `The response stayed malformed after ${retries} retries (a proxy or a truncated answer). Try again later.`
+						: 'The request was accepted but its answer could not be read; check the result in the Defender portal before repeating it.',
+					status,
+				);
+			}
+			if (body === undefined || body === null) body = {};
+			return { statusCode: status, body: body as T, headers: resHeaders };
+		}
+
+		if (status === 401 && !req.noAuth && !refreshed) {
+			refreshed = true;
+			invalidateToken(tgt, token);
+			continue;
+		}
+		if (status === 429 && retries < options.maxRetries) {
+			const asked = retryAfterMs(resHeaders);
+			const wait = asked ?? backoffMs(retries + 1, options.maxRetryWaitMs, transportTuning.throttleBackoffMs);
+			if (wait <= options.maxRetryWaitMs) {
+				retries++;
+				this.logger?.debug?.(`Microsoft Defender: throttled on ${quotaKey}, waiting ${Math.round(wait)} ms`);
+				await sleep(wait);
+				continue;
+			}
+		}
+		if (RETRYABLE_STATUS.has(status) && idempotent && retries < options.maxRetries) {
+			retries++;
+			await sleep(backoffMs(retries, options.maxRetryWaitMs));
+			continue;
+		}
+
+		const explained = explainApiError(status, res.body, {
+			family: req.api,
+			method,
+			path: req.path,
+			operation: req.operation,
+			tenant: tgt.tenant,
+		});
+		let description = explained.description;
+		if (status === 429) {
+			const asked = retryAfterMs(resHeaders);
+			if (asked !== undefined) description = `Microsoft asks to retry after ${Math.ceil(asked / 1000)} s. ${description}`;
+		}
+		if (RETRYABLE_STATUS.has(status) && !idempotent) {
+			description = `${where} is not repeated automatically because it may already have been carried out. ${description}`;
+		}
+		throw apiError(node, req.itemIndex, explained.message, description, status, {
+			...(explained.code && { code: explained.code }),
+			...(explained.target && { target: explained.target }),
+			...(explained.requestId && { requestId: explained.requestId }),
+			...(explained.message && { apiMessage: String(parseApiMessage(res.body) ?? '') }),
+		});
+	}
+}
+
+function parseApiMessage(body: unknown): string | undefined {
+	const err = (body as IDataObject | undefined)?.error as IDataObject | undefined;
+	return err && typeof err === 'object' && err.message !== undefined ? String(err.message) : undefined;
+}
+
+/** One API call; returns the parsed body (a Buffer for `binary`). */
+export async function defenderApiRequest<T = IDataObject>(this: DefenderContext, req: DefenderRequest): Promise<T> {
+	const res = await defenderApiRequestFull.call(this, req);
+	return res.body as T;
+}
+
+function recordKey(r: IDataObject): string | undefined {
+	const id = r?.id;
+	return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
+/**
+ * Pages of a list endpoint (records, not envelopes). MDE/XDR: `$top` + `$skip` until a short
+ * page. Graph: `@odata.nextLink`; when a full page comes without one (alerts_v2 does that),
+ * continue with `$skip`. Records already seen (same `id`) are not yielded twice.
+ */
+export async function* defenderApiPages(
+	this: DefenderContext,
+	req: DefenderRequest,
+	page: { endpoint: PagedEndpoint; limit?: number },
+): AsyncGenerator<IDataObject[]> {
+	const pl = PAGE_LIMITS[page.endpoint];
+	const limit = page.limit !== undefined && page.limit >= 0 ? page.limit : undefined;
+	const baseQs: IDataObject = { ...(req.qs ?? {}) };
+	const startSkip = Number(baseQs.$skip ?? 0) || 0;
+	delete baseQs.$top;
+	delete baseQs.$skip;
+	const seen = new Set<string>();
+	let yielded = 0;
+	let consumed = 0;
+
+	const take = (records: IDataObject[]): IDataObject[] => {
+		const fresh: IDataObject[] = [];
+		for (const r of records) {
+			const k = recordKey(r);
+			if (k !== undefined) {
+				if (seen.has(k)) continue;
+				seen.add(k);
+			}
+			if (limit !== undefined && yielded + fresh.length >= limit) break;
+			fresh.push(r);
+		}
+		yielded += fresh.length;
+		return fresh;
+	};
+
+	if (limit === 0) return;
+	const top = Math.min(pl.maxPageSize, limit ?? Number.POSITIVE_INFINITY);
+
+	let next: DefenderRequest = {
+		...req,
+		method: req.method ?? 'GET',
+		qs: { ...baseQs, $top: top, ...(startSkip && { $skip: startSkip }) },
+	};
+	for (;;) {
+		const isFirst = consumed === 0;
+		const res = await defenderApiRequestFull.call<DefenderContext, [DefenderRequest, number[]], Promise<DefenderResponse<IDataObject>>>(
+			this,
+			next,
+			// GET /api/machines answers 404 (not an empty list) when the tenant has no recent machines.
+			page.endpoint === 'mdeMachines' && isFirst ? [404] : [],
+		);
+		if (res.statusCode === 404) return;
+		const body = res.body ?? {};
+		const records = Array.isArray(body.value) ? (body.value as IDataObject[]) : [];
+		consumed += records.length;
+		const fresh = take(records);
+		if (fresh.length) yield fresh;
+		if (limit !== undefined && yielded >= limit) return;
+		if (records.length === 0) return;
+
+		if (pl.style === 'nextLink') {
+			const link = body['@odata.nextLink'];
+			if (typeof link === 'string' && link) {
+				next = { ...req, method: 'GET', url: link, qs: undefined };
+				continue;
+			}
+			if (records.length < top || fresh.length === 0) return;
+			// A full page without nextLink: continue from the original query with $skip.
+			next = { ...req, method: 'GET', url: undefined, qs: { ...baseQs, $top: top, $skip: startSkip + consumed } };
+			continue;
+		}
+		// $top + $skip: a short page is the last one; a page of only repeats means $skip is ignored.
+		if (records.length < top || fresh.length === 0) return;
+		// Keep the page size stable so the short-page test holds; the limit is trimmed locally.
+		next = { ...req, method: 'GET', qs: { ...baseQs, $top: top, $skip: startSkip + consumed } };
+	}
+}
+
+/** All records of a list endpoint, up to `limit` (undefined = all). */
+export async function defenderApiRequestAllItems(
+	this: DefenderContext,
+	req: DefenderRequest,
+	page: { endpoint: PagedEndpoint; limit?: number },
+): Promise<IDataObject[]> {
+	const all: IDataObject[] = [];
+	for await (const records of defenderApiPages.call(this, req, page)) all.push(...records);
+	return all;
+}
