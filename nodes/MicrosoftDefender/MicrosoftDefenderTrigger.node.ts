@@ -1,0 +1,370 @@
+import type {
+	IDataObject,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IPollFunctions,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { CREDENTIAL_NAME, requestOptionsParameter } from './actions/node.description';
+import { and, ge, rawLiteral } from './helpers/odata';
+import {
+	GRAPH_COLLECTION,
+	TRIGGER_EVENTS,
+	graphFilterClause,
+	graphPage,
+	recordMatcher,
+	splitList,
+	wantsEvent,
+	type TriggerEvent,
+	type TriggerFilters,
+	type TriggerResource,
+} from './helpers/pollFilters';
+import { PollDataError, runPollCycle, type EventKind, type StreamState } from './helpers/pollState';
+import { canonicalTimestamp } from './helpers/pollTime';
+import { simplifyAlert, simplifyIncident } from './helpers/simplify';
+import { defenderApiRequest } from './transport';
+
+const ALERT_EVENTS = ['newAlert', 'updatedAlert', 'newOrUpdatedAlert'];
+const INCIDENT_EVENTS = ['newIncident', 'updatedIncident', 'newOrUpdatedIncident'];
+
+/** Where the trigger keeps its cursors in the workflow's static data. */
+const STATE_KEY = 'defenderPoll';
+
+export class MicrosoftDefenderTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Microsoft Defender Trigger',
+		name: 'microsoftDefenderTrigger',
+		icon: { light: 'file:defender.svg', dark: 'file:defender.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["event"]}}',
+		description:
+			'Starts the workflow when Microsoft Defender alerts or incidents are created or updated (Microsoft Graph security API)',
+		defaults: { name: 'Microsoft Defender Trigger' },
+		polling: true,
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: CREDENTIAL_NAME, required: true }],
+		properties: [
+			{
+				displayName: 'Event',
+				name: 'event',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'New Alert',
+						value: 'newAlert',
+						description: 'An alert created after the trigger was activated, the first time it is seen',
+					},
+					{
+						name: 'New Incident',
+						value: 'newIncident',
+						description: 'An incident created after the trigger was activated, the first time it is seen',
+					},
+					{
+						name: 'New or Updated Alert',
+						value: 'newOrUpdatedAlert',
+						description: 'Every new alert and every change to an alert',
+					},
+					{
+						name: 'New or Updated Incident',
+						value: 'newOrUpdatedIncident',
+						description: 'Every new incident and every change to an incident',
+					},
+					{
+						name: 'Updated Alert',
+						value: 'updatedAlert',
+						description: 'A change to an alert the trigger has seen before or that existed before activation',
+					},
+					{
+						name: 'Updated Incident',
+						value: 'updatedIncident',
+						description:
+							'A change to an incident the trigger has seen before or that existed before activation',
+					},
+				],
+				default: 'newAlert',
+			},
+			{
+				displayName: 'Simplify',
+				name: 'simple',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to return a simplified version of the response instead of the raw data',
+			},
+			{
+				displayName: 'Filters',
+				name: 'filters',
+				type: 'collection',
+				placeholder: 'Add Filter',
+				default: {},
+				options: [
+					{
+						displayName: 'Alert Status',
+						name: 'alertStatus',
+						type: 'multiOptions',
+						options: [
+							{ name: 'In Progress', value: 'inProgress' },
+							{ name: 'New', value: 'new' },
+							{ name: 'Resolved', value: 'resolved' },
+						],
+						default: [],
+						description: 'Only alerts in one of these states',
+						displayOptions: { show: { '/event': ALERT_EVENTS } },
+					},
+					{
+						displayName: 'Assigned To',
+						name: 'assignedTo',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. analyst@contoso.com',
+						description: 'Only incidents assigned to this user (exact match, case-insensitive)',
+						displayOptions: { show: { '/event': INCIDENT_EVENTS } },
+					},
+					{
+						displayName: 'Incident Status',
+						name: 'incidentStatus',
+						type: 'multiOptions',
+						options: [
+							{ name: 'Active', value: 'active' },
+							{ name: 'Awaiting Action', value: 'awaitingAction' },
+							{ name: 'In Progress', value: 'inProgress' },
+							{ name: 'Redirected', value: 'redirected' },
+							{ name: 'Resolved', value: 'resolved' },
+						],
+						default: [],
+						description: 'Only incidents in one of these states',
+						displayOptions: { show: { '/event': INCIDENT_EVENTS } },
+					},
+					{
+						displayName: 'Minimum Severity',
+						name: 'minSeverity',
+						type: 'options',
+						options: [
+							{ name: 'Any', value: '' },
+							{ name: 'High', value: 'high' },
+							{ name: 'Informational', value: 'informational' },
+							{ name: 'Low', value: 'low' },
+							{ name: 'Medium', value: 'medium' },
+						],
+						default: '',
+						description: 'Only records with this severity or higher',
+					},
+					{
+						displayName: 'Service Source',
+						name: 'serviceSource',
+						type: 'multiOptions',
+						options: [
+							{ name: 'Azure AD Identity Protection', value: 'azureAdIdentityProtection' },
+							{ name: 'Data Loss Prevention', value: 'dataLossPrevention' },
+							{ name: 'Microsoft 365 Defender', value: 'microsoft365Defender' },
+							{ name: 'Microsoft App Governance', value: 'microsoftAppGovernance' },
+							{ name: 'Microsoft Defender for Cloud', value: 'microsoftDefenderForCloud' },
+							{ name: 'Microsoft Defender for Cloud Apps', value: 'microsoftDefenderForCloudApps' },
+							{ name: 'Microsoft Defender for Endpoint', value: 'microsoftDefenderForEndpoint' },
+							{ name: 'Microsoft Defender for Identity', value: 'microsoftDefenderForIdentity' },
+							{ name: 'Microsoft Defender for Office 365', value: 'microsoftDefenderForOffice365' },
+							{ name: 'Microsoft Insider Risk Management', value: 'microsoftInsiderRiskManagement' },
+							{ name: 'Microsoft Sentinel', value: 'microsoftSentinel' },
+						],
+						default: [],
+						description: 'Only alerts from these Microsoft products',
+						displayOptions: { show: { '/event': ALERT_EVENTS } },
+					},
+					{
+						displayName: 'Tags',
+						name: 'tags',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. ransomware, vip',
+						description:
+							'Comma-separated. Only incidents carrying at least one of these tags (custom or system tags, case-insensitive).',
+						displayOptions: { show: { '/event': INCIDENT_EVENTS } },
+					},
+				],
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Backfill (Minutes)',
+						name: 'backfillMinutes',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 0,
+						description:
+							'On the first poll after activation, also emit records changed this many minutes before. 0 = only changes after activation.',
+					},
+					{
+						displayName: 'Max Events per Poll',
+						name: 'maxEventsPerPoll',
+						type: 'number',
+						typeOptions: { minValue: 1 },
+						default: 1000,
+						description:
+							'At most this many new or changed records are processed in one poll; the rest follow on the next polls, oldest first, without loss',
+					},
+					{
+						displayName: 'Overlap Window (Minutes)',
+						name: 'overlapMinutes',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 10,
+						description:
+							'How far each poll looks back before the newest change already seen, to catch records that Microsoft indexes late. Repeats are removed.',
+					},
+					{
+						displayName: 'Page Size',
+						name: 'pageSize',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 1000 },
+						default: 0,
+						description:
+							'Records per request. 0 = the largest page Microsoft Graph accepts (1,000 alerts or 50 incidents).',
+					},
+				],
+			},
+			requestOptionsParameter,
+		],
+	};
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const event = this.getNodeParameter('event', 'newAlert') as TriggerEvent;
+		const def = TRIGGER_EVENTS[event];
+		if (!def) {
+			throw new NodeOperationError(this.getNode(), `Unknown event "${String(event)}"`);
+		}
+		const resource: TriggerResource = def.resource;
+		const simple = this.getNodeParameter('simple', true) as boolean;
+		const f = this.getNodeParameter('filters', {}) as IDataObject;
+		const o = this.getNodeParameter('options', {}) as IDataObject;
+		const requestOptions = this.getNodeParameter('requestOptions', {}) as IDataObject;
+
+		const filters: TriggerFilters = {
+			minSeverity: typeof f.minSeverity === 'string' ? f.minSeverity : undefined,
+			status: splitList(resource === 'alert' ? f.alertStatus : f.incidentStatus),
+			serviceSource: resource === 'alert' ? splitList(f.serviceSource) : [],
+			assignedTo: resource === 'incident' && typeof f.assignedTo === 'string' ? f.assignedTo.trim() : undefined,
+			tags: resource === 'incident' ? splitList(f.tags) : [],
+		};
+		const collection = GRAPH_COLLECTION[resource];
+		const requested = Number(o.pageSize) || collection.maxPageSize;
+		const pageSize = Math.min(Math.max(1, Math.floor(requested)), collection.maxPageSize);
+		const clause = graphFilterClause(resource, filters);
+		const accept = recordMatcher(resource, filters);
+		const operation = { resource, operation: 'getAll' };
+
+		const list = async (qs: IDataObject): Promise<IDataObject[]> => {
+			const response = await defenderApiRequest.call(this, {
+				api: 'graph',
+				method: 'GET',
+				path: collection.path,
+				qs,
+				operation,
+			});
+			return graphPage(response).records;
+		};
+
+		const toItem = (record: IDataObject, kind: EventKind): INodeExecutionData => {
+			const json = simple ? (resource === 'alert' ? simplifyAlert(record) : simplifyIncident(record)) : { ...record };
+			json.triggerEvent = kind;
+			return { json };
+		};
+
+		if (this.getMode() === 'manual') {
+			// "Fetch Test Event": the newest matching record; the state is neither read nor written.
+			const byCreation = def.mode === 'new';
+			let records: IDataObject[];
+			try {
+				records = await list({
+					...(clause ? { $filter: clause } : {}),
+					$orderby: byCreation ? 'createdDateTime desc' : 'lastUpdateDateTime desc',
+					$top: pageSize,
+				});
+			} catch (error) {
+				throw asNodeError(this, error);
+			}
+			for (const record of records) {
+				if (accept && !accept(record)) continue;
+				let kind: EventKind = def.mode === 'new' ? 'new' : 'updated';
+				if (def.mode === 'newOrUpdated') {
+					const created = canonicalTimestamp(record.createdDateTime);
+					if (created && created === canonicalTimestamp(record.lastUpdateDateTime)) kind = 'new';
+				}
+				return [[toItem(record, kind)]];
+			}
+			return null;
+		}
+
+		const staticData = this.getWorkflowStaticData('node');
+		const tenant = typeof requestOptions.tenantId === 'string' ? requestOptions.tenantId.trim().toLowerCase() : '';
+		const key = `${resource}${tenant ? `@${tenant}` : ''}`;
+		const all = (staticData[STATE_KEY] ?? {}) as IDataObject;
+		const previous = all[key] as StreamState | undefined;
+
+		const overlapMinutes = o.overlapMinutes === undefined ? 10 : Number(o.overlapMinutes);
+		let outcome;
+		try {
+			outcome = await runPollCycle(
+				previous,
+				{ nowMs: Date.now(), backfillSeconds: Math.max(0, Number(o.backfillMinutes) || 0) * 60 },
+				{
+					overlapSeconds: Math.max(0, Number.isFinite(overlapMinutes) ? overlapMinutes : 10) * 60,
+					maxPerPoll: Math.max(1, Number(o.maxEventsPerPoll) || 1000),
+					pageSize,
+					accept,
+				},
+				async ({ since, skip, top }) => {
+					const qs: IDataObject = {
+						$filter: and(ge('lastUpdateDateTime', rawLiteral(since)), clause),
+						$orderby: 'lastUpdateDateTime asc',
+						$top: top,
+					};
+					if (skip > 0) qs.$skip = skip;
+					const response = await defenderApiRequest.call(this, {
+						api: 'graph',
+						method: 'GET',
+						path: collection.path,
+						qs,
+						operation,
+					});
+					return graphPage(response);
+				},
+			);
+		} catch (error) {
+			// Nothing was written: the next poll starts where the last good one ended.
+			throw asNodeError(this, error);
+		}
+
+		// The whole poll succeeded: store the new cursor, then emit.
+		staticData[STATE_KEY] = { ...all, [key]: outcome.state } as unknown as IDataObject;
+
+		const items = outcome.events.filter((e) => wantsEvent(def.mode, e.kind)).map((e) => toItem(e.record, e.kind));
+		return items.length ? [items] : null;
+	}
+}
+
+function asNodeError(ctx: IPollFunctions, error: unknown): Error {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	if (error instanceof PollDataError) {
+		return new NodeApiError(ctx.getNode(), { message: error.message } as JsonObject, {
+			message: error.message,
+			description:
+				(error.detail ? `${error.detail}. ` : '') +
+				'Nothing was emitted and the trigger state was not changed; the next poll retries from the same point.',
+		});
+	}
+	const message = error instanceof Error ? error.message : String(error);
+	return new NodeApiError(ctx.getNode(), { message } as JsonObject, {
+		message,
+		description: 'Nothing was emitted and the trigger state was not changed; the next poll retries from the same point.',
+	});
+}

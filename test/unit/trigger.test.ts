@@ -1,0 +1,181 @@
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
+import { startEmulator, type EmulatorHandle } from '../emulator';
+import { FIXTURE } from '../emulator/core/fixture';
+import { emulatorCredentials, runPoll } from '../harness';
+
+/**
+ * The trigger against the emulator over real sockets. State goes through JSON between polls and a
+ * fresh node instance is used every time, like n8n after a restart.
+ */
+
+const TENANT = FIXTURE.tenants.A.id;
+let emu: EmulatorHandle;
+let credentials: ReturnType<typeof emulatorCredentials>;
+
+beforeAll(async () => {
+	emu = await startEmulator({ port: 0, httpsPort: 0, sizes: { alerts: 2000, incidents: 300, machines: 20 }, quotas: false });
+	credentials = emulatorCredentials(emu, { app: 'full', tenant: 'A' });
+});
+afterAll(async () => {
+	await emu?.close();
+});
+
+const store = () => emu.store(TENANT);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function poll(
+	parameters: IDataObject,
+	saved: string,
+	mode: 'trigger' | 'manual' = 'trigger',
+): Promise<{ items: INodeExecutionData[]; saved: string }> {
+	const staticData = JSON.parse(saved) as IDataObject;
+	const out = await runPoll(new MicrosoftDefenderTrigger(), { parameters, credentials, staticData, mode });
+	return { items: out ? out[0] : [], saved: JSON.stringify(staticData) };
+}
+
+const graphCalls = (path: string) => emu.log.filter((e) => e.path === path);
+const noRetry = { requestOptions: { maxRetries: 0 } };
+let faultRun = 0;
+
+describe('Microsoft Defender Trigger: description', () => {
+	it('is a polling trigger without inputs, not an AI tool, with the shared credential and icons', () => {
+		const d = new MicrosoftDefenderTrigger().description;
+		expect(d.name).toBe('microsoftDefenderTrigger');
+		expect(d.displayName).toContain('Trigger');
+		expect(d.polling).toBe(true);
+		expect(d.inputs).toEqual([]);
+		expect(d.usableAsTool).toBeUndefined();
+		expect(d.credentials).toEqual([{ name: 'microsoftDefenderEntraAppApi', required: true }]);
+		expect(d.icon).toEqual({ light: 'file:defender.svg', dark: 'file:defender.dark.svg' });
+		expect(d.group).toEqual(['trigger']);
+	});
+});
+
+describe('Microsoft Defender Trigger: alerts', () => {
+	it('activation emits nothing, then new alerts once each, then updates only for "Updated Alert"', async () => {
+		const t0 = Date.now() + 60_000;
+		const p = { event: 'newOrUpdatedAlert' };
+		let s = (await poll(p, '{}')).saved;
+		expect(Object.keys(JSON.parse(s))).toEqual(['defenderPoll']);
+
+		const added = [store().addAlert({ severity: 'High' }, iso(t0)), store().addAlert({}, iso(t0 + 1000))];
+		let r = await poll(p, s);
+		expect(r.items.map((i) => [i.json.id, i.json.triggerEvent])).toEqual(added.map((a) => [a.id, 'new']));
+		// simplified by default
+		expect(Object.keys(r.items[0].json).sort()).toEqual(
+			['assignedTo', 'classification', 'createdDateTime', 'id', 'incidentId', 'lastUpdateDateTime', 'machineId', 'severity', 'status', 'title', 'triggerEvent'].sort(),
+		);
+		s = r.saved;
+		r = await poll(p, s);
+		expect(r.items).toHaveLength(0);
+		s = r.saved;
+
+		store().updateAlert(added[0].id, { status: 'InProgress' }, iso(t0 + 5000));
+		const onlyNew = await poll({ event: 'newAlert' }, s);
+		expect(onlyNew.items).toHaveLength(0);
+		const onlyUpdated = await poll({ event: 'updatedAlert', simple: false }, s);
+		expect(onlyUpdated.items.map((i) => [i.json.id, i.json.status, i.json.triggerEvent])).toEqual([[added[0].id, 'inProgress', 'updated']]);
+		expect(onlyUpdated.items[0].json.evidence).toBeDefined(); // raw Graph alert
+	});
+
+	it.each([
+		['429 exhausted', 429 as const],
+		['500', 500 as const],
+		['connection reset', 'reset' as const],
+		['malformed body', 'malformed' as const],
+	])('a failed poll (%s) throws, emits nothing and leaves the state as it was', async (_name, kind) => {
+		const t0 = Date.now() + 3_600_000 + faultRun++ * 300_000; // later than every earlier record
+		const p = { event: 'newAlert', ...noRetry };
+		const s = (await poll(p, '{}')).saved;
+		const a = store().addAlert({}, iso(t0));
+		const staticData = JSON.parse(s) as IDataObject;
+		emu.faults.next(1, kind, 'alerts_v2');
+		await expect(
+			runPoll(new MicrosoftDefenderTrigger(), { parameters: p, credentials, staticData, mode: 'trigger' }),
+		).rejects.toMatchObject({ name: expect.stringMatching(/NodeApiError|NodeOperationError/) });
+		expect(JSON.stringify(staticData)).toBe(s);
+		const r = await poll(p, s);
+		expect(r.items.map((i) => i.json.id)).toContain(a.id);
+	});
+
+	it('transient 429 and 5xx are retried inside one poll (quota handling of the transport)', async () => {
+		const t0 = Date.now() + 7_200_000;
+		const p = { event: 'newAlert', requestOptions: { maxRetries: 3, maxRetryWaitSeconds: 1 } };
+		const s = (await poll(p, '{}')).saved;
+		const a = store().addAlert({}, iso(t0));
+		emu.faults.next(1, 429, { path: 'alerts_v2', retryAfterSec: 0 });
+		emu.faults.next(1, 503, 'alerts_v2');
+		const r = await poll(p, s);
+		expect(r.items.map((i) => i.json.id)).toEqual([a.id]);
+	});
+
+	it('manual mode returns the newest matching alert and does not touch the state', async () => {
+		const t0 = Date.now() + 10_800_000;
+		const high = store().addAlert({ severity: 'High', title: 'newest high' }, iso(t0));
+		store().addAlert({ severity: 'Low' }, iso(t0 + 1000));
+		const p = { event: 'newOrUpdatedAlert', filters: { minSeverity: 'high' } };
+		const r = await poll(p, '{"untouched":true}', 'manual');
+		expect(r.items).toHaveLength(1);
+		expect(r.items[0].json.id).toBe(high.id);
+		expect(r.saved).toBe('{"untouched":true}');
+	});
+
+	it('filters server-side on severity and status', async () => {
+		const t0 = Date.now() + 14_400_000;
+		const p = { event: 'newAlert', filters: { minSeverity: 'medium', alertStatus: ['new'] } };
+		const s = (await poll(p, '{}')).saved;
+		const keep = store().addAlert({ severity: 'Medium', status: 'New' }, iso(t0));
+		store().addAlert({ severity: 'Low', status: 'New' }, iso(t0 + 1));
+		store().addAlert({ severity: 'High', status: 'Resolved' }, iso(t0 + 2));
+		emu.clearLog();
+		const r = await poll(p, s);
+		expect(r.items.map((i) => i.json.id)).toEqual([keep.id]);
+		const q = graphCalls('/v1.0/security/alerts_v2')[0].query as Record<string, string>;
+		expect(q.$filter).toContain("(severity eq 'medium' or severity eq 'high')");
+		expect(q.$filter).toContain("status eq 'new'");
+		expect(q.$orderby).toBe('lastUpdateDateTime asc');
+	});
+
+	it('backfill emits recent history on the first poll', async () => {
+		const now = Date.now();
+		const recent = store().alerts.filter((a: { lastUpdateTime: string }) => a.lastUpdateTime >= iso(now - 3_600_000) && a.lastUpdateTime <= iso(now)).length;
+		const r = await poll({ event: 'newOrUpdatedAlert', options: { backfillMinutes: 60 } }, '{}');
+		expect(r.items.length).toBeGreaterThanOrEqual(recent);
+		expect(r.items.length).toBeGreaterThan(0);
+	});
+
+	it('API calls per poll do not grow with the history or the overlap window', async () => {
+		let s = (await poll({ event: 'newAlert' }, '{}')).saved;
+		for (const overlapMinutes of [1, 10, 120]) {
+			emu.clearLog();
+			const r = await poll({ event: 'newAlert', options: { overlapMinutes } }, s);
+			s = r.saved;
+			expect(graphCalls('/v1.0/security/alerts_v2')).toHaveLength(1);
+		}
+	});
+});
+
+describe('Microsoft Defender Trigger: incidents', () => {
+	it('new incidents, updates, tag and assignee filters', async () => {
+		const t0 = Date.now() + 18_000_000;
+		const p = { event: 'newOrUpdatedIncident', filters: { tags: 'ransomware' } };
+		let s = (await poll(p, '{}')).saved;
+		const tagged = store().addIncident({ tags: ['Ransomware'] }, iso(t0));
+		const plain = store().addIncident({}, iso(t0 + 1000));
+		let r = await poll(p, s);
+		expect(r.items.map((i) => [i.json.id, i.json.triggerEvent])).toEqual([[String(tagged.incidentId), 'new']]);
+		s = r.saved;
+		store().updateIncident(plain.incidentId, { tags: ['ransomware'] }, iso(t0 + 2000));
+		store().updateIncident(tagged.incidentId, { status: 'Resolved' }, iso(t0 + 3000));
+		r = await poll(p, s);
+		// The plain incident matches the filter for the first time, created after activation → "new".
+		expect(r.items.map((i) => [i.json.id, i.json.triggerEvent])).toEqual([
+			[String(plain.incidentId), 'new'],
+			[String(tagged.incidentId), 'updated'],
+		]);
+		const calls = graphCalls('/v1.0/security/incidents');
+		expect(Number((calls[calls.length - 1].query as Record<string, string>).$top)).toBeLessThanOrEqual(50);
+	});
+});
