@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/require-node-api-error */
 /** Helpers shared by the route modules: error mapping, OData list paging per API family. */
 import { ApiError, type ApiFamily, type ApiRequest, type ApiResponse } from '../types';
 import { type DefenderStore, StoreInputError } from '../data/store';

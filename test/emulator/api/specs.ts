@@ -1,6 +1,7 @@
 /** OData entity specs (filterable/sortable fields) per API collection. */
 import type { AlertRecord, IncidentRecord, IndicatorRecord, MachineActionRecord, MachineRecord, SoftwareRecord, VulnerabilityRecord } from '../data/model';
 import {
+	alertLastEventTime,
 	alertStatusGraph,
 	classificationGraph,
 	classificationXdr,
@@ -23,7 +24,7 @@ export const mdeAlertSpec: EntitySpec<AlertRecord> = {
 		id: { type: 'string', get: (a) => a.id },
 		assignedTo: { type: 'string', get: (a) => a.assignedTo },
 		detectionSource: { type: 'string', get: (a) => a.detectionSource },
-		lastEventTime: { type: 'datetime', get: (a) => a.lastEventTime },
+		lastEventTime: { type: 'datetime', get: (a) => alertLastEventTime(a) },
 		status: { type: 'string', get: (a) => a.status },
 		severity: { type: 'string', get: (a) => a.severity },
 		category: { type: 'string', get: (a) => a.category },

@@ -15,13 +15,16 @@ import {
 
 export type Rng = () => number;
 
+/** Seeded PRNG (xorshift32 over a splitmix-scrambled seed): fast and deterministic. */
 export function mulberry32(seed: number): Rng {
-	let a = seed >>> 0 || 0x9e3779b9;
+	let a = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0 || 0x9e3779b9;
+	a ^= a >>> 13;
+	a = Math.imul(a, 0xc2b2ae35) >>> 0 || 1;
 	return () => {
-		a = (a + 0x6d2b79f5) | 0;
-		let t = Math.imul(a ^ (a >>> 15), 1 | a);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+		a ^= a << 13;
+		a ^= a >>> 17;
+		a ^= a << 5;
+		return (a >>> 0) / 4294967296;
 	};
 }
 
@@ -43,8 +46,8 @@ export function wpick<T>(rng: Rng, values: readonly T[], weights: readonly numbe
 const HEX = '0123456789abcdef';
 export function hex(rng: Rng, n: number): string {
 	let s = '';
-	for (let i = 0; i < n; i++) s += HEX[(rng() * 16) | 0];
-	return s;
+	while (s.length < n) s += ((rng() * 4294967296) >>> 0).toString(16).padStart(8, '0');
+	return s.length === n ? s : s.slice(0, n);
 }
 export function guid(rng: Rng): string {
 	const h = hex(rng, 32);
@@ -52,12 +55,17 @@ export function guid(rng: Rng): string {
 	return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${v}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const TICKS_AT_EPOCH = 621355968000000000n;
 /** MDE alert id: `da` + .NET ticks of the creation time + `_` + a signed 32-bit number. */
 export function mdeAlertId(createdMs: number, sub: number, rng: Rng): string {
-	const ticks = TICKS_AT_EPOCH + BigInt(Math.floor(createdMs)) * 10000n + BigInt(sub);
+	// ticks = 621355968000000000 + ms*10000 + sub, done in two decimal halves (exceeds 2^53).
+	const ms = Math.floor(createdMs);
+	const msHi = Math.floor(ms / 1e6);
+	let lo = (ms - msHi * 1e6) * 1e4 + sub + 8e9;
+	const carry = Math.floor(lo / 1e10);
+	lo -= carry * 1e10;
+	const hi = msHi + 62135596 + carry;
 	const n = (rng() * 4294967296) | 0;
-	return `da${ticks}_${n}`;
+	return `da${hi}${String(lo).padStart(10, '0')}_${n}`;
 }
 
 // ---------------------------------------------------------------- vocab
@@ -169,6 +177,16 @@ export function genMachine(rng: Rng, seq: number, o: MachineSeedOpts): MachineRe
 	};
 }
 
+const detectorIds = new Map<string, string>();
+function templateDetector(title: string): string {
+	let d = detectorIds.get(title);
+	if (!d) {
+		d = guid(mulberry32(title.length * 7919 + title.charCodeAt(0) * 31 + title.charCodeAt(title.length - 1)));
+		detectorIds.set(title, d);
+	}
+	return d;
+}
+
 export interface AlertSeedOpts {
 	createdMs: number;
 	/** Latest allowed update time (ms). */
@@ -224,20 +242,20 @@ export function genAlert(rng: Rng, seq: number, o: AlertSeedOpts): AlertRecord {
 		detectionSource: t.source,
 		category: t.category,
 		title: t.title,
-		description: `${t.title} on ${o.machine.computerDnsName}.`,
+		description: null,
 		threatFamilyName: t.threat ?? null,
 		threatName: t.threat ?? null,
-		detectorId: guid(rng),
+		detectorId: templateDetector(t.title),
 		mitreTechniques: t.mitre,
 		alertCreationTime: created,
-		firstEventTime: iso7(firstEventMs, (rng() * 10000) | 0),
-		lastEventTime: iso7(o.createdMs - int(rng, 0, 60) * 1000, (rng() * 10000) | 0),
+		firstEventMs,
+		lastEventMs: o.createdMs - int(rng, 0, 60) * 1000,
 		lastUpdateTime: updMs === o.createdMs ? created : iso7(updMs, (rng() * 10000) | 0),
 		resolvedTime: resolved,
 		machineId: o.machine.id,
 		computerDnsName: o.machine.computerDnsName,
 		rbacGroupName: o.machine.rbacGroupName,
-		relatedUser: user ? { userName: user.accountName, domainName: user.accountDomain } : null,
+		relatedUser: user ? (user.ref ??= { userName: user.accountName, domainName: user.accountDomain }) : null,
 		comments: [],
 		evSeed: (rng() * 2147483647) | 0,
 	};
@@ -266,9 +284,10 @@ export function genIncident(rng: Rng, seq: number, incidentId: number, createdMs
 }
 
 /** Incident fields derived from its alerts (name, severity, status), done once after generation. */
+const SEV_ORDER = ['UnSpecified', 'Informational', 'Low', 'Medium', 'High'];
 export function deriveIncidentFromAlerts(inc: IncidentRecord, alerts: AlertRecord[]): void {
 	if (!alerts.length) return;
-	const order = ['UnSpecified', 'Informational', 'Low', 'Medium', 'High'];
+	const order = SEV_ORDER;
 	let sev = 0;
 	let allResolved = true;
 	let anyProgress = false;

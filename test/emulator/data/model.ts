@@ -13,13 +13,28 @@
 const ISO_RE =
 	/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$/;
 
+const PAD2: string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const dayPrefix = new Map<number, string>();
+
 /** Canonical 7-digit ISO string for an epoch-ms value, with optional sub-millisecond ticks (0..9999). */
 export function iso7(ms: number, subTicks = 0): string {
 	const whole = Math.floor(ms);
-	const d = new Date(whole);
-	const msPart = ((whole % 1000) + 1000) % 1000;
+	const day = Math.floor(whole / 86400000);
+	let prefix = dayPrefix.get(day);
+	if (prefix === undefined) {
+		prefix = new Date(day * 86400000).toISOString().slice(0, 11);
+		if (dayPrefix.size > 20000) dayPrefix.clear();
+		dayPrefix.set(day, prefix);
+	}
+	let rem = whole - day * 86400000;
+	const msPart = rem % 1000;
+	rem = (rem - msPart) / 1000;
+	const sec = rem % 60;
+	rem = (rem - sec) / 60;
+	const min = rem % 60;
+	const hour = (rem - min) / 60;
 	const frac = String(msPart * 10000 + (subTicks | 0)).padStart(7, '0');
-	return `${d.toISOString().slice(0, 19)}.${frac}Z`;
+	return `${prefix}${PAD2[hour]}:${PAD2[min]}:${PAD2[sec]}.${frac}Z`;
 }
 
 /**
@@ -199,14 +214,16 @@ export interface AlertRecord {
 	detectionSource: string;
 	category: string;
 	title: string;
-	description: string;
+	/** null = derived (`<title> on <computerDnsName>.`). */
+	description: string | null;
 	threatFamilyName: string | null;
 	threatName: string | null;
 	detectorId: string;
 	mitreTechniques: string[];
 	alertCreationTime: string;
-	firstEventTime: string;
-	lastEventTime: string;
+	/** Event times as epoch ms (rendered lazily, see firstEventTime()/lastEventTime()). */
+	firstEventMs: number;
+	lastEventMs: number;
 	lastUpdateTime: string;
 	resolvedTime: string | null;
 	machineId: string;
@@ -217,6 +234,10 @@ export interface AlertRecord {
 	/** Seed for lazily generated evidence. */
 	evSeed: number;
 }
+
+export const alertFirstEventTime = (a: AlertRecord): string => iso7(a.firstEventMs, a.evSeed % 10000);
+export const alertLastEventTime = (a: AlertRecord): string => iso7(a.lastEventMs, (a.evSeed >>> 7) % 10000);
+export const alertDescription = (a: AlertRecord): string => a.description ?? `${a.title} on ${a.computerDnsName}.`;
 
 export interface IncidentRecord {
 	seq: number;
@@ -246,6 +267,8 @@ export interface LoggedOnUser {
 	lastSeen: string;
 	logonTypes: string;
 	isDomainAdmin: boolean;
+	/** Shared relatedUser object for alerts on this machine. */
+	ref?: { userName: string; domainName: string };
 }
 
 export interface MachineRecord {

@@ -233,7 +233,7 @@ export class DefenderStore {
 
 		// incidents + alerts (alerts in creation order; incidents group consecutive alerts)
 		const nA = this.opts.alerts;
-		const nI = Math.min(this.opts.incidents, Math.max(nA, 1));
+		const nI = Math.max(1, Math.min(Math.floor(this.opts.incidents), Math.max(nA, 1)));
 		const incs: IncidentRecord[] = [];
 		const step = nA > 0 ? this.opts.dataSpanMs / nA : 0;
 		for (let k = 0; k < nI; k++) {
