@@ -1,3 +1,7 @@
 // listSearch and loadOptions methods, registered on the node. Owners add their files here.
-export const listSearch = {};
+import { searchMachines } from './listSearch/machines';
+
+export const listSearch = {
+	searchMachines,
+};
 export const loadOptions = {};

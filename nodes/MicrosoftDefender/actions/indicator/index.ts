@@ -1,3 +1,26 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const description: INodeProperties[] = [];
+import * as createOrUpdate from './createOrUpdate.operation';
+import * as del from './delete.operation';
+import * as getAll from './getAll.operation';
+
+export { createOrUpdate, del as delete, getAll };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['indicator'] } },
+		options: [
+			{ name: 'Create or Update', value: 'createOrUpdate', action: 'Create or update an indicator' },
+			{ name: 'Delete', value: 'delete', action: 'Delete an indicator' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many indicators' },
+		],
+		default: 'getAll',
+	},
+	...createOrUpdate.description,
+	...del.description,
+	...getAll.description,
+];

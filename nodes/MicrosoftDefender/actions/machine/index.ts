@@ -1,3 +1,78 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const description: INodeProperties[] = [];
+import * as addTag from './addTag.operation';
+import * as collectInvestigationPackage from './collectInvestigationPackage.operation';
+import * as get from './get.operation';
+import * as getAll from './getAll.operation';
+import * as getLoggedOnUsers from './getLoggedOnUsers.operation';
+import * as isolate from './isolate.operation';
+import * as offboard from './offboard.operation';
+import * as release from './release.operation';
+import * as removeAppRestriction from './removeAppRestriction.operation';
+import * as removeTag from './removeTag.operation';
+import * as restrictAppExecution from './restrictAppExecution.operation';
+import * as runAntivirusScan from './runAntivirusScan.operation';
+import * as stopAndQuarantineFile from './stopAndQuarantineFile.operation';
+
+export {
+	addTag,
+	collectInvestigationPackage,
+	get,
+	getAll,
+	getLoggedOnUsers,
+	isolate,
+	offboard,
+	release,
+	removeAppRestriction,
+	removeTag,
+	restrictAppExecution,
+	runAntivirusScan,
+	stopAndQuarantineFile,
+};
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['machine'] } },
+		options: [
+			{ name: 'Add Tag', value: 'addTag', action: 'Add a tag to a machine' },
+			{
+				name: 'Collect Investigation Package',
+				value: 'collectInvestigationPackage',
+				action: 'Collect an investigation package',
+			},
+			{ name: 'Get', value: 'get', action: 'Get a machine' },
+			{ name: 'Get Logged-On Users', value: 'getLoggedOnUsers', action: 'Get users logged on to a machine' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many machines' },
+			{ name: 'Isolate', value: 'isolate', action: 'Isolate a machine' },
+			{ name: 'Offboard', value: 'offboard', action: 'Offboard a machine' },
+			{ name: 'Release', value: 'release', action: 'Release a machine from isolation' },
+			{ name: 'Remove App Restriction', value: 'removeAppRestriction', action: 'Remove the app execution restriction' },
+			{ name: 'Remove Tag', value: 'removeTag', action: 'Remove a tag from a machine' },
+			{ name: 'Restrict App Execution', value: 'restrictAppExecution', action: 'Restrict app execution on a machine' },
+			{ name: 'Run Antivirus Scan', value: 'runAntivirusScan', action: 'Run an antivirus scan on a machine' },
+			{
+				name: 'Stop and Quarantine File',
+				value: 'stopAndQuarantineFile',
+				action: 'Stop and quarantine a file on a machine',
+			},
+		],
+		default: 'getAll',
+	},
+	...addTag.description,
+	...collectInvestigationPackage.description,
+	...get.description,
+	...getAll.description,
+	...getLoggedOnUsers.description,
+	...isolate.description,
+	...offboard.description,
+	...release.description,
+	...removeAppRestriction.description,
+	...removeTag.description,
+	...restrictAppExecution.description,
+	...runAntivirusScan.description,
+	...stopAndQuarantineFile.description,
+];

@@ -1,3 +1,26 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const description: INodeProperties[] = [];
+import * as cancel from './cancel.operation';
+import * as get from './get.operation';
+import * as getAll from './getAll.operation';
+
+export { cancel, get, getAll };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['machineAction'] } },
+		options: [
+			{ name: 'Cancel', value: 'cancel', action: 'Cancel a machine action' },
+			{ name: 'Get', value: 'get', action: 'Get a machine action' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many machine actions' },
+		],
+		default: 'getAll',
+	},
+	...cancel.description,
+	...get.description,
+	...getAll.description,
+];

@@ -1,3 +1,23 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const description: INodeProperties[] = [];
+import * as get from './get.operation';
+import * as getMachines from './getMachines.operation';
+
+export { get, getMachines };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['software'] } },
+		options: [
+			{ name: 'Get', value: 'get', action: 'Get a software product' },
+			{ name: 'Get Machines', value: 'getMachines', action: 'Get machines with a software product installed' },
+		],
+		default: 'get',
+	},
+	...get.description,
+	...getMachines.description,
+];

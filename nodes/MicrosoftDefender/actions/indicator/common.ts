@@ -1,0 +1,38 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertyOptions } from 'n8n-workflow';
+
+import type { ValueKind } from '../../helpers/validate';
+
+export const INDICATOR_TYPES: INodePropertyOptions[] = [
+	{ name: 'Certificate Thumbprint', value: 'CertificateThumbprint' },
+	{ name: 'Domain Name', value: 'DomainName' },
+	{ name: 'File MD5', value: 'FileMd5' },
+	{ name: 'File SHA1', value: 'FileSha1' },
+	{ name: 'File SHA256', value: 'FileSha256' },
+	{ name: 'IP Address', value: 'IpAddress' },
+	{ name: 'URL', value: 'Url' },
+];
+
+/** Which validator checks a value of each indicator type. */
+export const INDICATOR_VALUE_KIND: Record<string, ValueKind> = {
+	CertificateThumbprint: 'sha1',
+	DomainName: 'domainName',
+	FileMd5: 'md5',
+	FileSha1: 'sha1',
+	FileSha256: 'sha256',
+	IpAddress: 'ipAddress',
+	Url: 'url',
+};
+
+export const INDICATOR_ACTIONS: INodePropertyOptions[] = [
+	{ name: 'Alert (Legacy)', value: 'Alert', description: 'Legacy value; prefer Audit' },
+	{ name: 'Alert and Block (Legacy)', value: 'AlertAndBlock', description: 'Legacy value; prefer Block' },
+	{ name: 'Allowed', value: 'Allowed', description: 'Allow the entity (exclusion)' },
+	{ name: 'Audit', value: 'Audit', description: 'Only raise an alert (Generate Alert must be on)' },
+	{ name: 'Block', value: 'Block', description: 'Block the entity' },
+	{ name: 'Block and Remediate', value: 'BlockAndRemediate', description: 'Block files and remediate (files only)' },
+	{ name: 'Warn', value: 'Warn', description: 'Warn the user, who can bypass the block (network indicators)' },
+];
+
+export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {
+	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), { itemData: { item: i } });
+}

@@ -1,0 +1,198 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import { mdeRequest } from '../../helpers/machineActions';
+import { parseDateTime } from '../../helpers/odata';
+import { validateValue } from '../../helpers/validate';
+import { INDICATOR_ACTIONS, INDICATOR_TYPES, INDICATOR_VALUE_KIND, toItems } from './common';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Indicator Type',
+		name: 'indicatorType',
+		type: 'options',
+		options: INDICATOR_TYPES,
+		default: 'FileSha256',
+		required: true,
+	},
+	{
+		displayName: 'Indicator Value',
+		name: 'indicatorValue',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+		description: 'The hash, IP address (no CIDR ranges), domain, URL or certificate thumbprint',
+	},
+	{
+		displayName: 'Action',
+		name: 'action',
+		type: 'options',
+		options: INDICATOR_ACTIONS,
+		default: 'Block',
+		required: true,
+	},
+	{
+		displayName: 'Title',
+		name: 'title',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. Ransomware dropper from incident 42',
+	},
+	{
+		displayName: 'Description',
+		name: 'description',
+		type: 'string',
+		required: true,
+		default: '',
+		typeOptions: { rows: 2 },
+		description: 'Why the indicator exists (required by Microsoft)',
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		options: [
+			{
+				displayName: 'Application',
+				name: 'application',
+				type: 'string',
+				default: '',
+				description: 'The application associated with the indicator (applied on creation only)',
+			},
+			{
+				displayName: 'Educate URL',
+				name: 'educateUrl',
+				type: 'string',
+				default: '',
+				description: 'A page shown to users on Block or Warn (URL and domain indicators)',
+			},
+			{
+				displayName: 'Expiration Time',
+				name: 'expirationTime',
+				type: 'dateTime',
+				default: '',
+				description: 'When the indicator expires. Empty = never.',
+			},
+			{
+				displayName: 'Generate Alert',
+				name: 'generateAlert',
+				type: 'boolean',
+				default: true,
+				description: 'Whether a match raises an alert (always on for the Audit action)',
+			},
+			{
+				displayName: 'RBAC Group Names',
+				name: 'rbacGroupNames',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. Servers, Finance laptops',
+				description: 'Device groups the indicator applies to, separated by commas. Empty = all devices.',
+			},
+			{
+				displayName: 'Recommended Actions',
+				name: 'recommendedActions',
+				type: 'string',
+				default: '',
+				description: 'What an analyst should do when the indicator matches',
+			},
+			{
+				displayName: 'Severity',
+				name: 'severity',
+				type: 'options',
+				options: [
+					{ name: 'High', value: 'High' },
+					{ name: 'Informational', value: 'Informational' },
+					{ name: 'Low', value: 'Low' },
+					{ name: 'Medium', value: 'Medium' },
+				],
+				default: 'Medium',
+			},
+		],
+	},
+];
+
+const displayOptions = { show: { resource: ['indicator'], operation: ['createOrUpdate'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+function required(this: IExecuteFunctions, name: string, label: string, i: number): string {
+	const value = String(this.getNodeParameter(name, i, '') ?? '').trim();
+	if (value === '') {
+		throw new NodeOperationError(this.getNode(), `"${label}" is required (item ${i})`, {
+			itemIndex: i,
+			description: `Microsoft refuses indicators without a ${label.toLowerCase()}.`,
+		});
+	}
+	return value;
+}
+
+/**
+ * Submit or update an indicator. Microsoft updates the existing indicator with the same value
+ * and type instead of creating a second one. The value is checked against the type first.
+ */
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const indicatorType = this.getNodeParameter('indicatorType', i) as string;
+	const kind = INDICATOR_VALUE_KIND[indicatorType];
+	if (!kind) {
+		throw new NodeOperationError(this.getNode(), `Unknown indicator type "${indicatorType}" (item ${i})`, {
+			itemIndex: i,
+			description: `Use one of: ${Object.keys(INDICATOR_VALUE_KIND).join(', ')}.`,
+		});
+	}
+	let indicatorValue = validateValue(this.getNode(), kind, this.getNodeParameter('indicatorValue', i), {
+		parameter: 'Indicator Value',
+		itemIndex: i,
+	});
+	if (['sha1', 'sha256', 'md5'].includes(kind)) indicatorValue = indicatorValue.toLowerCase();
+	const action = this.getNodeParameter('action', i) as string;
+	const body: IDataObject = {
+		indicatorValue,
+		indicatorType,
+		action,
+		title: required.call(this, 'title', 'Title', i),
+		description: required.call(this, 'description', 'Description', i),
+	};
+
+	const additional = this.getNodeParameter('additionalFields', i, {}) as IDataObject;
+	for (const field of ['application', 'educateUrl', 'recommendedActions', 'severity']) {
+		const value = additional[field];
+		if (typeof value === 'string' && value.trim() !== '') body[field] = value.trim();
+	}
+	if (additional.expirationTime !== undefined && additional.expirationTime !== '') {
+		const expiration = parseDateTime(additional.expirationTime);
+		if (!expiration) {
+			throw new NodeOperationError(this.getNode(), `"Expiration Time" is not a valid date and time (item ${i})`, {
+				itemIndex: i,
+				description: 'Use an ISO 8601 time such as 2026-12-31T00:00:00Z.',
+			});
+		}
+		body.expirationTime = expiration;
+	}
+	if (typeof additional.rbacGroupNames === 'string' && additional.rbacGroupNames.trim() !== '') {
+		body.rbacGroupNames = additional.rbacGroupNames
+			.split(',')
+			.map((name) => name.trim())
+			.filter((name) => name !== '');
+	}
+	if (action === 'Audit') {
+		// Microsoft requires generateAlert = true for Audit indicators.
+		body.generateAlert = true;
+	} else if (typeof additional.generateAlert === 'boolean') {
+		body.generateAlert = additional.generateAlert;
+	}
+
+	const indicator = await mdeRequest.call(this, {
+		method: 'POST',
+		path: '/api/indicators',
+		body,
+		// Submit-or-update keyed on the value: sending it twice leaves the same indicator.
+		idempotent: true,
+		itemIndex: i,
+		operation: { resource: 'indicator', operation: 'createOrUpdate' },
+	});
+	return toItems.call(this, indicator, i);
+}

@@ -1,0 +1,305 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeParameterResourceLocator,
+	INodeProperties,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { MachineActionType } from '../../helpers/machineActions';
+import { mdeRequest, submitMachineAction, waitForMachineAction } from '../../helpers/machineActions';
+import { parseDateTime } from '../../helpers/odata';
+import { validateValue } from '../../helpers/validate';
+
+/** Machine picker shared by every machine operation: from a list, by ID, by name, or by IP. */
+export const machineLocator: INodeProperties = {
+	displayName: 'Machine',
+	name: 'machineId',
+	type: 'resourceLocator',
+	default: { mode: 'list', value: '' },
+	required: true,
+	description: 'The machine (device) to work on',
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a machine...',
+			typeOptions: { searchListMethod: 'searchMachines', searchable: true },
+		},
+		{
+			displayName: 'By ID',
+			name: 'id',
+			type: 'string',
+			placeholder: 'e.g. 1e5bc9d7e413ddd7902c2932e418702b84d0cc07',
+			validation: [
+				{
+					type: 'regex',
+					properties: {
+						regex: '^\\s*[0-9a-fA-F]{40}\\s*$',
+						errorMessage: 'Not a valid machine ID (40 hexadecimal characters)',
+					},
+				},
+			],
+		},
+		{
+			displayName: 'By Name',
+			name: 'name',
+			type: 'string',
+			placeholder: 'e.g. desktop-01.contoso.com',
+			hint: 'The computer DNS name as Defender shows it',
+		},
+		{
+			displayName: 'By IP Address',
+			name: 'ip',
+			type: 'string',
+			placeholder: 'e.g. 10.1.2.3',
+			hint: 'The internal IP the machine used (last 30 days). Set the time under Options → IP Address Seen At; default: now.',
+		},
+	],
+};
+
+export const ipSeenAtOption: INodeProperties = {
+	displayName: 'IP Address Seen At',
+	name: 'ipSeenAt',
+	type: 'dateTime',
+	default: '',
+	description:
+		'When the machine is picked by IP address: the time it used that IP (within the last 30 days; Defender matches ±15 minutes around it). Empty = now.',
+};
+
+export const reusePendingOption: INodeProperties = {
+	displayName: 'Reuse Pending Action',
+	name: 'reusePendingAction',
+	type: 'boolean',
+	default: true,
+	description:
+		'Whether to check for a pending or in-progress action of the same type on the machine first and return it (flagged alreadyPending) instead of sending a duplicate request. Costs one extra API call per item. A duplicate that Microsoft refuses is always returned that way.',
+};
+
+export function waitProperties(): INodeProperties[] {
+	return [
+		{
+			displayName: 'Wait for Completion',
+			name: 'waitForCompletion',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to wait until the action reaches a final status (Succeeded, Failed, TimeOut or Cancelled) and return that state. Each status check is one API call.',
+		},
+		{
+			displayName: 'Poll Interval (Seconds)',
+			name: 'pollInterval',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 15,
+			description: 'How often to check the action status',
+			displayOptions: { show: { waitForCompletion: [true] } },
+		},
+		{
+			displayName: 'Timeout (Seconds)',
+			name: 'waitTimeout',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 600,
+			description:
+				'How long to wait. When it passes first, the node returns the last state with waitTimedOut set to true; the action keeps running in Defender.',
+			displayOptions: { show: { waitForCompletion: [true] } },
+		},
+	];
+}
+
+export function commentProperty(defaultComment: string, description: string): INodeProperties {
+	return {
+		displayName: 'Comment',
+		name: 'comment',
+		type: 'string',
+		required: true,
+		default: defaultComment,
+		description: `${description} Shown in the action center of the Defender portal`,
+	};
+}
+
+/** The options collection of a response action. */
+export function responseActionOptions(): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [ipSeenAtOption, reusePendingOption],
+	};
+}
+
+export interface ResolvedMachine {
+	id: string;
+	/** The machine object, when resolving it required fetching it (by name or IP). */
+	machine?: IDataObject;
+}
+
+function locatorOf(this: IExecuteFunctions, i: number, parameter: string): INodeParameterResourceLocator {
+	const raw = this.getNodeParameter(parameter, i) as INodeParameterResourceLocator | string;
+	if (typeof raw === 'string') return { __rl: true, mode: 'id', value: raw };
+	return raw;
+}
+
+/**
+ * Turns the machine locator into a machine id. `list`/`id` → validated id (no request);
+ * `name` → GET /api/machines/{name} (MDE accepts an id or a computer name there);
+ * `ip` → findbyip around the given time; none or several machines → NodeOperationError.
+ */
+export async function resolveMachine(
+	this: IExecuteFunctions,
+	i: number,
+	operation: { resource: string; operation: string },
+	parameter = 'machineId',
+): Promise<ResolvedMachine> {
+	const locator = locatorOf.call(this, i, parameter);
+	const mode = locator.mode;
+	const value = typeof locator.value === 'number' ? String(locator.value) : locator.value;
+
+	if (mode === 'name') {
+		const name = validateValue(this.getNode(), 'deviceName', value, { parameter: 'Machine (By Name)', itemIndex: i });
+		const machine = await mdeRequest.call(this, {
+			method: 'GET',
+			path: `/api/machines/${encodeURIComponent(name)}`,
+			itemIndex: i,
+			operation,
+		});
+		return { id: String(machine.id), machine };
+	}
+
+	if (mode === 'ip') {
+		const ip = validateValue(this.getNode(), 'ipAddress', value, { parameter: 'Machine (By IP Address)', itemIndex: i });
+		const options = this.getNodeParameter('options', i, {}) as IDataObject;
+		let timestamp = new Date().toISOString();
+		if (options.ipSeenAt !== undefined && options.ipSeenAt !== '') {
+			const parsed = parseDateTime(options.ipSeenAt);
+			if (!parsed) {
+				throw new NodeOperationError(this.getNode(), `"IP Address Seen At" is not a valid date and time (item ${i})`, {
+					itemIndex: i,
+					description: 'Use an ISO 8601 time such as 2026-11-22T08:00:00Z, within the last 30 days.',
+				});
+			}
+			timestamp = parsed;
+		}
+		// The IP is validated above, so it cannot break out of the quoted function argument.
+		const response = await mdeRequest.call(this, {
+			method: 'GET',
+			path: `/api/machines/findbyip(ip='${ip}',timestamp=${timestamp})`,
+			itemIndex: i,
+			operation,
+		});
+		const found = ((response.value as IDataObject[] | undefined) ?? []).filter((m) => typeof m.id === 'string');
+		const distinct = found.filter((m, index) => found.findIndex((n) => n.id === m.id) === index);
+		if (distinct.length === 0) {
+			throw new NodeOperationError(this.getNode(), `No machine used the IP address ${ip} around ${timestamp} (item ${i})`, {
+				itemIndex: i,
+				description:
+					'Defender matches IPs within ±15 minutes of the given time and only for the last 30 days. Set Options → IP Address Seen At, or pick the machine by ID or name.',
+			});
+		}
+		if (distinct.length > 1) {
+			const list = distinct
+				.slice(0, 10)
+				.map((m) => `${String(m.computerDnsName ?? '?')} (${String(m.id)})`)
+				.join(', ');
+			throw new NodeOperationError(
+				this.getNode(),
+				`${distinct.length} machines used the IP address ${ip} around ${timestamp} (item ${i})`,
+				{
+					itemIndex: i,
+					description: `The IP address is ambiguous: ${list}. Pick the machine by ID or name instead.`,
+				},
+			);
+		}
+		return { id: String(distinct[0].id), machine: distinct[0] };
+	}
+
+	const id = validateValue(this.getNode(), 'machineId', value, { parameter: 'Machine', itemIndex: i });
+	return { id: id.toLowerCase() };
+}
+
+export interface ResponseActionSpec {
+	operation: string;
+	endpoint: string;
+	type: MachineActionType;
+	/** Builds the body (with Microsoft's case-sensitive keys) after the common Comment. */
+	extraBody?: (this: IExecuteFunctions, i: number) => IDataObject;
+	/** StopAndQuarantineFile: the validated SHA-1 the pending-action lookup must match. */
+	sha1?: (body: IDataObject) => string | undefined;
+}
+
+/** Shared execute of the response actions: resolve, submit (idempotently), optionally wait. */
+export async function runResponseAction(
+	this: IExecuteFunctions,
+	i: number,
+	spec: ResponseActionSpec,
+): Promise<{ action: IDataObject; machineId: string; waited: boolean }> {
+	const operation = { resource: 'machine', operation: spec.operation };
+	const comment = (this.getNodeParameter('comment', i, '') as string).trim();
+	if (comment === '') {
+		throw new NodeOperationError(this.getNode(), `"Comment" is required (item ${i})`, {
+			itemIndex: i,
+			description: 'Microsoft requires a comment on every response action; it appears in the action center.',
+		});
+	}
+	// Validate every input before the first request.
+	const body: IDataObject = { Comment: comment, ...(spec.extraBody ? spec.extraBody.call(this, i) : {}) };
+	const options = this.getNodeParameter('options', i, {}) as IDataObject;
+	const wait = this.getNodeParameter('waitForCompletion', i, false) as boolean;
+
+	const { id: machineId } = await resolveMachine.call(this, i, operation);
+	let action = await submitMachineAction.call(this, {
+		machineId,
+		endpoint: spec.endpoint,
+		type: spec.type,
+		body,
+		itemIndex: i,
+		operation,
+		reusePending: options.reusePendingAction !== false,
+		sha1: spec.sha1?.(body),
+	});
+	if (wait) {
+		action = await waitForMachineAction.call(this, action, {
+			pollIntervalSeconds: this.getNodeParameter('pollInterval', i, 15) as number,
+			timeoutSeconds: this.getNodeParameter('waitTimeout', i, 600) as number,
+			itemIndex: i,
+			operation,
+		});
+	}
+	return { action, machineId, waited: wait };
+}
+
+export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {
+	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), { itemData: { item: i } });
+}
+
+/** The fields kept by Simplify on machine lists. */
+export const SIMPLE_MACHINE_FIELDS = [
+	'id',
+	'computerDnsName',
+	'osPlatform',
+	'version',
+	'healthStatus',
+	'onboardingStatus',
+	'riskScore',
+	'exposureLevel',
+	'deviceValue',
+	'lastSeen',
+	'lastIpAddress',
+	'lastExternalIpAddress',
+	'machineTags',
+	'rbacGroupName',
+	'aadDeviceId',
+];
+
+export function pickFields(record: IDataObject, fields: string[]): IDataObject {
+	const out: IDataObject = {};
+	for (const field of fields) {
+		if (record[field] !== undefined) out[field] = record[field];
+	}
+	return out;
+}

@@ -1,0 +1,36 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { mdeRequest } from '../../helpers/machineActions';
+import { ipSeenAtOption, machineLocator, resolveMachine, toItems } from './common';
+
+const properties: INodeProperties[] = [
+	machineLocator,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [ipSeenAtOption],
+	},
+];
+
+const displayOptions = { show: { resource: ['machine'], operation: ['get'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+/** Get a machine by ID, by computer name, or by the IP address it used. */
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const operation = { resource: 'machine', operation: 'get' };
+	const resolved = await resolveMachine.call(this, i, operation);
+	const machine: IDataObject =
+		resolved.machine ??
+		(await mdeRequest.call(this, {
+			method: 'GET',
+			path: `/api/machines/${encodeURIComponent(resolved.id)}`,
+			itemIndex: i,
+			operation,
+		}));
+	return toItems.call(this, machine, i);
+}

@@ -1,0 +1,189 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import { defenderApiRequestAllItems } from '../../transport';
+import { and, anyEquals, anyOf, dateTime, eq, parseDateTime, startsWith } from '../../helpers/odata';
+import { pickFields, SIMPLE_MACHINE_FIELDS, toItems } from './common';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Exposure Level',
+				name: 'exposureLevel',
+				type: 'multiOptions',
+				options: [
+					{ name: 'High', value: 'High' },
+					{ name: 'Low', value: 'Low' },
+					{ name: 'Medium', value: 'Medium' },
+					{ name: 'None', value: 'None' },
+				],
+				default: [],
+			},
+			{
+				displayName: 'Health Status',
+				name: 'healthStatus',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Active', value: 'Active' },
+					{ name: 'Impaired Communication', value: 'ImpairedCommunication' },
+					{ name: 'Inactive', value: 'Inactive' },
+					{ name: 'No Sensor Data', value: 'NoSensorData' },
+					{ name: 'No Sensor Data, Impaired Communication', value: 'NoSensorDataImpairedCommunication' },
+					{ name: 'Unknown', value: 'Unknown' },
+				],
+				default: [],
+			},
+			{
+				displayName: 'Last Seen After',
+				name: 'lastSeenAfter',
+				type: 'dateTime',
+				default: '',
+				description: 'Only machines whose last full report is after this time',
+			},
+			{
+				displayName: 'Name',
+				name: 'name',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. desktop-01',
+				description: 'Computer DNS name to match (see Name Match)',
+			},
+			{
+				displayName: 'Name Match',
+				name: 'nameMatch',
+				type: 'options',
+				options: [
+					{ name: 'Equals', value: 'equals' },
+					{ name: 'Starts With', value: 'startsWith' },
+				],
+				default: 'startsWith',
+				description: 'How Name is compared with the computer DNS name',
+			},
+			{
+				displayName: 'OS Platform',
+				name: 'osPlatform',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. Windows11, WindowsServer2019, Linux, macOS',
+				description: 'One platform, or several separated by commas',
+			},
+			{
+				displayName: 'Risk Score',
+				name: 'riskScore',
+				type: 'multiOptions',
+				options: [
+					{ name: 'High', value: 'High' },
+					{ name: 'Informational', value: 'Informational' },
+					{ name: 'Low', value: 'Low' },
+					{ name: 'Medium', value: 'Medium' },
+					{ name: 'None', value: 'None' },
+				],
+				default: [],
+			},
+			{
+				displayName: 'Tag',
+				name: 'tag',
+				type: 'string',
+				default: '',
+				description: 'Only machines carrying this tag',
+			},
+		],
+	},
+	{
+		displayName: 'Simplify',
+		name: 'simple',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to return a simplified version of the response instead of the raw data',
+	},
+];
+
+const displayOptions = { show: { resource: ['machine'], operation: ['getAll'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+function list(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter((v) => v !== '');
+	if (typeof value === 'string') return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+	return [];
+}
+
+/** Builds the `$filter` for machines; every value is escaped by the OData helpers. */
+export function buildMachineFilter(this: IExecuteFunctions, filters: IDataObject, i: number): string | undefined {
+	const clauses: Array<string | undefined> = [];
+	const name = typeof filters.name === 'string' ? filters.name.trim() : '';
+	if (name !== '') {
+		clauses.push(filters.nameMatch === 'equals' ? eq('computerDnsName', name) : startsWith('computerDnsName', name));
+	}
+	clauses.push(anyOf('healthStatus', list(filters.healthStatus)));
+	clauses.push(anyOf('riskScore', list(filters.riskScore)));
+	clauses.push(anyOf('exposureLevel', list(filters.exposureLevel)));
+	clauses.push(anyOf('osPlatform', list(filters.osPlatform)));
+	const tag = typeof filters.tag === 'string' ? filters.tag.trim() : '';
+	if (tag !== '') clauses.push(anyEquals('machineTags', tag));
+	if (filters.lastSeenAfter !== undefined && filters.lastSeenAfter !== '') {
+		if (!parseDateTime(filters.lastSeenAfter)) {
+			throw new NodeOperationError(this.getNode(), `"Last Seen After" is not a valid date and time (item ${i})`, {
+				itemIndex: i,
+				description: 'Use an ISO 8601 time such as 2026-11-01T00:00:00Z.',
+			});
+		}
+		clauses.push(`lastSeen gt ${dateTime(filters.lastSeenAfter).odataRaw}`);
+	}
+	return and(...clauses);
+}
+
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
+	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
+	const simple = this.getNodeParameter('simple', i, true) as boolean;
+
+	const filter = buildMachineFilter.call(this, filters, i);
+	let machines: IDataObject[];
+	try {
+		machines = await defenderApiRequestAllItems.call(
+			this,
+			{
+				api: 'mde',
+				method: 'GET',
+				path: '/api/machines',
+				qs: filter ? { $filter: filter } : {},
+				itemIndex: i,
+				operation: { resource: 'machine', operation: 'getAll' },
+			},
+			{ endpoint: 'mdeMachines', limit },
+		);
+	} catch (error) {
+		// GET /api/machines answers 404 (not an empty list) when the tenant has no recent machines.
+		if (error instanceof NodeOperationError) throw new NodeOperationError(this.getNode(), error);
+		if (String((error as { httpCode?: unknown }).httpCode) !== '404') {
+			throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: i });
+		}
+		machines = [];
+	}
+	const data = simple ? machines.map((m) => pickFields(m, SIMPLE_MACHINE_FIELDS)) : machines;
+	return toItems.call(this, data, i);
+}

@@ -1,0 +1,35 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { mdeRequest } from '../../helpers/machineActions';
+import { ipSeenAtOption, machineLocator, resolveMachine, toItems } from './common';
+
+const properties: INodeProperties[] = [
+	machineLocator,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [ipSeenAtOption],
+	},
+];
+
+const displayOptions = { show: { resource: ['machine'], operation: ['getLoggedOnUsers'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+/** Users who logged on to the machine (last 30 days): one item per user. */
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const operation = { resource: 'machine', operation: 'getLoggedOnUsers' };
+	const { id } = await resolveMachine.call(this, i, operation);
+	const response = await mdeRequest.call(this, {
+		method: 'GET',
+		path: `/api/machines/${encodeURIComponent(id)}/logonusers`,
+		itemIndex: i,
+		operation,
+	});
+	const users = Array.isArray(response.value) ? (response.value as IDataObject[]) : [];
+	return toItems.call(this, users, i);
+}

@@ -1,0 +1,120 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import { defenderApiRequestAllItems } from '../../transport';
+import { and, anyOf, dateTime, eq, parseDateTime } from '../../helpers/odata';
+import { validateValue } from '../../helpers/validate';
+import { MACHINE_ACTION_STATUSES, MACHINE_ACTION_TYPES, toItems } from './common';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Created After',
+				name: 'createdAfter',
+				type: 'dateTime',
+				default: '',
+				description: 'Only actions created after this time',
+			},
+			{
+				displayName: 'Machine ID',
+				name: 'machineId',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. 1e5bc9d7e413ddd7902c2932e418702b84d0cc07',
+				description: 'Only actions on this machine (40 hexadecimal characters)',
+			},
+			{
+				displayName: 'Requestor',
+				name: 'requestor',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. analyst@contoso.com',
+				description: 'Only actions requested by this user (UPN) or app',
+			},
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'multiOptions',
+				options: MACHINE_ACTION_STATUSES,
+				default: [],
+			},
+			{
+				displayName: 'Type',
+				name: 'type',
+				type: 'multiOptions',
+				options: MACHINE_ACTION_TYPES,
+				default: [],
+			},
+		],
+	},
+];
+
+const displayOptions = { show: { resource: ['machineAction'], operation: ['getAll'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
+	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
+
+	const clauses: Array<string | undefined> = [];
+	if (typeof filters.machineId === 'string' && filters.machineId.trim() !== '') {
+		const machineId = validateValue(this.getNode(), 'machineId', filters.machineId, {
+			parameter: 'Machine ID',
+			itemIndex: i,
+		});
+		clauses.push(eq('machineId', machineId.toLowerCase()));
+	}
+	clauses.push(anyOf('type', (filters.type as string[] | undefined) ?? []));
+	clauses.push(anyOf('status', (filters.status as string[] | undefined) ?? []));
+	if (typeof filters.requestor === 'string' && filters.requestor.trim() !== '') {
+		clauses.push(eq('requestor', filters.requestor.trim()));
+	}
+	if (filters.createdAfter !== undefined && filters.createdAfter !== '') {
+		if (!parseDateTime(filters.createdAfter)) {
+			throw new NodeOperationError(this.getNode(), `"Created After" is not a valid date and time (item ${i})`, {
+				itemIndex: i,
+				description: 'Use an ISO 8601 time such as 2026-11-01T00:00:00Z.',
+			});
+		}
+		clauses.push(`creationDateTimeUtc gt ${dateTime(filters.createdAfter).odataRaw}`);
+	}
+	const filter = and(...clauses);
+
+	const actions = await defenderApiRequestAllItems.call(
+		this,
+		{
+			api: 'mde',
+			method: 'GET',
+			path: '/api/machineactions',
+			qs: filter ? { $filter: filter } : {},
+			itemIndex: i,
+			operation: { resource: 'machineAction', operation: 'getAll' },
+		},
+		{ endpoint: 'mdeMachineActions', limit },
+	);
+	return toItems.call(this, actions, i);
+}

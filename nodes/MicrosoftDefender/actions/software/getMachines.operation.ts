@@ -1,0 +1,52 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { defenderApiRequestAllItems } from '../../transport';
+import { validateValue } from '../../helpers/validate';
+import { softwareIdProperty } from './common';
+
+const properties: INodeProperties[] = [
+	softwareIdProperty,
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+];
+
+const displayOptions = { show: { resource: ['software'], operation: ['getMachines'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+/** Machines with the software installed (machine references: id, name, OS, device group). */
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const id = validateValue(this.getNode(), 'softwareId', this.getNodeParameter('softwareId', i), {
+		parameter: 'Software ID',
+		itemIndex: i,
+	});
+	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
+	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const machines = await defenderApiRequestAllItems.call(
+		this,
+		{
+			api: 'mde',
+			method: 'GET',
+			path: `/api/Software/${encodeURIComponent(id)}/machineReferences`,
+			itemIndex: i,
+			operation: { resource: 'software', operation: 'getMachines' },
+		},
+		{ endpoint: 'mdeSoftwareMachines', limit },
+	);
+	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(machines), { itemData: { item: i } });
+}
