@@ -76,6 +76,8 @@ export interface EmulatorHandle<S = DefenderStore> {
 	setNow(ms: number): void;
 	advance(ms: number): void;
 	useRealTime(): void;
+	/** Forget every quota window (counts start again). */
+	resetQuotas(): void;
 	/** Clear log, faults, quota windows, assertion replay cache, clock and stores. */
 	reset(): void;
 	/** Public key that signs access tokens (tests may verify tokens with it). */
@@ -210,6 +212,7 @@ export async function startEmulator<S = DefenderStore>(
 		setNow: (ms) => clock.setNow(ms),
 		advance: (ms) => clock.advance(ms),
 		useRealTime: () => clock.useRealTime(),
+		resetQuotas: () => quotas.reset(),
 		reset: () => {
 			log.length = 0;
 			faults.clear();

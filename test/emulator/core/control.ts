@@ -25,6 +25,7 @@ function parseTime(v: unknown): number {
  *   GET    /_control/faults                      pending faults
  *   POST   /_control/latency {ms}
  *   GET    /_control/clock  POST /_control/clock {now?: ms|ISO, advance?: ms, realTime?: true}
+ *   DELETE /_control/quotas                     forget quota windows
  *   POST   /_control/reset                       log, faults, quotas, replay cache, clock, stores
  *   POST   /_control/tenants/:tenant/alerts {partial?, at?}          → store.addAlert
  *   PATCH  /_control/tenants/:tenant/alerts/:id {patch, at?}        → store.updateAlert
@@ -73,6 +74,10 @@ export function createControl(emu: () => EmulatorHandle<unknown>) {
 					if (body?.advance !== undefined) e.advance(Number(body.advance));
 				}
 				return ok({ now: e.now(), iso: new Date(e.now()).toISOString() });
+			}
+			if (a === 'quotas' && method === 'DELETE') {
+				e.resetQuotas();
+				return ok();
 			}
 			if (a === 'reset' && method === 'POST') {
 				e.reset();
