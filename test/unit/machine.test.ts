@@ -1,7 +1,10 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
+import { PAGE_LIMITS } from '../../nodes/MicrosoftDefender/helpers/limits';
+import { searchMachines } from '../../nodes/MicrosoftDefender/methods/listSearch/machines';
 import { DefenderStore } from '../emulator/data/store';
+import { createLoadOptionsContext, emulatorCredentials } from '../harness';
 
 import {
 	apiCalls,
@@ -63,6 +66,39 @@ describe('machine: read operations (emulator)', () => {
 		expect(new Set(out.map((o) => o.json.id)).size).toBe(machines.length);
 		expect(out[0].json).toHaveProperty('firstSeen');
 		expect(out[0].json).toHaveProperty('ipAddresses');
+	});
+
+	it('Get Many: pages with $top/$skip without losing or repeating a machine', async () => {
+		const saved = PAGE_LIMITS.mdeMachines.maxPageSize;
+		PAGE_LIMITS.mdeMachines.maxPageSize = 16;
+		try {
+			const all = await run(emu, { resource: 'machine', operation: 'getAll', returnAll: true });
+			expect(all).toHaveLength(machines.length);
+			expect(new Set(all.map((o) => o.json.id)).size).toBe(machines.length);
+			const pages = apiCalls(emu, 'GET', '/api/machines');
+			expect(pages).toHaveLength(Math.ceil((machines.length + 1) / 16));
+			expect(pages.map((p) => Number(p.query.$skip ?? 0))).toEqual(pages.map((_p, n) => n * 16));
+			emu.clearLog();
+			const some = await run(emu, { resource: 'machine', operation: 'getAll', limit: 20 });
+			expect(some).toHaveLength(20);
+			expect(some.map((o) => o.json.id)).toEqual(all.slice(0, 20).map((o) => o.json.id));
+		} finally {
+			PAGE_LIMITS.mdeMachines.maxPageSize = saved;
+		}
+	});
+
+	it('list search: machines by name prefix, 100 per page with a pagination token', async () => {
+		const context = createLoadOptionsContext({ credentials: emulatorCredentials(emu, { app: 'full', tenant: 'A' }) });
+		const first = await searchMachines.call(context);
+		expect(first.results).toHaveLength(Math.min(100, machines.length));
+		expect(first.results[0].value).toMatch(/^[0-9a-f]{40}$/);
+		const name = String(machines[2].computerDnsName);
+		const filtered = await searchMachines.call(context, name);
+		expect(filtered.results.map((r) => r.value)).toContain(machines[2].id);
+		expect(filtered.results[0].name).toContain(name);
+		const none = await searchMachines.call(context, "zz'");
+		expect(none.results).toHaveLength(0);
+		expect(none.paginationToken).toBeUndefined();
 	});
 
 	it('Get Many: Limit is honoured', async () => {
