@@ -28,14 +28,27 @@ function parseArgs(argv: string[]): Record<string, string | true> {
 }
 
 const KNOWN = new Set([
-	'port', 'https-port', 'seed', 'machines', 'alerts', 'incidents', 'hunting-rows', 'time-scale',
-	'token-lifetime', 'no-quotas', 'pending-ms', 'in-progress-ms', 'help',
+	'port',
+	'https-port',
+	'seed',
+	'machines',
+	'alerts',
+	'incidents',
+	'hunting-rows',
+	'time-scale',
+	'token-lifetime',
+	'no-quotas',
+	'pending-ms',
+	'in-progress-ms',
+	'help',
 ]);
 
 async function main() {
 	const args = parseArgs(process.argv.slice(2));
 	if (args.help) {
-		console.log('usage: npm run emulator -- [--port N] [--https-port N] [--seed N] [--machines N] [--alerts N] [--incidents N] [--hunting-rows N] [--time-scale N] [--token-lifetime S] [--no-quotas] [--pending-ms N] [--in-progress-ms N]');
+		console.log(
+			'usage: npm run emulator -- [--port N] [--https-port N] [--seed N] [--machines N] [--alerts N] [--incidents N] [--hunting-rows N] [--time-scale N] [--token-lifetime S] [--no-quotas] [--pending-ms N] [--in-progress-ms N]',
+		);
 		return;
 	}
 	for (const k of Object.keys(args)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k}`);
@@ -82,12 +95,15 @@ async function main() {
 		...Object.entries(FIXTURE.tenants).map(([k, t]) => `    ${k}  ${t.id}  ${t.domain}`),
 		'  Apps:',
 		...Object.values(FIXTURE.apps).map(
-			(a) => `    ${a.name.padEnd(9)} client_id ${a.clientId}  secret ${a.secret}${'secretExpiresAt' in a ? ' (expired)' : ''}`,
+			(a) =>
+				`    ${a.name.padEnd(9)} client_id ${a.clientId}  secret ${a.secret}${'secretExpiresAt' in a ? ' (expired)' : ''}`,
 		),
 		'    FULL certificate: test/fixtures/tls/app-full.pem  key: test/fixtures/tls/app-full.key',
 	];
 	console.log(lines.join('\n'));
-	console.log(`EMULATOR_READY ${JSON.stringify({ httpUrl: emu.httpUrl, httpsUrl: emu.httpsUrl, pid: process.pid })}`);
+	console.log(
+		`EMULATOR_READY ${JSON.stringify({ httpUrl: emu.httpUrl, httpsUrl: emu.httpsUrl, pid: process.pid })}`,
+	);
 
 	const stop = async () => {
 		await emu.close();

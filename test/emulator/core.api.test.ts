@@ -26,7 +26,15 @@ const routes: RouteDef<TinyStore>[] = [
 		roles: ['Alert.Read.All', 'Alert.ReadWrite.All'],
 		handler: (req, store) => {
 			store.calls++;
-			return { status: 200, body: { '@odata.context': `${req.origin}/api/$metadata#Alerts`, value: store.items, tenant: store.tenantId, query: req.query } };
+			return {
+				status: 200,
+				body: {
+					'@odata.context': `${req.origin}/api/$metadata#Alerts`,
+					value: store.items,
+					tenant: store.tenantId,
+					query: req.query,
+				},
+			};
 		},
 	},
 	{
@@ -35,10 +43,27 @@ const routes: RouteDef<TinyStore>[] = [
 		api: 'mde',
 		quota: 'mde',
 		roles: ['Machine.Isolate'],
-		handler: (req) => ({ status: 201, body: { machineId: req.params.id, comment: req.body?.Comment } }),
+		handler: (req) => ({
+			status: 201,
+			body: { machineId: req.params.id, comment: req.body?.Comment },
+		}),
 	},
-	{ method: 'GET', path: '/api/machines/findbytag', api: 'mde', quota: 'mde', roles: [], handler: () => ({ status: 200, body: { route: 'findbytag' } }) },
-	{ method: 'GET', path: '/api/machines/:id', api: 'mde', quota: 'mde', roles: [], handler: (req) => ({ status: 200, body: { route: 'byId', id: req.params.id } }) },
+	{
+		method: 'GET',
+		path: '/api/machines/findbytag',
+		api: 'mde',
+		quota: 'mde',
+		roles: [],
+		handler: () => ({ status: 200, body: { route: 'findbytag' } }),
+	},
+	{
+		method: 'GET',
+		path: '/api/machines/:id',
+		api: 'mde',
+		quota: 'mde',
+		roles: [],
+		handler: (req) => ({ status: 200, body: { route: 'byId', id: req.params.id } }),
+	},
 	{
 		method: 'GET',
 		path: '/api/machines/:id/missing',
@@ -49,13 +74,47 @@ const routes: RouteDef<TinyStore>[] = [
 			throw new ApiError(404, 'ResourceNotFound', `Machine ${req.params.id} was not found`);
 		},
 	},
-	{ method: 'GET', path: '/api/incidents', api: 'xdr', quota: 'xdr-incidents', roles: ['Incident.Read.All', 'Incident.ReadWrite.All'], handler: () => ({ status: 200, body: { value: [] } }) },
-	{ method: 'POST', path: '/api/advancedqueries/run', api: 'mde', quota: 'mde-hunting', roles: ['AdvancedQuery.Read.All'], handler: () => ({ status: 200, body: { Schema: [], Results: [] } }) },
-	{ method: 'GET', path: '/v1.0/security/incidents', api: 'graph', quota: 'graph', roles: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'], handler: () => ({ status: 200, body: { value: [] } }) },
-	{ method: 'GET', path: '/v1.0/security/missing/:id', api: 'graph', quota: 'graph', roles: [], handler: () => { throw new ApiError(404, 'NotFound', 'gone'); } },
+	{
+		method: 'GET',
+		path: '/api/incidents',
+		api: 'xdr',
+		quota: 'xdr-incidents',
+		roles: ['Incident.Read.All', 'Incident.ReadWrite.All'],
+		handler: () => ({ status: 200, body: { value: [] } }),
+	},
+	{
+		method: 'POST',
+		path: '/api/advancedqueries/run',
+		api: 'mde',
+		quota: 'mde-hunting',
+		roles: ['AdvancedQuery.Read.All'],
+		handler: () => ({ status: 200, body: { Schema: [], Results: [] } }),
+	},
+	{
+		method: 'GET',
+		path: '/v1.0/security/incidents',
+		api: 'graph',
+		quota: 'graph',
+		roles: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
+		handler: () => ({ status: 200, body: { value: [] } }),
+	},
+	{
+		method: 'GET',
+		path: '/v1.0/security/missing/:id',
+		api: 'graph',
+		quota: 'graph',
+		roles: [],
+		handler: () => {
+			throw new ApiError(404, 'NotFound', 'gone');
+		},
+	},
 ];
 
-const createStore = (tenantId: string): TinyStore => ({ tenantId, items: [{ id: 'da1', title: 'x' }], calls: 0 });
+const createStore = (tenantId: string): TinyStore => ({
+	tenantId,
+	items: [{ id: 'da1', title: 'x' }],
+	calls: 0,
+});
 
 let emu: EmulatorHandle<TinyStore>;
 const tokens: Record<string, string> = {};
@@ -65,8 +124,16 @@ beforeAll(async () => {
 	tokens.xdr = await getToken(emu.httpUrl, { scope: XDR });
 	tokens.graph = await getToken(emu.httpUrl, { scope: GRAPH });
 	tokens.mdeB = await getToken(emu.httpUrl, { scope: MDE, tenant: FIXTURE.tenants.B.id });
-	tokens.roMde = await getToken(emu.httpUrl, { scope: MDE, clientId: FIXTURE.apps.readonly.clientId, secret: FIXTURE.apps.readonly.secret });
-	tokens.noGraph = await getToken(emu.httpUrl, { scope: GRAPH, clientId: FIXTURE.apps.noroles.clientId, secret: FIXTURE.apps.noroles.secret });
+	tokens.roMde = await getToken(emu.httpUrl, {
+		scope: MDE,
+		clientId: FIXTURE.apps.readonly.clientId,
+		secret: FIXTURE.apps.readonly.secret,
+	});
+	tokens.noGraph = await getToken(emu.httpUrl, {
+		scope: GRAPH,
+		clientId: FIXTURE.apps.noroles.clientId,
+		secret: FIXTURE.apps.noroles.secret,
+	});
 });
 afterAll(async () => {
 	await emu.close();
@@ -100,18 +167,34 @@ describe('routing and handlers', () => {
 		expect((await get('/api/machines/findbytag', tokens.mde)).json.route).toBe('findbytag');
 		expect((await get('/api/MACHINES/abc', tokens.mde)).json).toEqual({ route: 'byId', id: 'abc' });
 		expect((await get('/api/nothing', tokens.mde)).status).toBe(404);
-		const m = await request(`${emu.httpUrl}/api/alerts`, { method: 'DELETE', headers: { authorization: `Bearer ${tokens.mde}` } });
+		const m = await request(`${emu.httpUrl}/api/alerts`, {
+			method: 'DELETE',
+			headers: { authorization: `Bearer ${tokens.mde}` },
+		});
 		expect(m.status).toBe(405);
 	});
 	test('ApiError renders in the family shape (MDE target, Graph innerError)', async () => {
 		const mde = await get('/api/machines/m9/missing', tokens.mde);
 		expect(mde.status).toBe(404);
-		expect(mde.json.error).toMatchObject({ code: 'ResourceNotFound', message: 'Machine m9 was not found' });
+		expect(mde.json.error).toMatchObject({
+			code: 'ResourceNotFound',
+			message: 'Machine m9 was not found',
+		});
 		expect(mde.json.error.target).toMatch(/^[0-9a-f-]{36}$/);
-		const g = await request(`${emu.httpUrl}/v1.0/security/missing/1`, { headers: { authorization: `Bearer ${tokens.graph}`, 'client-request-id': 'abc' } });
+		const g = await request(`${emu.httpUrl}/v1.0/security/missing/1`, {
+			headers: { authorization: `Bearer ${tokens.graph}`, 'client-request-id': 'abc' },
+		});
 		expect(g.status).toBe(404);
-		expect(g.json.error).toMatchObject({ code: 'NotFound', message: 'gone', innerError: { 'client-request-id': 'abc' } });
-		expect(Object.keys(g.json.error.innerError).sort()).toEqual(['client-request-id', 'date', 'request-id']);
+		expect(g.json.error).toMatchObject({
+			code: 'NotFound',
+			message: 'gone',
+			innerError: { 'client-request-id': 'abc' },
+		});
+		expect(Object.keys(g.json.error.innerError).sort()).toEqual([
+			'client-request-id',
+			'date',
+			'request-id',
+		]);
 	});
 	test('the same API answers over HTTPS', async () => {
 		const r = await get('/api/alerts', tokens.mde, emu.httpsUrl);
@@ -126,16 +209,25 @@ describe('authorization', () => {
 		expect(none.json.error.code).toBe('Unauthorized');
 		const g = await get('/v1.0/security/incidents', 'garbage');
 		expect(g.status).toBe(401);
-		expect(g.json.error).toMatchObject({ code: 'InvalidAuthenticationToken', message: 'CompactToken parsing failed with error code: 80049217' });
+		expect(g.json.error).toMatchObject({
+			code: 'InvalidAuthenticationToken',
+			message: 'CompactToken parsing failed with error code: 80049217',
+		});
 		expect(g.json.error.innerError).toBeDefined();
 	});
 	test('wrong audience → 401 Invalid audience (Graph token on MDE, MDE token on Graph)', async () => {
 		const r = await get('/api/alerts', tokens.graph);
 		expect(r.status).toBe(401);
-		expect(r.json.error).toMatchObject({ code: 'Unauthorized', message: 'Access token validation failure. Invalid audience.' });
+		expect(r.json.error).toMatchObject({
+			code: 'Unauthorized',
+			message: 'Access token validation failure. Invalid audience.',
+		});
 		const g = await get('/v1.0/security/incidents', tokens.mde);
 		expect(g.status).toBe(401);
-		expect(g.json.error).toMatchObject({ code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.' });
+		expect(g.json.error).toMatchObject({
+			code: 'InvalidAuthenticationToken',
+			message: 'Access token validation failure. Invalid audience.',
+		});
 	});
 	test('sibling Defender audience → 403 Missing application roles', async () => {
 		const r = await get('/api/alerts', tokens.xdr);
@@ -148,7 +240,11 @@ describe('authorization', () => {
 		expect((await get('/api/incidents', tokens.xdr)).status).toBe(200);
 	});
 	test('missing role → 403 with required and granted roles', async () => {
-		const r = await request(`${emu.httpUrl}/api/machines/m1/isolate`, { method: 'POST', headers: { authorization: `Bearer ${tokens.roMde}` }, body: {} });
+		const r = await request(`${emu.httpUrl}/api/machines/m1/isolate`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${tokens.roMde}` },
+			body: {},
+		});
 		expect(r.status).toBe(403);
 		expect(r.json.error.message).toBe(
 			'Missing application roles. API required roles: Machine.Isolate, application roles: Alert.Read.All,Machine.Read.All,AdvancedQuery.Read.All,Vulnerability.Read.All,Software.Read.All.',
@@ -157,7 +253,8 @@ describe('authorization', () => {
 		expect(g.status).toBe(403);
 		expect(g.json.error).toMatchObject({
 			code: 'Forbidden',
-			message: 'Missing application roles. API required roles: SecurityIncident.Read.All,SecurityIncident.ReadWrite.All, application roles: .',
+			message:
+				'Missing application roles. API required roles: SecurityIncident.Read.All,SecurityIncident.ReadWrite.All, application roles: .',
 		});
 		expect(g.json.error.innerError['request-id']).toBeDefined();
 	});
@@ -172,7 +269,10 @@ describe('authorization', () => {
 	});
 	test('a token signed by someone else → 401', async () => {
 		const [h, p] = tokens.mde.split('.');
-		const r = await get('/api/alerts', `${h}.${p}.${Buffer.from('x'.repeat(256)).toString('base64url')}`);
+		const r = await get(
+			'/api/alerts',
+			`${h}.${p}.${Buffer.from('x'.repeat(256)).toString('base64url')}`,
+		);
 		expect(r.status).toBe(401);
 	});
 	test('log records family, tenant, app, audience, roles and status', async () => {
@@ -190,13 +290,22 @@ describe('authorization', () => {
 			status: 200,
 		});
 		expect(emu.log[0].roles).toContain('Alert.Read.All');
-		expect(emu.log[1]).toMatchObject({ family: 'mde', status: 401, audience: 'https://graph.microsoft.com' });
+		expect(emu.log[1]).toMatchObject({
+			family: 'mde',
+			status: 401,
+			audience: 'https://graph.microsoft.com',
+		});
 	});
 });
 
 describe('quotas', () => {
 	test('429 with Retry-After after the per-minute limit, recovering after the scaled window', async () => {
-		const q = await startEmulator({ routes, createStore, timeScale: 60, quotas: { mde: { perMinute: 3, perHour: 1000 } } });
+		const q = await startEmulator({
+			routes,
+			createStore,
+			timeScale: 60,
+			quotas: { mde: { perMinute: 3, perHour: 1000 } },
+		});
 		try {
 			const t = await getToken(q.httpUrl, { scope: MDE });
 			q.setNow(Date.now());
@@ -209,7 +318,11 @@ describe('quotas', () => {
 			expect(r.json.error.message).toContain('maximum allowed 3 per 00:01:00');
 			expect(q.log[q.log.length - 1]).toMatchObject({ status: 429, quota: 'mde' });
 			// Another app in the same tenant has its own window.
-			const ro = await getToken(q.httpUrl, { scope: MDE, clientId: FIXTURE.apps.readonly.clientId, secret: FIXTURE.apps.readonly.secret });
+			const ro = await getToken(q.httpUrl, {
+				scope: MDE,
+				clientId: FIXTURE.apps.readonly.clientId,
+				secret: FIXTURE.apps.readonly.secret,
+			});
 			expect((await get('/api/alerts', ro, q.httpUrl)).status).toBe(200);
 			q.advance(999);
 			expect((await get('/api/alerts', t, q.httpUrl)).status).toBe(429);
@@ -220,11 +333,25 @@ describe('quotas', () => {
 		}
 	});
 	test('hunting quota is per tenant (shared by apps) and says code 429; real time recovery with timeScale', async () => {
-		const q = await startEmulator({ routes, createStore, timeScale: 600, quotas: { 'mde-hunting': { perMinute: 2 } } });
+		const q = await startEmulator({
+			routes,
+			createStore,
+			timeScale: 600,
+			quotas: { 'mde-hunting': { perMinute: 2 } },
+		});
 		try {
 			const full = await getToken(q.httpUrl, { scope: MDE });
-			const ro = await getToken(q.httpUrl, { scope: MDE, clientId: FIXTURE.apps.readonly.clientId, secret: FIXTURE.apps.readonly.secret });
-			const run = (t: string) => request(`${q.httpUrl}/api/advancedqueries/run`, { method: 'POST', headers: { authorization: `Bearer ${t}` }, body: { Query: 'DeviceInfo' } });
+			const ro = await getToken(q.httpUrl, {
+				scope: MDE,
+				clientId: FIXTURE.apps.readonly.clientId,
+				secret: FIXTURE.apps.readonly.secret,
+			});
+			const run = (t: string) =>
+				request(`${q.httpUrl}/api/advancedqueries/run`, {
+					method: 'POST',
+					headers: { authorization: `Bearer ${t}` },
+					body: { Query: 'DeviceInfo' },
+				});
 			expect((await run(full)).status).toBe(200);
 			expect((await run(ro)).status).toBe(200);
 			const r = await run(full);
@@ -243,12 +370,16 @@ describe('quotas', () => {
 		const on = await startEmulator({ routes, createStore, quotas: { graph: { perMinute: 1 } } });
 		try {
 			const t = await getToken(off.httpUrl, { scope: MDE });
-			for (let i = 0; i < 120; i++) expect((await get('/api/alerts', t, off.httpUrl)).status).toBe(200);
+			for (let i = 0; i < 120; i++)
+				expect((await get('/api/alerts', t, off.httpUrl)).status).toBe(200);
 			const g = await getToken(on.httpUrl, { scope: GRAPH });
 			expect((await get('/v1.0/security/incidents', g, on.httpUrl)).status).toBe(200);
 			const r = await get('/v1.0/security/incidents', g, on.httpUrl);
 			expect(r.status).toBe(429);
-			expect(r.json.error).toMatchObject({ code: 'TooManyRequests', innerError: { code: '429', status: '429' } });
+			expect(r.json.error).toMatchObject({
+				code: 'TooManyRequests',
+				innerError: { code: '429', status: '429' },
+			});
 			expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
 		} finally {
 			await off.close();
@@ -258,11 +389,17 @@ describe('quotas', () => {
 });
 
 /** Raw HTTP exchange to observe a mid-body reset. */
-function rawGet(base: string, path: string, token: string): Promise<{ head: string; bodyBytes: number; closedEarly: boolean }> {
+function rawGet(
+	base: string,
+	path: string,
+	token: string,
+): Promise<{ head: string; bodyBytes: number; closedEarly: boolean }> {
 	const u = new URL(base);
 	return new Promise((resolve, reject) => {
 		const sock = net.connect(Number(u.port), u.hostname, () => {
-			sock.write(`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${token}\r\nConnection: keep-alive\r\n\r\n`);
+			sock.write(
+				`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${token}\r\nConnection: keep-alive\r\n\r\n`,
+			);
 		});
 		let data = Buffer.alloc(0);
 		sock.on('data', (c) => (data = Buffer.concat([data, c])));
@@ -334,8 +471,13 @@ describe('faults', () => {
 
 describe('control routes', () => {
 	test('faults, log, clock, store pass-through and reset over HTTP', async () => {
-		const c = (path: string, method = 'GET', body?: unknown) => request(`${emu.httpUrl}/_control${path}`, { method, body: body as object });
-		expect((await c('/health')).json).toMatchObject({ ok: true, httpUrl: emu.httpUrl, httpsUrl: emu.httpsUrl });
+		const c = (path: string, method = 'GET', body?: unknown) =>
+			request(`${emu.httpUrl}/_control${path}`, { method, body: body as object });
+		expect((await c('/health')).json).toMatchObject({
+			ok: true,
+			httpUrl: emu.httpUrl,
+			httpsUrl: emu.httpsUrl,
+		});
 		expect((await c('/faults', 'POST', { count: 1, kind: '500' })).status).toBe(200);
 		expect((await get('/api/alerts', tokens.mde)).status).toBe(500);
 		await c('/log', 'DELETE');
@@ -348,7 +490,8 @@ describe('control routes', () => {
 		await c('/clock', 'POST', { realTime: true });
 		const store = emu.store('A');
 		const calls = store.calls;
-		(emu.store(A.id) as TinyStore & { bump?: (n: number) => number }).bump = (n: number) => (store.calls += n);
+		(emu.store(A.id) as TinyStore & { bump?: (n: number) => number }).bump = (n: number) =>
+			(store.calls += n);
 		const r = await c(`/tenants/${A.domain}/store/bump`, 'POST', [5]);
 		expect(r.json).toBe(calls + 5);
 		expect((await c('/tenants/A/store/nope', 'POST', [])).status).toBe(400);

@@ -17,12 +17,18 @@ afterAll(async () => {
 test('default routes: MDE alerts with an MDE token, 403 with the XDR token, 401 without', async () => {
 	const mde = await getToken(emu.httpUrl, { scope: MDE });
 	const xdr = await getToken(emu.httpUrl, { scope: XDR });
-	const ok = await request(`${emu.httpUrl}/api/alerts?$top=5`, { headers: { authorization: `Bearer ${mde}` } });
+	const ok = await request(`${emu.httpUrl}/api/alerts?$top=5`, {
+		headers: { authorization: `Bearer ${mde}` },
+	});
 	expect(ok.status).toBe(200);
 	expect(ok.json.value).toHaveLength(5);
-	const sibling = await request(`${emu.httpUrl}/api/alerts`, { headers: { authorization: `Bearer ${xdr}` } });
+	const sibling = await request(`${emu.httpUrl}/api/alerts`, {
+		headers: { authorization: `Bearer ${xdr}` },
+	});
 	expect(sibling.status).toBe(403);
-	expect(sibling.json.error.message).toMatch(/^Missing application roles\. API required roles: .*, application roles: /);
+	expect(sibling.json.error.message).toMatch(
+		/^Missing application roles\. API required roles: .*, application roles: /,
+	);
 	expect((await request(`${emu.httpUrl}/api/alerts`)).status).toBe(401);
 });
 

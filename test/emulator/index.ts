@@ -37,7 +37,11 @@ export interface EmulatorOptions<S = DefenderStore> {
 	tokenLifetimeSec?: number;
 	/** Quota windows run this many times faster (60 → a minute lasts a second). Default 1. */
 	timeScale?: number;
-	actionTiming?: { pendingMs: number; inProgressMs: number; outcome?: 'Succeeded' | 'Failed' | 'TimeOut' };
+	actionTiming?: {
+		pendingMs: number;
+		inProgressMs: number;
+		outcome?: 'Succeeded' | 'Failed' | 'TimeOut';
+	};
 	/** Override limits per bucket, or `false` to disable quotas. */
 	quotas?: Partial<Record<QuotaBucket, QuotaLimit>> | false;
 	fixture?: Fixture;
@@ -93,7 +97,9 @@ function loadDefaultRoutes(): RouteDef<never>[] {
 
 function loadDefaultStoreFactory(opts: EmulatorOptions<unknown>, clock: Clock) {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { DefenderStore } = require('./data/store') as { DefenderStore: new (o: unknown) => unknown };
+	const { DefenderStore } = require('./data/store') as {
+		DefenderStore: new (o: unknown) => unknown;
+	};
 	return (tenantId: string, index: number, domain?: string) =>
 		new DefenderStore({
 			tenantId,
@@ -153,7 +159,9 @@ export async function startEmulator<S = DefenderStore>(
 		if (fixture.tenants[key]) return key;
 		const byLetter = (FIXTURE.tenants as Record<string, { id: string }>)[t.toUpperCase()];
 		if (byLetter && fixture.tenants[byLetter.id]) return byLetter.id;
-		const byDomain = Object.values(fixture.tenants).find((x) => x.domain.toLowerCase() === key || x.id === key);
+		const byDomain = Object.values(fixture.tenants).find(
+			(x) => x.domain.toLowerCase() === key || x.id === key,
+		);
 		if (byDomain) return byDomain.id;
 		throw new Error(`unknown tenant ${t}`);
 	};

@@ -8,7 +8,12 @@ export function renderApiError(
 	status: number,
 	code: string,
 	message: string,
-	opts: { now: number; clientRequestId?: string; headers?: Record<string, string>; graphInnerCode?: string } ,
+	opts: {
+		now: number;
+		clientRequestId?: string;
+		headers?: Record<string, string>;
+		graphInnerCode?: string;
+	},
 ): CoreResponse {
 	const requestId = crypto.randomUUID();
 	if (family === 'graph') {
@@ -23,7 +28,11 @@ export function renderApiError(
 		}
 		return {
 			status,
-			headers: { 'request-id': requestId, 'client-request-id': innerError['client-request-id'], ...opts.headers },
+			headers: {
+				'request-id': requestId,
+				'client-request-id': innerError['client-request-id'],
+				...opts.headers,
+			},
 			body: { error: { code, message, innerError } },
 		};
 	}

@@ -13,13 +13,21 @@ export interface AuthFailure {
 	partial?: Partial<CallerAuth>;
 }
 
-const SIBLINGS: Record<ApiFamily, ApiFamily | undefined> = { mde: 'xdr', xdr: 'mde', graph: undefined };
+const SIBLINGS: Record<ApiFamily, ApiFamily | undefined> = {
+	mde: 'xdr',
+	xdr: 'mde',
+	graph: undefined,
+};
 
 /**
  * 401 code per family: Graph says `InvalidAuthenticationToken`; MDE/XDR `Unauthorized`
  * (defender-api.md §8.1, §5.4).
  */
-function unauthorized(family: ApiFamily, message: string, partial?: Partial<CallerAuth>): AuthFailure {
+function unauthorized(
+	family: ApiFamily,
+	message: string,
+	partial?: Partial<CallerAuth>,
+): AuthFailure {
 	return {
 		status: 401,
 		code: family === 'graph' ? 'InvalidAuthenticationToken' : 'Unauthorized',
@@ -48,7 +56,9 @@ export function authenticate(
 		};
 	}
 	const p = jwt.payload;
-	const roles: string[] = Array.isArray(p.roles) ? p.roles.filter((r: unknown) => typeof r === 'string') : [];
+	const roles: string[] = Array.isArray(p.roles)
+		? p.roles.filter((r: unknown) => typeof r === 'string')
+		: [];
 	const partial: Partial<CallerAuth> = {
 		tenantId: typeof p.tid === 'string' ? p.tid : undefined,
 		appId: typeof p.appid === 'string' ? p.appid : typeof p.azp === 'string' ? p.azp : undefined,
@@ -56,18 +66,30 @@ export function authenticate(
 		roles,
 	};
 	if (jwt.header.alg !== 'RS256' || !verifyJwtSignature(jwt, ctx.signing.publicKey, 'RS256')) {
-		return { fail: unauthorized(family, 'Access token validation failure. Invalid signature.', partial) };
+		return {
+			fail: unauthorized(family, 'Access token validation failure. Invalid signature.', partial),
+		};
 	}
 	const now = ctx.clock.now() / 1000;
 	if (typeof p.exp !== 'number' || now >= p.exp) {
-		return { fail: unauthorized(family, 'Lifetime validation failed, the token is expired.', partial) };
+		return {
+			fail: unauthorized(family, 'Lifetime validation failed, the token is expired.', partial),
+		};
 	}
 	if (typeof p.nbf === 'number' && now < p.nbf) {
-		return { fail: unauthorized(family, 'Lifetime validation failed, the token is not yet valid.', partial) };
+		return {
+			fail: unauthorized(
+				family,
+				'Lifetime validation failed, the token is not yet valid.',
+				partial,
+			),
+		};
 	}
 	const tenant = partial.tenantId ? ctx.fixture.tenants[partial.tenantId] : undefined;
 	if (!tenant || p.iss !== `https://sts.windows.net/${tenant.id}/`) {
-		return { fail: unauthorized(family, 'Access token validation failure. Invalid issuer.', partial) };
+		return {
+			fail: unauthorized(family, 'Access token validation failure. Invalid issuer.', partial),
+		};
 	}
 	const tokenFamily = partial.audience ? familyOfResource(partial.audience) : undefined;
 	if (tokenFamily !== family) {
@@ -82,11 +104,18 @@ export function authenticate(
 				},
 			};
 		}
-		return { fail: unauthorized(family, 'Access token validation failure. Invalid audience.', partial) };
+		return {
+			fail: unauthorized(family, 'Access token validation failure. Invalid audience.', partial),
+		};
 	}
 	if (requiredRoles.length && !requiredRoles.some((r) => roles.includes(r))) {
 		return {
-			fail: { status: 403, code: 'Forbidden', message: missingRolesMessage(requiredRoles, roles), partial },
+			fail: {
+				status: 403,
+				code: 'Forbidden',
+				message: missingRolesMessage(requiredRoles, roles),
+				partial,
+			},
 		};
 	}
 	return {

@@ -37,8 +37,14 @@ function parseTime(v: unknown): number {
  */
 export function createControl(emu: () => EmulatorHandle<unknown>) {
 	return {
-		// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON from the test
-		async handle(method: string, segs: string[], body: any, _origin: string, query?: Record<string, string>): Promise<CoreResponse> {
+		async handle(
+			method: string,
+			segs: string[],
+			// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON from the test
+			body: any,
+			_origin: string,
+			query?: Record<string, string>,
+		): Promise<CoreResponse> {
 			const e = emu();
 			const [a, b, c, d] = segs;
 			if (a === 'health' && method === 'GET') {
@@ -59,8 +65,13 @@ export function createControl(emu: () => EmulatorHandle<unknown>) {
 					return ok();
 				}
 				if (method === 'GET') return ok(e.faults.pending());
-				const kind = (typeof body?.kind === 'string' && /^\d+$/.test(body.kind) ? Number(body.kind) : body?.kind) as FaultKind;
-				e.faults.next(Number(body?.count ?? 1), kind, { path: body?.path, retryAfterSec: body?.retryAfterSec });
+				const kind = (
+					typeof body?.kind === 'string' && /^\d+$/.test(body.kind) ? Number(body.kind) : body?.kind
+				) as FaultKind;
+				e.faults.next(Number(body?.count ?? 1), kind, {
+					path: body?.path,
+					retryAfterSec: body?.retryAfterSec,
+				});
 				return ok({ ok: true, pending: e.faults.pending() });
 			}
 			if (a === 'latency' && method === 'POST') {
@@ -89,17 +100,24 @@ export function createControl(emu: () => EmulatorHandle<unknown>) {
 					if (typeof store[name] !== 'function') throw new Error(`store has no method ${name}`);
 					return store[name](...args);
 				};
-				if (c === 'alerts' && method === 'POST') return ok(await call('addAlert', [body?.partial, body?.at]));
-				if (c === 'alerts' && d && method === 'PATCH') return ok(await call('updateAlert', [d, body?.patch ?? {}, body?.at]));
-				if (c === 'incidents' && method === 'POST') return ok(await call('addIncident', [body?.partial, body?.at]));
-				if (c === 'incidents' && d && method === 'PATCH') return ok(await call('updateIncident', [d, body?.patch ?? {}, body?.at]));
+				if (c === 'alerts' && method === 'POST')
+					return ok(await call('addAlert', [body?.partial, body?.at]));
+				if (c === 'alerts' && d && method === 'PATCH')
+					return ok(await call('updateAlert', [d, body?.patch ?? {}, body?.at]));
+				if (c === 'incidents' && method === 'POST')
+					return ok(await call('addIncident', [body?.partial, body?.at]));
+				if (c === 'incidents' && d && method === 'PATCH')
+					return ok(await call('updateIncident', [d, body?.patch ?? {}, body?.at]));
 				if (c === 'counts' && method === 'GET') return ok(await call('counts', []));
 				if (c === 'store' && d && method === 'POST') {
 					const args = Array.isArray(body) ? body : body === undefined ? [] : [body];
 					return ok((await call(d, args)) ?? null);
 				}
 			}
-			return { status: 404, body: { error: `unknown control route ${method} /_control/${segs.join('/')}` } };
+			return {
+				status: 404,
+				body: { error: `unknown control route ${method} /_control/${segs.join('/')}` },
+			};
 		},
 	};
 }

@@ -17,7 +17,10 @@ const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export type EntraResult = CoreResponse & { log: Partial<RequestLogEntry> };
 
 function entraTimestamp(ms: number): string {
-	return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+	return new Date(ms)
+		.toISOString()
+		.replace('T', ' ')
+		.replace(/\.\d+Z$/, 'Z');
 }
 
 /** The real Entra error body. */
@@ -35,7 +38,11 @@ export function aadError(
 	const ts = entraTimestamp(ctx.clock.now());
 	return {
 		status,
-		headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache', 'x-ms-request-id': traceId },
+		headers: {
+			'cache-control': 'no-store, no-cache',
+			pragma: 'no-cache',
+			'x-ms-request-id': traceId,
+		},
 		body: {
 			error,
 			error_description: `AADSTS${code}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${corr}\r\nTimestamp: ${ts}`,
@@ -54,7 +61,8 @@ export function resolveTenant(
 ): { tenant?: FixtureTenant; code?: 90002 | 900023 } {
 	const s = segment.toLowerCase();
 	if (GUID.test(s)) {
-		const tenant = ctx.fixture.tenants[s] ?? Object.values(ctx.fixture.tenants).find((t) => t.id === s);
+		const tenant =
+			ctx.fixture.tenants[s] ?? Object.values(ctx.fixture.tenants).find((t) => t.id === s);
 		return tenant ? { tenant } : { code: 90002 };
 	}
 	if (DOMAIN.test(s)) {
@@ -98,7 +106,11 @@ export function checkScope(scope: string, tenant: FixtureTenant): ScopeCheck {
 	for (const item of items) {
 		if (!item.toLowerCase().endsWith('/.default')) {
 			// A permission name or a bare identifier instead of `<resource>/.default`.
-			if (/^[a-z][a-z0-9+.-]*:\/\//i.test(item) || GUID.test(item.split('/')[0]) || /^[A-Za-z]+\.[A-Za-z.]+$/.test(item)) {
+			if (
+				/^[a-z][a-z0-9+.-]*:\/\//i.test(item) ||
+				GUID.test(item.split('/')[0]) ||
+				/^[A-Za-z]+\.[A-Za-z.]+$/.test(item)
+			) {
 				return {
 					fail: {
 						code: 1002012,
@@ -215,7 +227,13 @@ export function isEntraPath(segments: string[]): boolean {
 	const s = segments.map((x) => x.toLowerCase());
 	if (s.length === 4 && s[1] === 'oauth2' && s[2] === 'v2.0' && s[3] === 'token') return true;
 	if (s.length === 3 && s[1] === 'oauth2' && s[2] === 'token') return true;
-	if (s.length === 4 && s[1] === 'v2.0' && s[2] === '.well-known' && s[3] === 'openid-configuration') return true;
+	if (
+		s.length === 4 &&
+		s[1] === 'v2.0' &&
+		s[2] === '.well-known' &&
+		s[3] === 'openid-configuration'
+	)
+		return true;
 	if (s.length === 3 && s[1] === 'discovery' && s[2] === 'instance') return true;
 	if (s.length === 3 && s[1] === 'discovery' && s[2] === 'keys') return true;
 	if (s.length === 4 && s[1] === 'discovery' && s[2] === 'v2.0' && s[3] === 'keys') return true;
@@ -226,7 +244,13 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 	const s = req.segments.map((x) => x.toLowerCase());
 	const tenantSeg = req.segments[0];
 	const corr = req.headers['client-request-id'];
-	const fail = (status: number, error: string, code: number, text: string, log: Partial<RequestLogEntry> = {}) => ({
+	const fail = (
+		status: number,
+		error: string,
+		code: number,
+		text: string,
+		log: Partial<RequestLogEntry> = {},
+	) => ({
 		...aadError(ctx, req.origin, status, error, code, text, corr),
 		log: { ...log, aadsts: code },
 	});
@@ -248,7 +272,18 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 		const jwk = ctx.signing.publicKey.export({ format: 'jwk' });
 		return {
 			status: 200,
-			body: { keys: [{ kty: 'RSA', use: 'sig', kid: ctx.signing.kid, x5t: ctx.signing.kid, n: jwk.n, e: jwk.e }] },
+			body: {
+				keys: [
+					{
+						kty: 'RSA',
+						use: 'sig',
+						kid: ctx.signing.kid,
+						x5t: ctx.signing.kid,
+						n: jwk.n,
+						e: jwk.e,
+					},
+				],
+			},
 			log: {},
 		};
 	}
@@ -256,8 +291,18 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 	const { tenant, code } = resolveTenant(ctx, tenantSeg);
 	if (!tenant) {
 		return code === 900023
-			? fail(400, 'invalid_request', 900023, `Specified tenant identifier '${tenantSeg}' is neither a valid DNS name, nor a valid external domain.`)
-			: fail(400, 'invalid_request', 90002, `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+			? fail(
+					400,
+					'invalid_request',
+					900023,
+					`Specified tenant identifier '${tenantSeg}' is neither a valid DNS name, nor a valid external domain.`,
+				)
+			: fail(
+					400,
+					'invalid_request',
+					90002,
+					`Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+				);
 	}
 
 	if (s[1] === 'v2.0') {
@@ -266,7 +311,11 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 			status: 200,
 			body: {
 				token_endpoint: `${base}/oauth2/v2.0/token`,
-				token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+				token_endpoint_auth_methods_supported: [
+					'client_secret_post',
+					'private_key_jwt',
+					'client_secret_basic',
+				],
 				jwks_uri: `${req.origin}/${tenant.id}/discovery/v2.0/keys`,
 				response_modes_supported: ['query', 'fragment', 'form_post'],
 				subject_types_supported: ['pairwise'],
@@ -292,10 +341,22 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 	}
 
 	if (s[2] === 'token' && s.length === 3) {
-		return fail(400, 'invalid_request', 900144, `The v1 token endpoint is not emulated; use /${tenantSeg}/oauth2/v2.0/token.`, { tenantId: tenant.id });
+		return fail(
+			400,
+			'invalid_request',
+			900144,
+			`The v1 token endpoint is not emulated; use /${tenantSeg}/oauth2/v2.0/token.`,
+			{ tenantId: tenant.id },
+		);
 	}
 	if (req.method !== 'POST') {
-		return fail(400, 'invalid_request', 900561, 'The endpoint only accepts POST requests. Received a GET request.', { tenantId: tenant.id });
+		return fail(
+			400,
+			'invalid_request',
+			900561,
+			'The endpoint only accepts POST requests. Received a GET request.',
+			{ tenantId: tenant.id },
+		);
 	}
 
 	const form = parseForm(req.body);
@@ -303,16 +364,51 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 	const clientId = (form.client_id ?? basic?.id ?? '').trim();
 	const log: Partial<RequestLogEntry> = { tenantId: tenant.id, scope: form.scope };
 	if (form.grant_type !== 'client_credentials') {
-		if (!form.grant_type) return fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.", log);
-		return fail(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${form.grant_type}'.`, log);
+		if (!form.grant_type)
+			return fail(
+				400,
+				'invalid_request',
+				900144,
+				"The request body must contain the following parameter: 'grant_type'.",
+				log,
+			);
+		return fail(
+			400,
+			'unsupported_grant_type',
+			70003,
+			`The app requested an unsupported grant type '${form.grant_type}'.`,
+			log,
+		);
 	}
-	if (!clientId) return fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.", log);
+	if (!clientId)
+		return fail(
+			400,
+			'invalid_request',
+			900144,
+			"The request body must contain the following parameter: 'client_id'.",
+			log,
+		);
 	log.appId = clientId;
-	if (!form.scope) return fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.", log);
+	if (!form.scope)
+		return fail(
+			400,
+			'invalid_request',
+			900144,
+			"The request body must contain the following parameter: 'scope'.",
+			log,
+		);
 
-	const app = Object.values(ctx.fixture.apps).find((a) => a.clientId.toLowerCase() === clientId.toLowerCase());
+	const app = Object.values(ctx.fixture.apps).find(
+		(a) => a.clientId.toLowerCase() === clientId.toLowerCase(),
+	);
 	if (!app || !app.tenants.includes(tenant.id)) {
-		return fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`, log);
+		return fail(
+			400,
+			'unauthorized_client',
+			700016,
+			`Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+			log,
+		);
 	}
 
 	// Client authentication.
@@ -327,14 +423,32 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 		grant = 'secret';
 		log.grant = 'secret';
 		if (!app.secret || secret !== app.secret) {
-			return fail(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`, log);
+			return fail(
+				401,
+				'invalid_client',
+				7000215,
+				`Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
+				log,
+			);
 		}
 		if (app.secretExpiresAt && Date.parse(app.secretExpiresAt) <= ctx.clock.now()) {
-			return fail(401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`, log);
+			return fail(
+				401,
+				'invalid_client',
+				7000222,
+				`The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+				log,
+			);
 		}
 	} else {
 		log.grant = 'none';
-		return fail(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", log);
+		return fail(
+			401,
+			'invalid_client',
+			7000218,
+			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+			log,
+		);
 	}
 
 	const sc = checkScope(form.scope, tenant);
@@ -362,7 +476,8 @@ interface AssertionFailure {
 	text: string;
 }
 
-const CERT_DOC = 'Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .';
+const CERT_DOC =
+	'Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .';
 
 function checkAssertion(
 	ctx: CoreContext,
@@ -372,20 +487,37 @@ function checkAssertion(
 	app: FixtureApp,
 	form: Record<string, string>,
 ): AssertionFailure | undefined {
-	const bad = (code: number, text: string, status = 401, error = 'invalid_client') => ({ status, error, code, text });
+	const bad = (code: number, text: string, status = 401, error = 'invalid_client') => ({
+		status,
+		error,
+		code,
+		text,
+	});
 	if (form.client_assertion_type !== JWT_BEARER) {
-		return bad(900144, `The request body must contain the following parameter: 'client_assertion_type' with the value '${JWT_BEARER}'.`, 400, 'invalid_request');
+		return bad(
+			900144,
+			`The request body must contain the following parameter: 'client_assertion_type' with the value '${JWT_BEARER}'.`,
+			400,
+			'invalid_request',
+		);
 	}
 	if (!form.client_assertion) {
-		return bad(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+		return bad(
+			7000218,
+			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+		);
 	}
 	const jwt = decodeJwt(form.client_assertion);
 	if (!jwt) return bad(50027, 'JWT token is invalid or malformed. [inf]', 400, 'invalid_request');
 	const alg = jwt.header.alg as string;
 	if (alg !== 'RS256' && alg !== 'PS256') {
-		return bad(5002738, `Invalid JWT token. '${String(alg)}' is not a supported signature algorithm. Supported signing algorithms are: 'RS256,RS384,RS512,PS256'.`);
+		return bad(
+			5002738,
+			`Invalid JWT token. '${String(alg)}' is not a supported signature algorithm. Supported signing algorithms are: 'RS256,RS384,RS512,PS256'.`,
+		);
 	}
-	const x5tS256 = typeof jwt.header['x5t#S256'] === 'string' ? (jwt.header['x5t#S256'] as string) : undefined;
+	const x5tS256 =
+		typeof jwt.header['x5t#S256'] === 'string' ? (jwt.header['x5t#S256'] as string) : undefined;
 	const x5t = typeof jwt.header.x5t === 'string' ? (jwt.header.x5t as string) : undefined;
 	const presented = x5tS256 ?? x5t ?? jwt.header.kid ?? '(none)';
 	let match = false;
@@ -394,18 +526,31 @@ function checkAssertion(
 		match = x5tS256 !== undefined ? x5tS256 === tp.x5tS256 : x5t !== undefined && x5t === tp.x5t;
 	}
 	if (!match || !app.certPem) {
-		return bad(700027, `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${presented}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'. ${CERT_DOC}]`);
+		return bad(
+			700027,
+			`The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${presented}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'. ${CERT_DOC}]`,
+		);
 	}
 	const publicKey = crypto.createPublicKey(app.certPem);
 	if (!verifyJwtSignature(jwt, publicKey, alg as JwtAlg)) {
-		return bad(700027, `Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${presented}', Found key 'Start=..., End=...'] ${CERT_DOC}`);
+		return bad(
+			700027,
+			`Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${presented}', Found key 'Start=..., End=...'] ${CERT_DOC}`,
+		);
 	}
 	const p = jwt.payload;
 	if (p.iss !== app.clientId || p.sub !== app.clientId) {
-		return bad(700021, `Client assertion application identifier doesn't match 'client_id' parameter. ${CERT_DOC}`);
+		return bad(
+			700021,
+			`Client assertion application identifier doesn't match 'client_id' parameter. ${CERT_DOC}`,
+		);
 	}
 	// aud must be this token endpoint as the client reached it (any of our origins; GUID or domain form).
-	const tenantForms = new Set([tenantSeg.toLowerCase(), tenant.id.toLowerCase(), tenant.domain.toLowerCase()]);
+	const tenantForms = new Set([
+		tenantSeg.toLowerCase(),
+		tenant.id.toLowerCase(),
+		tenant.domain.toLowerCase(),
+	]);
 	const audOk = (Array.isArray(p.aud) ? p.aud : [p.aud]).some((aud: unknown) => {
 		if (typeof aud !== 'string') return false;
 		let u: URL;
@@ -424,21 +569,31 @@ function checkAssertion(
 		);
 	});
 	if (!audOk) {
-		return bad(700023, `Client assertion audience claim does not match Realm issuer. The audience must be the token endpoint '${req.origin}/${tenantSeg}/oauth2/v2.0/token'. [inf: code] ${CERT_DOC}`);
+		return bad(
+			700023,
+			`Client assertion audience claim does not match Realm issuer. The audience must be the token endpoint '${req.origin}/${tenantSeg}/oauth2/v2.0/token'. [inf: code] ${CERT_DOC}`,
+		);
 	}
 	const now = ctx.clock.now() / 1000;
 	const skew = ctx.assertionSkewSec;
 	const nbf = typeof p.nbf === 'number' ? p.nbf : typeof p.iat === 'number' ? p.iat : undefined;
 	const exp = typeof p.exp === 'number' ? p.exp : undefined;
-	const iso = (sec: number | undefined) => (sec === undefined ? 'none' : new Date(sec * 1000).toISOString());
+	const iso = (sec: number | undefined) =>
+		sec === undefined ? 'none' : new Date(sec * 1000).toISOString();
 	if (exp === undefined || now > exp + skew || (nbf !== undefined && now < nbf - skew)) {
-		return bad(700024, `Client assertion is not within its valid time range. Current time: ${new Date(now * 1000).toISOString()}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}. ${CERT_DOC}`);
+		return bad(
+			700024,
+			`Client assertion is not within its valid time range. Current time: ${new Date(now * 1000).toISOString()}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}. ${CERT_DOC}`,
+		);
 	}
 	if (ctx.rejectReplayedJti && typeof p.jti === 'string') {
 		for (const [k, until] of ctx.usedJti) if (until < now - skew) ctx.usedJti.delete(k);
 		const key = `${app.clientId}|${p.jti}`;
 		if (ctx.usedJti.has(key)) {
-			return bad(700024, `Client assertion is not within its valid time range: the assertion with identifier (jti) '${p.jti}' was already used. [inf: replay reported as 700024] ${CERT_DOC}`);
+			return bad(
+				700024,
+				`Client assertion is not within its valid time range: the assertion with identifier (jti) '${p.jti}' was already used. [inf: replay reported as 700024] ${CERT_DOC}`,
+			);
 		}
 		ctx.usedJti.set(key, exp);
 	}

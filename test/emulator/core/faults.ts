@@ -4,7 +4,16 @@
  */
 export type FaultKind = 429 | 500 | 502 | 503 | 504 | 'reset' | 'malformed' | 'tokenDown';
 
-export const FAULT_KINDS: FaultKind[] = [429, 500, 502, 503, 504, 'reset', 'malformed', 'tokenDown'];
+export const FAULT_KINDS: FaultKind[] = [
+	429,
+	500,
+	502,
+	503,
+	504,
+	'reset',
+	'malformed',
+	'tokenDown',
+];
 
 export interface FaultOptions {
 	/** Only requests whose path contains this substring (case-insensitive). */

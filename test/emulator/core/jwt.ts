@@ -25,7 +25,8 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
 	try {
 		const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
 		const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-		if (!header || typeof header !== 'object' || !payload || typeof payload !== 'object') return undefined;
+		if (!header || typeof header !== 'object' || !payload || typeof payload !== 'object')
+			return undefined;
 		return {
 			header,
 			payload,
@@ -50,7 +51,10 @@ export function signJwt(
 	alg: JwtAlg = 'RS256',
 ): string {
 	const input = `${b64urlJson({ ...header, alg })}.${b64urlJson(payload)}`;
-	const sig = crypto.sign('sha256', Buffer.from(input), { key, ...padding(alg) } as crypto.SignKeyObjectInput);
+	const sig = crypto.sign('sha256', Buffer.from(input), {
+		key,
+		...padding(alg),
+	} as crypto.SignKeyObjectInput);
 	return `${input}.${b64url(sig)}`;
 }
 
@@ -72,7 +76,12 @@ export function verifyJwtSignature(
 }
 
 /** `x5t` (SHA-1) and `x5t#S256` (SHA-256) thumbprints of a PEM certificate, base64url. */
-export function certThumbprints(certPem: string): { x5t: string; x5tS256: string; sha1Hex: string; sha256Hex: string } {
+export function certThumbprints(certPem: string): {
+	x5t: string;
+	x5tS256: string;
+	sha1Hex: string;
+	sha256Hex: string;
+} {
 	const cert = new crypto.X509Certificate(certPem);
 	const sha1 = crypto.createHash('sha1').update(cert.raw).digest();
 	const sha256 = crypto.createHash('sha256').update(cert.raw).digest();

@@ -16,7 +16,9 @@ const EXTRA_RESOURCES: Array<[string, ApiFamily]> = [
 function build(): Map<string, ApiFamily> {
 	const map = new Map<string, ApiFamily>();
 	for (const cloud of Object.values(CLOUDS)) {
-		for (const [family, endpoint] of Object.entries(cloud.api) as Array<[ApiFamily, { scope: string }]>) {
+		for (const [family, endpoint] of Object.entries(cloud.api) as Array<
+			[ApiFamily, { scope: string }]
+		>) {
 			const resource = endpoint.scope.replace(/\/\.default$/, '');
 			const existing = map.get(normalizeResource(resource));
 			if (existing && existing !== family) {

@@ -37,7 +37,10 @@ export class Router<S> {
 	 * patterns match, the one with the most literal segments wins (so `/machines/findbytag`
 	 * beats `/machines/:id`); ties go to table order.
 	 */
-	match(method: string, rawPath: string): { match?: RouteMatch<S>; pathMatched: boolean; family?: RouteDef<S>['api'] } {
+	match(
+		method: string,
+		rawPath: string,
+	): { match?: RouteMatch<S>; pathMatched: boolean; family?: RouteDef<S>['api'] } {
 		const parts = split(normalizeApiPath(rawPath));
 		let best: { c: Compiled<S>; params: Record<string, string> } | undefined;
 		let pathMatched = false;

@@ -5,7 +5,13 @@
  */
 import type * as http from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ApiError, type ApiFamily, type ApiRequest, type ApiResponse, type RouteDef } from '../types';
+import {
+	ApiError,
+	type ApiFamily,
+	type ApiRequest,
+	type ApiResponse,
+	type RouteDef,
+} from '../types';
 import { renderApiError } from './apiErrors';
 import { authenticate } from './auth';
 import type { CoreContext, CoreResponse, LogFamily, RequestLogEntry } from './context';
@@ -110,7 +116,10 @@ export function createPipeline(o: PipelineOptions) {
 		if (contentType) headers['content-type'] = contentType;
 		if (fault === 'malformed') {
 			// A complete HTTP message whose JSON is cut off.
-			const text = payload.length > 2 ? payload.subarray(0, Math.max(1, Math.floor(payload.length / 2))) : Buffer.from('{"value":[');
+			const text =
+				payload.length > 2
+					? payload.subarray(0, Math.max(1, Math.floor(payload.length / 2)))
+					: Buffer.from('{"value":[');
 			headers['content-type'] = 'application/json; charset=utf-8';
 			headers['content-length'] = text.length;
 			res.writeHead(200, headers);
@@ -120,7 +129,8 @@ export function createPipeline(o: PipelineOptions) {
 		headers['content-length'] = payload.length;
 		if (fault === 'reset') {
 			// Headers and part of the body, then the connection dies mid-body.
-			const part = payload.length > 1 ? payload.subarray(0, Math.floor(payload.length / 2)) : Buffer.from('{');
+			const part =
+				payload.length > 1 ? payload.subarray(0, Math.floor(payload.length / 2)) : Buffer.from('{');
 			if (payload.length <= 1) headers['content-length'] = 64;
 			res.writeHead(r.status, headers);
 			res.flushHeaders();
@@ -201,14 +211,28 @@ export function createPipeline(o: PipelineOptions) {
 			if (fault && fault.kind !== 'reset' && fault.kind !== 'malformed') {
 				entry.fault = String(fault.kind);
 				const status = fault.kind === 'tokenDown' ? 503 : (fault.kind as number);
-				const r = aadError(ctx, origin, status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again. (injected fault)');
-				if (status === 429) r.headers = { ...r.headers, 'retry-after': String(fault.retryAfterSec ?? 1) };
+				const r = aadError(
+					ctx,
+					origin,
+					status,
+					'temporarily_unavailable',
+					90033,
+					'A transient error has occurred. Please try again. (injected fault)',
+				);
+				if (status === 429)
+					r.headers = { ...r.headers, 'retry-after': String(fault.retryAfterSec ?? 1) };
 				entry.status = status;
 				pushLog(entry);
 				send(req, res, r);
 				return;
 			}
-			const result = handleEntra(ctx, { method, segments, headers, body: bodyBuf.toString('utf8'), origin });
+			const result = handleEntra(ctx, {
+				method,
+				segments,
+				headers,
+				body: bodyBuf.toString('utf8'),
+				origin,
+			});
 			Object.assign(entry, result.log);
 			entry.status = result.status;
 			if (fault) entry.fault = String(fault.kind);
@@ -230,11 +254,29 @@ export function createPipeline(o: PipelineOptions) {
 		if (!match) {
 			entry.family = matchedFamily ?? 'unknown';
 			if (pathMatched) {
-				finish(renderApiError(family, 405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`, errOpts));
+				finish(
+					renderApiError(
+						family,
+						405,
+						'MethodNotAllowed',
+						`The requested resource does not support http method '${method}'.`,
+						errOpts,
+					),
+				);
 			} else if (family === 'graph') {
-				finish(renderApiError(family, 400, 'BadRequest', `Resource not found for the segment '${segments[segments.length - 1] ?? ''}'.`, errOpts));
+				finish(
+					renderApiError(
+						family,
+						400,
+						'BadRequest',
+						`Resource not found for the segment '${segments[segments.length - 1] ?? ''}'.`,
+						errOpts,
+					),
+				);
 			} else {
-				finish(renderApiError(family, 404, 'NotFound', `No route matches ${method} ${path}.`, errOpts));
+				finish(
+					renderApiError(family, 404, 'NotFound', `No route matches ${method} ${path}.`, errOpts),
+				);
 			}
 			return;
 		}
@@ -246,11 +288,22 @@ export function createPipeline(o: PipelineOptions) {
 			if (fault.kind === 429) {
 				const sec = fault.retryAfterSec ?? 1;
 				finish(
-					renderApiError(family, 429, family === 'graph' ? 'TooManyRequests' : 'TooManyRequests', family === 'graph' ? 'Please retry again later.' : 'Rate limit is exceeded. Try again later. (injected fault)', {
-						...errOpts,
-						graphInnerCode: '429',
-						headers: { 'retry-after': String(sec), 'x-emulator-retry-after-ms': String(Math.round(sec * 1000)) },
-					}),
+					renderApiError(
+						family,
+						429,
+						family === 'graph' ? 'TooManyRequests' : 'TooManyRequests',
+						family === 'graph'
+							? 'Please retry again later.'
+							: 'Rate limit is exceeded. Try again later. (injected fault)',
+						{
+							...errOpts,
+							graphInnerCode: '429',
+							headers: {
+								'retry-after': String(sec),
+								'x-emulator-retry-after-ms': String(Math.round(sec * 1000)),
+							},
+						},
+					),
 				);
 			} else {
 				const [code, message] = FAULT_CODES[fault.kind];
@@ -258,7 +311,8 @@ export function createPipeline(o: PipelineOptions) {
 			}
 			return;
 		}
-		const shapeFault = fault?.kind === 'reset' || fault?.kind === 'malformed' ? fault.kind : undefined;
+		const shapeFault =
+			fault?.kind === 'reset' || fault?.kind === 'malformed' ? fault.kind : undefined;
 
 		const authResult = authenticate(ctx, headers.authorization, family, route.roles);
 		if ('fail' in authResult) {
@@ -269,12 +323,23 @@ export function createPipeline(o: PipelineOptions) {
 				audience: f.partial?.audience,
 				roles: f.partial?.roles,
 			});
-			const extra = f.status === 401 ? { 'www-authenticate': `Bearer realm="", error="invalid_token"` } : undefined;
-			finish(renderApiError(family, f.status, f.code, f.message, { ...errOpts, headers: extra }), shapeFault);
+			const extra =
+				f.status === 401
+					? { 'www-authenticate': `Bearer realm="", error="invalid_token"` }
+					: undefined;
+			finish(
+				renderApiError(family, f.status, f.code, f.message, { ...errOpts, headers: extra }),
+				shapeFault,
+			);
 			return;
 		}
 		const auth = authResult.auth;
-		Object.assign(entry, { tenantId: auth.tenantId, appId: auth.appId, audience: auth.audience, roles: auth.roles });
+		Object.assign(entry, {
+			tenantId: auth.tenantId,
+			appId: auth.appId,
+			audience: auth.audience,
+			roles: auth.roles,
+		});
 
 		const q = o.quotas.take(route.quota, auth.tenantId, auth.appId, nowMs);
 		if (!q.ok) {
@@ -284,11 +349,17 @@ export function createPipeline(o: PipelineOptions) {
 			const hunting = route.quota.endsWith('hunting');
 			const message = `API calls quota exceeded! maximum allowed ${q.limit} per ${windowLabel(q.window ?? 'minute')}. Try again in ${sec} seconds.`;
 			finish(
-				renderApiError(family, 429, family === 'graph' ? 'TooManyRequests' : hunting ? '429' : 'TooManyRequests', message, {
-					...errOpts,
-					graphInnerCode: '429',
-					headers: { 'retry-after': String(sec), 'x-emulator-retry-after-ms': String(ms) },
-				}),
+				renderApiError(
+					family,
+					429,
+					family === 'graph' ? 'TooManyRequests' : hunting ? '429' : 'TooManyRequests',
+					message,
+					{
+						...errOpts,
+						graphInnerCode: '429',
+						headers: { 'retry-after': String(sec), 'x-emulator-retry-after-ms': String(ms) },
+					},
+				),
 				shapeFault,
 			);
 			return;
@@ -299,7 +370,16 @@ export function createPipeline(o: PipelineOptions) {
 			try {
 				body = JSON.parse(bodyBuf.toString('utf8'));
 			} catch {
-				finish(renderApiError(family, 400, family === 'graph' ? 'BadRequest' : 'InvalidRequestBody', 'Request body is not valid JSON.', errOpts), shapeFault);
+				finish(
+					renderApiError(
+						family,
+						400,
+						family === 'graph' ? 'BadRequest' : 'InvalidRequestBody',
+						'Request body is not valid JSON.',
+						errOpts,
+					),
+					shapeFault,
+				);
 				return;
 			}
 		}
@@ -318,17 +398,37 @@ export function createPipeline(o: PipelineOptions) {
 		try {
 			out = await route.handler(apiReq, o.getStore(auth.tenantId) as never);
 		} catch (e) {
-			if (e instanceof ApiError || (e && typeof (e as ApiError).status === 'number' && typeof (e as ApiError).code === 'string')) {
+			if (
+				e instanceof ApiError ||
+				(e &&
+					typeof (e as ApiError).status === 'number' &&
+					typeof (e as ApiError).code === 'string')
+			) {
 				const ae = e as ApiError;
 				finish(renderApiError(family, ae.status, ae.code, ae.message, errOpts), shapeFault);
 			} else {
 				console.error('[emulator] handler error', method, path, e);
-				finish(renderApiError(family, 500, 'InternalServerError', 'An unexpected error occurred.', errOpts), shapeFault);
+				finish(
+					renderApiError(
+						family,
+						500,
+						'InternalServerError',
+						'An unexpected error occurred.',
+						errOpts,
+					),
+					shapeFault,
+				);
 			}
 			return;
 		}
 		finish(
-			{ status: out.status, body: out.body, raw: out.raw, contentType: out.contentType, headers: out.headers },
+			{
+				status: out.status,
+				body: out.body,
+				raw: out.raw,
+				contentType: out.contentType,
+				headers: out.headers,
+			},
 			shapeFault,
 		);
 	}

@@ -19,11 +19,20 @@ export interface SimpleResponse {
 
 export function request(
 	url: string,
-	opts: { method?: string; headers?: Record<string, string>; body?: string | object; ca?: string } = {},
+	opts: {
+		method?: string;
+		headers?: Record<string, string>;
+		body?: string | object;
+		ca?: string;
+	} = {},
 ): Promise<SimpleResponse> {
 	const u = new URL(url);
 	const body =
-		opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+		opts.body === undefined
+			? undefined
+			: typeof opts.body === 'string'
+				? opts.body
+				: JSON.stringify(opts.body);
 	const headers: Record<string, string> = { ...(opts.headers ?? {}) };
 	if (body !== undefined && typeof opts.body === 'object' && !headers['content-type']) {
 		headers['content-type'] = 'application/json';
@@ -120,7 +129,12 @@ export function makeAssertion(o: AssertionOptions): string {
 		exp: now + (o.lifetimeSec ?? 600),
 		...(o.claims ?? {}),
 	};
-	return signJwt(header, payload, crypto.createPrivateKey(o.keyPem ?? FIXTURE.apps.full.keyPem), alg);
+	return signJwt(
+		header,
+		payload,
+		crypto.createPrivateKey(o.keyPem ?? FIXTURE.apps.full.keyPem),
+		alg,
+	);
 }
 
 /** Decodes a JWT payload without verification. */
