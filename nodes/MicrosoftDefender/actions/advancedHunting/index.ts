@@ -1,3 +1,18 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const description: INodeProperties[] = [];
+import * as runQuery from './runQuery.operation';
+
+export { runQuery };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['advancedHunting'] } },
+		options: [{ name: 'Run Query', value: 'runQuery', action: 'Run an advanced hunting query' }],
+		default: 'runQuery',
+	},
+	...runQuery.description,
+];

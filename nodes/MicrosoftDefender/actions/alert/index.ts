@@ -1,3 +1,49 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const description: INodeProperties[] = [];
+import * as addComment from './addComment.operation';
+import * as get from './get.operation';
+import * as getAll from './getAll.operation';
+import * as update from './update.operation';
+
+export { addComment, get, getAll, update };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['alert'] } },
+		options: [
+			{ name: 'Add Comment', value: 'addComment', action: 'Add a comment to an alert' },
+			{ name: 'Get', value: 'get', action: 'Get an alert' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many alerts' },
+			{ name: 'Update', value: 'update', action: 'Update an alert' },
+		],
+		default: 'getAll',
+	},
+	{
+		displayName: 'API',
+		name: 'api',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['alert'] } },
+		options: [
+			{
+				name: 'Defender for Endpoint API',
+				value: 'mde',
+				description: 'Endpoint alerts only; Microsoft retires this API after 2027-02-01',
+			},
+			{
+				name: 'Microsoft Graph (Recommended)',
+				value: 'graph',
+				description: 'Alerts of every Defender product (alerts_v2)',
+			},
+		],
+		default: 'graph',
+	},
+	...getAll.description,
+	...get.description,
+	...update.description,
+	...addComment.description,
+];

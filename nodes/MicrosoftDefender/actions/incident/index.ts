@@ -1,3 +1,29 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const description: INodeProperties[] = [];
+import * as addComment from './addComment.operation';
+import * as get from './get.operation';
+import * as getAll from './getAll.operation';
+import * as update from './update.operation';
+
+export { addComment, get, getAll, update };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['incident'] } },
+		options: [
+			{ name: 'Add Comment', value: 'addComment', action: 'Add a comment to an incident' },
+			{ name: 'Get', value: 'get', action: 'Get an incident' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many incidents' },
+			{ name: 'Update', value: 'update', action: 'Update an incident' },
+		],
+		default: 'getAll',
+	},
+	...getAll.description,
+	...get.description,
+	...update.description,
+	...addComment.description,
+];

@@ -1,0 +1,308 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import {
+	alertStatusOptions,
+	returnAllOrLimit,
+	severityOptions,
+	simplifyParameter,
+} from '../../descriptions/common';
+import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
+import { simplifyAlert, toGraphValue, toMdeValue } from '../../helpers/simplify';
+import { defenderApiRequest, defenderApiRequestAllItems } from '../../transport';
+import {
+	checkIncidentIdValue,
+	failInput,
+	getAlertApi,
+	GRAPH_HEADERS,
+	readDate,
+	readRawFilter,
+	toItems,
+} from './shared';
+
+export const serviceSourceOptions = [
+	{ name: 'Azure AD Identity Protection', value: 'azureAdIdentityProtection' },
+	{ name: 'Data Loss Prevention', value: 'dataLossPrevention' },
+	{ name: 'Microsoft 365 Defender', value: 'microsoft365Defender' },
+	{ name: 'Microsoft App Governance', value: 'microsoftAppGovernance' },
+	{ name: 'Microsoft Defender for Cloud', value: 'microsoftDefenderForCloud' },
+	{ name: 'Microsoft Defender for Cloud Apps', value: 'microsoftDefenderForCloudApps' },
+	{ name: 'Microsoft Defender for Endpoint', value: 'microsoftDefenderForEndpoint' },
+	{ name: 'Microsoft Defender for Identity', value: 'microsoftDefenderForIdentity' },
+	{ name: 'Microsoft Defender for Office 365', value: 'microsoftDefenderForOffice365' },
+];
+
+const properties: INodeProperties[] = [
+	...returnAllOrLimit,
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Assigned To',
+				name: 'assignedTo',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. analyst@contoso.com',
+				description: 'Only alerts assigned to this user (exact match)',
+			},
+			{
+				displayName: 'Created Since',
+				name: 'createdSince',
+				type: 'dateTime',
+				default: '',
+				description: 'Only alerts created at or after this time (UTC when no zone is given)',
+			},
+			{
+				displayName: 'Custom OData Filter',
+				name: 'rawFilter',
+				type: 'string',
+				default: '',
+				placeholder: "e.g. classification eq 'truePositive'",
+				description:
+					'An extra OData $filter expression, combined with the other filters using "and". Use the property names and values of the selected API.',
+			},
+			{
+				displayName: 'Detection Source',
+				name: 'detectionSource',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. WindowsDefenderAtp',
+				description: 'Only alerts from this detection source (exact match)',
+				displayOptions: { show: { '/api': ['mde'] } },
+			},
+			{
+				displayName: 'Incident ID',
+				name: 'incidentId',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. 2972395',
+				description: 'Only alerts of this incident',
+			},
+			{
+				displayName: 'Service Source',
+				name: 'serviceSource',
+				type: 'multiOptions',
+				default: [],
+				options: serviceSourceOptions,
+				description: 'Only alerts raised by these products',
+				displayOptions: { show: { '/api': ['graph'] } },
+			},
+			{
+				displayName: 'Severity',
+				name: 'severity',
+				type: 'multiOptions',
+				default: [],
+				options: severityOptions,
+			},
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'multiOptions',
+				default: [],
+				options: [...alertStatusOptions, { name: 'Unknown', value: 'unknown' }],
+			},
+			{
+				displayName: 'Updated Since',
+				name: 'updatedSince',
+				type: 'dateTime',
+				default: '',
+				description: 'Only alerts changed at or after this time (UTC when no zone is given)',
+			},
+		],
+	},
+	simplifyParameter,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Include Evidence',
+				name: 'includeEvidence',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to include the evidence (files, processes, users, IPs) of each alert. Graph always returns it.',
+				displayOptions: { show: { '/api': ['mde'] } },
+			},
+			{
+				displayName: 'Sort By',
+				name: 'sort',
+				type: 'options',
+				default: 'none',
+				description: 'Order of the results. API Default is the fastest.',
+				options: [
+					{ name: 'API Default', value: 'none' },
+					{ name: 'Created, Newest First', value: 'createdDesc' },
+					{ name: 'Created, Oldest First', value: 'createdAsc' },
+					{ name: 'Updated, Newest First', value: 'updatedDesc' },
+					{ name: 'Updated, Oldest First', value: 'updatedAsc' },
+				],
+			},
+		],
+	},
+];
+
+const displayOptions = { show: { resource: ['alert'], operation: ['getAll'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+type Sort = 'none' | 'createdDesc' | 'createdAsc' | 'updatedDesc' | 'updatedAsc';
+
+interface AlertFilters {
+	severity: string[];
+	status: string[];
+	serviceSource: string[];
+	detectionSource?: string;
+	assignedTo?: string;
+	incidentId?: string;
+	createdSince?: string;
+	updatedSince?: string;
+	rawFilter?: string;
+}
+
+function asStringArray(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map((v) => String(v)).filter((v) => v !== '');
+	if (typeof value === 'string' && value.trim()) return value.split(',').map((v) => v.trim()).filter(Boolean);
+	return [];
+}
+
+function orderBy(sort: Sort, created: string, updated: string): string | undefined {
+	switch (sort) {
+		case 'createdDesc':
+			return `${created} desc`;
+		case 'createdAsc':
+			return `${created} asc`;
+		case 'updatedDesc':
+			return `${updated} desc`;
+		case 'updatedAsc':
+			return `${updated} asc`;
+		default:
+			return undefined;
+	}
+}
+
+function time(value: unknown): number {
+	const t = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+	return Number.isNaN(t) ? 0 : t;
+}
+
+/** Graph alerts_v2 has no documented `incidentId` filter: read the incident's alerts and filter here. */
+function matchesGraph(alert: IDataObject, f: AlertFilters): boolean {
+	const inList = (list: string[], value: unknown) =>
+		list.length === 0 || list.some((v) => v.toLowerCase() === String(value ?? '').toLowerCase());
+	if (!inList(f.severity, alert.severity)) return false;
+	if (!inList(f.status, alert.status)) return false;
+	if (!inList(f.serviceSource, alert.serviceSource)) return false;
+	if (f.assignedTo && String(alert.assignedTo ?? '').toLowerCase() !== f.assignedTo.toLowerCase()) return false;
+	if (f.createdSince && time(alert.createdDateTime) < Date.parse(f.createdSince)) return false;
+	if (f.updatedSince && time(alert.lastUpdateDateTime) < Date.parse(f.updatedSince)) return false;
+	return true;
+}
+
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const api = getAlertApi(this, i);
+	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
+	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const simplify = this.getNodeParameter('simplify', i, true) as boolean;
+	const rawFilters = this.getNodeParameter('filters', i, {}) as IDataObject;
+	const options = this.getNodeParameter('options', i, {}) as IDataObject;
+	const sort = ((options.sort as string) || 'none') as Sort;
+
+	if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+		throw failInput(this, i, `The parameter "Limit" must be a whole number of at least 1, not ${limit}`, 'Set Limit to 1 or more, or switch on Return All.');
+	}
+
+	const filters: AlertFilters = {
+		severity: asStringArray(rawFilters.severity),
+		status: asStringArray(rawFilters.status),
+		serviceSource: api === 'graph' ? asStringArray(rawFilters.serviceSource) : [],
+		detectionSource: api === 'mde' ? String(rawFilters.detectionSource ?? '').trim() || undefined : undefined,
+		assignedTo: String(rawFilters.assignedTo ?? '').trim() || undefined,
+		incidentId: checkIncidentIdValue(this, i, rawFilters.incidentId, 'Filters > Incident ID'),
+		createdSince: readDate(this, i, rawFilters.createdSince, 'Filters > Created Since'),
+		updatedSince: readDate(this, i, rawFilters.updatedSince, 'Filters > Updated Since'),
+		rawFilter: readRawFilter(this, i, rawFilters.rawFilter, 'Filters > Custom OData Filter'),
+	};
+
+	let alerts: IDataObject[];
+	const operation = { resource: 'alert', operation: 'getAll' };
+
+	if (api === 'graph') {
+		if (filters.incidentId) {
+			if (filters.rawFilter) {
+				throw failInput(
+					this,
+					i,
+					'The filters "Incident ID" and "Custom OData Filter" cannot be combined on Microsoft Graph',
+					"Graph has no incidentId filter for alerts, so the node reads the incident's alerts and filters them itself. Remove one of the two, or add incidentId to your custom filter instead.",
+				);
+			}
+			const incident = (await defenderApiRequest.call(this, {
+				api: 'graph',
+				method: 'GET',
+				path: `/v1.0/security/incidents/${encodeURIComponent(filters.incidentId)}`,
+				qs: { $expand: 'alerts' },
+				headers: GRAPH_HEADERS,
+				itemIndex: i,
+				operation,
+			})) as IDataObject;
+			alerts = ((incident.alerts as IDataObject[] | undefined) ?? []).filter((a) => matchesGraph(a, filters));
+			const key = sort.startsWith('created') ? 'createdDateTime' : 'lastUpdateDateTime';
+			if (sort !== 'none') {
+				const dir = sort.endsWith('Desc') ? -1 : 1;
+				alerts.sort((a, b) => dir * (time(a[key]) - time(b[key])));
+			}
+			if (limit !== undefined) alerts = alerts.slice(0, limit);
+		} else {
+			const $filter = and(
+				anyOf('severity', filters.severity.map((v) => toGraphValue('severity', v) as string)),
+				anyOf('status', filters.status.map((v) => toGraphValue('status', v) as string)),
+				anyOf('serviceSource', filters.serviceSource),
+				filters.assignedTo && eq('assignedTo', filters.assignedTo),
+				filters.createdSince && ge('createdDateTime', rawLiteral(filters.createdSince)),
+				filters.updatedSince && ge('lastUpdateDateTime', rawLiteral(filters.updatedSince)),
+				filters.rawFilter,
+			);
+			const qs: IDataObject = {};
+			if ($filter) qs.$filter = $filter;
+			const $orderby = orderBy(sort, 'createdDateTime', 'lastUpdateDateTime');
+			if ($orderby) qs.$orderby = $orderby;
+			alerts = await defenderApiRequestAllItems.call(
+				this,
+				{ api: 'graph', method: 'GET', path: '/v1.0/security/alerts_v2', qs, headers: GRAPH_HEADERS, itemIndex: i, operation },
+				{ endpoint: 'graphAlerts', limit },
+			);
+		}
+	} else {
+		const $filter = and(
+			anyOf('severity', filters.severity.map((v) => toMdeValue('severity', v))),
+			anyOf('status', filters.status.map((v) => toMdeValue('status', v))),
+			filters.detectionSource && eq('detectionSource', filters.detectionSource),
+			filters.assignedTo && eq('assignedTo', filters.assignedTo),
+			filters.incidentId && eq('incidentId', Number(filters.incidentId)),
+			filters.createdSince && ge('alertCreationTime', rawLiteral(filters.createdSince)),
+			filters.updatedSince && ge('lastUpdateTime', rawLiteral(filters.updatedSince)),
+			filters.rawFilter,
+		);
+		const qs: IDataObject = {};
+		if ($filter) qs.$filter = $filter;
+		const $orderby = orderBy(sort, 'alertCreationTime', 'lastUpdateTime');
+		if ($orderby) qs.$orderby = $orderby;
+		if (options.includeEvidence === true) qs.$expand = 'evidence';
+		alerts = await defenderApiRequestAllItems.call(
+			this,
+			{ api: 'mde', method: 'GET', path: '/api/alerts', qs, itemIndex: i, operation },
+			{ endpoint: 'mdeAlerts', limit },
+		);
+	}
+
+	const output = simplify ? alerts.map((a) => simplifyAlert(a)) : alerts;
+	return toItems(this, i, output);
+}

@@ -1,0 +1,107 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { alertStatusOptions, classificationOptions, determinationOptions } from '../../descriptions/common';
+import { toGraphWriteValue, toMdeValue } from '../../helpers/simplify';
+import { defenderApiRequest } from '../../transport';
+import { alertLocator, failInput, getAlertApi, GRAPH_HEADERS, readAlertId, toItems } from './shared';
+
+const properties: INodeProperties[] = [
+	alertLocator('The alert to update'),
+	{
+		displayName: 'Update Fields',
+		name: 'updateFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		options: [
+			{
+				displayName: 'Assigned To',
+				name: 'assignedTo',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. analyst@contoso.com',
+				description: 'User principal name of the owner of the alert',
+			},
+			{
+				displayName: 'Classification',
+				name: 'classification',
+				type: 'options',
+				default: 'truePositive',
+				options: classificationOptions,
+			},
+			{
+				displayName: 'Determination',
+				name: 'determination',
+				type: 'options',
+				default: 'malware',
+				options: determinationOptions,
+				description:
+					'Mapped to the names the selected API expects. Microsoft may refuse some combinations with the classification; its message is passed through.',
+			},
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'options',
+				default: 'inProgress',
+				options: alertStatusOptions,
+			},
+		],
+	},
+];
+
+const displayOptions = { show: { resource: ['alert'], operation: ['update'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+const FIELDS = ['assignedTo', 'classification', 'determination', 'status'] as const;
+
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const api = getAlertApi(this, i);
+	const id = readAlertId(this, i);
+	const fields = this.getNodeParameter('updateFields', i, {}) as IDataObject;
+
+	const body: IDataObject = {};
+	for (const field of FIELDS) {
+		const value = fields[field];
+		if (value === undefined || value === null || String(value).trim() === '') continue;
+		const text = String(value).trim();
+		if (field === 'assignedTo') body.assignedTo = text;
+		else body[field] = api === 'mde' ? toMdeValue(field, text) : toGraphWriteValue(field, text);
+	}
+	if (Object.keys(body).length === 0) {
+		throw failInput(
+			this,
+			i,
+			'The parameter "Update Fields" is empty: nothing to update',
+			'Add at least one of Assigned To, Classification, Determination or Status.',
+		);
+	}
+
+	const operation = { resource: 'alert', operation: 'update' };
+	const response =
+		api === 'graph'
+			? await defenderApiRequest.call(this, {
+					api: 'graph',
+					method: 'PATCH',
+					path: `/v1.0/security/alerts_v2/${encodeURIComponent(id)}`,
+					body,
+					headers: GRAPH_HEADERS,
+					itemIndex: i,
+					operation,
+				})
+			: await defenderApiRequest.call(this, {
+					api: 'mde',
+					method: 'PATCH',
+					path: `/api/alerts/${encodeURIComponent(id)}`,
+					body,
+					itemIndex: i,
+					operation,
+				});
+	// Both APIs answer with the updated alert; fall back to what was sent if the body is empty.
+	const alert: IDataObject =
+		response && typeof response === 'object' && Object.keys(response).length > 0
+			? (response as IDataObject)
+			: { id, ...body };
+	return toItems(this, i, alert);
+}

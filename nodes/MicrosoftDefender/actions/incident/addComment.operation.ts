@@ -1,0 +1,42 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { defenderApiRequest } from '../../transport';
+import { GRAPH_HEADERS, incidentLocator, readIncidentId, requireText, toItems } from '../alert/shared';
+
+const properties: INodeProperties[] = [
+	incidentLocator('The incident to comment on'),
+	{
+		displayName: 'Comment',
+		name: 'comment',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		required: true,
+		placeholder: 'e.g. Contained by n8n: 3 hosts isolated',
+	},
+];
+
+const displayOptions = { show: { resource: ['incident'], operation: ['addComment'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const id = readIncidentId(this, i);
+	const comment = requireText(this, i, 'comment', 'Comment', 'Enter the text of the comment.');
+	const response: unknown = await defenderApiRequest.call(this, {
+		api: 'graph',
+		method: 'POST',
+		path: `/v1.0/security/incidents/${encodeURIComponent(id)}/comments`,
+		body: { '@odata.type': 'microsoft.graph.security.alertComment', comment },
+		headers: GRAPH_HEADERS,
+		itemIndex: i,
+		operation: { resource: 'incident', operation: 'addComment' },
+	});
+	let comments: IDataObject[] = [];
+	if (Array.isArray(response)) comments = response as IDataObject[];
+	else if (response && typeof response === 'object' && Array.isArray((response as IDataObject).value)) {
+		comments = (response as IDataObject).value as IDataObject[];
+	}
+	return toItems(this, i, { incidentId: id, comment, comments });
+}

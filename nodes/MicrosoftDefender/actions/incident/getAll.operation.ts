@@ -1,0 +1,152 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import {
+	classificationFilterOptions,
+	determinationOptions,
+	incidentStatusOptions,
+	returnAllOrLimit,
+	severityOptions,
+	simplifyParameter,
+} from '../../descriptions/common';
+import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
+import { simplifyIncident, toGraphValue } from '../../helpers/simplify';
+import { defenderApiRequestAllItems } from '../../transport';
+import { failInput, GRAPH_HEADERS, readDate, readRawFilter, toItems } from '../alert/shared';
+
+const properties: INodeProperties[] = [
+	...returnAllOrLimit,
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Assigned To',
+				name: 'assignedTo',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. analyst@contoso.com',
+				description: 'Only incidents assigned to this user (exact match)',
+			},
+			{
+				displayName: 'Classification',
+				name: 'classification',
+				type: 'multiOptions',
+				default: [],
+				options: classificationFilterOptions,
+			},
+			{
+				displayName: 'Created Since',
+				name: 'createdSince',
+				type: 'dateTime',
+				default: '',
+				description: 'Only incidents created at or after this time (UTC when no zone is given)',
+			},
+			{
+				displayName: 'Custom OData Filter',
+				name: 'rawFilter',
+				type: 'string',
+				default: '',
+				placeholder: "e.g. determination eq 'malware'",
+				description:
+					'An extra OData $filter expression (Microsoft Graph property names), combined with the other filters using "and"',
+			},
+			{
+				displayName: 'Determination',
+				name: 'determination',
+				type: 'multiOptions',
+				default: [],
+				options: determinationOptions,
+			},
+			{
+				displayName: 'Severity',
+				name: 'severity',
+				type: 'multiOptions',
+				default: [],
+				options: severityOptions,
+			},
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'multiOptions',
+				default: [],
+				options: incidentStatusOptions,
+			},
+			{
+				displayName: 'Updated Since',
+				name: 'updatedSince',
+				type: 'dateTime',
+				default: '',
+				description: 'Only incidents changed at or after this time (UTC when no zone is given)',
+			},
+		],
+	},
+	{
+		displayName: 'Include Alerts',
+		name: 'includeAlerts',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to include the alerts of each incident. On very large tenants Microsoft may fail this with a 500 when combined with filters; get each incident with its alerts instead.',
+	},
+	simplifyParameter,
+];
+
+const displayOptions = { show: { resource: ['incident'], operation: ['getAll'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+function asStringArray(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map((v) => String(v)).filter((v) => v !== '');
+	if (typeof value === 'string' && value.trim()) return value.split(',').map((v) => v.trim()).filter(Boolean);
+	return [];
+}
+
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
+	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const simplify = this.getNodeParameter('simplify', i, true) as boolean;
+	const includeAlerts = this.getNodeParameter('includeAlerts', i, false) as boolean;
+	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
+
+	if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+		throw failInput(this, i, `The parameter "Limit" must be a whole number of at least 1, not ${limit}`, 'Set Limit to 1 or more, or switch on Return All.');
+	}
+	const createdSince = readDate(this, i, filters.createdSince, 'Filters > Created Since');
+	const updatedSince = readDate(this, i, filters.updatedSince, 'Filters > Updated Since');
+	const rawFilter = readRawFilter(this, i, filters.rawFilter, 'Filters > Custom OData Filter');
+	const assignedTo = String(filters.assignedTo ?? '').trim();
+
+	const $filter = and(
+		anyOf('status', asStringArray(filters.status).map((v) => toGraphValue('status', v) as string)),
+		anyOf('severity', asStringArray(filters.severity).map((v) => toGraphValue('severity', v) as string)),
+		anyOf('classification', asStringArray(filters.classification).map((v) => toGraphValue('classification', v) as string)),
+		anyOf('determination', asStringArray(filters.determination).map((v) => toGraphValue('determination', v) as string)),
+		assignedTo && eq('assignedTo', assignedTo),
+		createdSince && ge('createdDateTime', rawLiteral(createdSince)),
+		updatedSince && ge('lastUpdateDateTime', rawLiteral(updatedSince)),
+		rawFilter,
+	);
+	const qs: IDataObject = {};
+	if ($filter) qs.$filter = $filter;
+	if (includeAlerts) qs.$expand = 'alerts';
+
+	const incidents = await defenderApiRequestAllItems.call(
+		this,
+		{
+			api: 'graph',
+			method: 'GET',
+			path: '/v1.0/security/incidents',
+			qs,
+			headers: GRAPH_HEADERS,
+			itemIndex: i,
+			operation: { resource: 'incident', operation: 'getAll' },
+		},
+		{ endpoint: 'graphIncidents', limit },
+	);
+
+	return toItems(this, i, simplify ? incidents.map((x) => simplifyIncident(x)) : incidents);
+}

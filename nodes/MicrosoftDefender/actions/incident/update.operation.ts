@@ -1,0 +1,146 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import {
+	classificationOptions,
+	determinationOptions,
+	incidentStatusOptions,
+} from '../../descriptions/common';
+import { toGraphWriteValue } from '../../helpers/simplify';
+import { defenderApiRequest } from '../../transport';
+import {
+	failInput,
+	GRAPH_HEADERS,
+	incidentLocator,
+	readIncidentId,
+	splitList,
+	toItems,
+} from '../alert/shared';
+
+const properties: INodeProperties[] = [
+	incidentLocator('The incident to update'),
+	{
+		displayName: 'Update Fields',
+		name: 'updateFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		options: [
+			{
+				displayName: 'Assigned To',
+				name: 'assignedTo',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. analyst@contoso.com',
+				description: 'User principal name of the owner of the incident',
+			},
+			{
+				displayName: 'Classification',
+				name: 'classification',
+				type: 'options',
+				default: 'truePositive',
+				options: classificationOptions,
+			},
+			{
+				displayName: 'Determination',
+				name: 'determination',
+				type: 'options',
+				default: 'malware',
+				options: determinationOptions,
+				description:
+					'Microsoft may refuse some combinations with the classification; its message is passed through',
+			},
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'options',
+				default: 'active',
+				options: incidentStatusOptions,
+			},
+			{
+				displayName: 'Tags',
+				name: 'tags',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. ransomware, n8n',
+				description: 'Custom tags, separated by commas',
+			},
+			{
+				displayName: 'Tags Mode',
+				name: 'tagsMode',
+				type: 'options',
+				default: 'add',
+				description: 'How the tags are applied',
+				options: [
+					{
+						name: 'Add to Existing Tags',
+						value: 'add',
+						description: 'Reads the incident first and keeps its current tags',
+					},
+					{ name: 'Replace All Tags', value: 'replace' },
+				],
+			},
+		],
+	},
+];
+
+const displayOptions = { show: { resource: ['incident'], operation: ['update'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const id = readIncidentId(this, i);
+	const fields = this.getNodeParameter('updateFields', i, {}) as IDataObject;
+
+	const body: IDataObject = {};
+	const assignedTo = String(fields.assignedTo ?? '').trim();
+	if (assignedTo) body.assignedTo = assignedTo;
+	for (const field of ['classification', 'determination', 'status'] as const) {
+		const value = String(fields[field] ?? '').trim();
+		if (value) body[field] = toGraphWriteValue(field, value);
+	}
+	const hasTags = fields.tags !== undefined;
+	const tags = hasTags ? splitList(fields.tags) : [];
+	const tagsMode = (fields.tagsMode as string) || 'add';
+	if (hasTags && !(tagsMode === 'add' && tags.length === 0)) body.customTags = tags;
+
+	if (Object.keys(body).length === 0) {
+		throw failInput(
+			this,
+			i,
+			'The parameter "Update Fields" is empty: nothing to update',
+			'Add at least one of Assigned To, Classification, Determination, Status or Tags.',
+		);
+	}
+
+	const path = `/v1.0/security/incidents/${encodeURIComponent(id)}`;
+	const operation = { resource: 'incident', operation: 'update' };
+
+	if (body.customTags && tagsMode === 'add') {
+		const current = (await defenderApiRequest.call(this, {
+			api: 'graph',
+			method: 'GET',
+			path,
+			headers: GRAPH_HEADERS,
+			itemIndex: i,
+			operation: { resource: 'incident', operation: 'get' },
+		})) as IDataObject;
+		const existing = Array.isArray(current.customTags) ? (current.customTags as string[]) : [];
+		body.customTags = splitList([...existing, ...tags]);
+	}
+
+	const response = await defenderApiRequest.call(this, {
+		api: 'graph',
+		method: 'PATCH',
+		path,
+		body,
+		headers: GRAPH_HEADERS,
+		itemIndex: i,
+		operation,
+	});
+	const incident: IDataObject =
+		response && typeof response === 'object' && Object.keys(response).length > 0
+			? (response as IDataObject)
+			: { id, ...body };
+	return toItems(this, i, incident);
+}
