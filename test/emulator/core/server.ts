@@ -91,7 +91,10 @@ export function createPipeline(o: PipelineOptions) {
 
 	function pushLog(entry: RequestLogEntry) {
 		o.log.push(entry);
-		if (o.log.length > o.maxLog) o.log.splice(0, o.log.length - o.maxLog);
+		// Trim in batches so a full log does not cost a big splice per request.
+		if (o.log.length > o.maxLog + Math.max(1, Math.floor(o.maxLog / 10))) {
+			o.log.splice(0, o.log.length - o.maxLog);
+		}
 	}
 
 	function send(
