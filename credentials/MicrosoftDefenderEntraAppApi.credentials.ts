@@ -1,6 +1,43 @@
-import type { ICredentialTestRequest, ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+import type {
+	IAuthenticateGeneric,
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IHttpRequestHelper,
+	INodeProperties,
+	Icon,
+} from 'n8n-workflow';
 
-// Skeleton; the token service issue fills in authentication, clouds and the Test button.
+import {
+	CLOUDS,
+	CONNECTION_TEST_CALLS,
+	RESOURCE_APPS,
+	baseUrlExpression,
+	testPathExpression,
+	type ApiFamily,
+	type CloudName,
+} from '../nodes/MicrosoftDefender/helpers/hosts';
+import { grantHint } from '../nodes/MicrosoftDefender/helpers/errors';
+import { rolesOf } from '../nodes/MicrosoftDefender/helpers/jwt';
+import { attemptToken, type DefenderCredentialData } from '../nodes/MicrosoftDefender/helpers/token';
+
+const TEST_FAMILY = "$credentials.testApi || 'mde'";
+
+const cloudOptions = [
+	...(Object.keys(CLOUDS) as CloudName[]).map((c) => ({ name: CLOUDS[c].displayName, value: c })),
+	{ name: 'Custom Endpoints', value: 'custom' },
+];
+
+const custom = { show: { cloud: ['custom'] } };
+
+/** Shown by n8n's credential test; the message is all the user sees, so it carries the fix. */
+class CredentialTestError extends Error {
+	constructor(message: string, description?: string) {
+		super(description ? `${message}. ${description}` : message);
+		this.name = 'CredentialTestError';
+	}
+}
+
 export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 	name = 'microsoftDefenderEntraAppApi';
 
@@ -13,11 +50,76 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'hidden',
+			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
+		{
+			displayName: 'Cloud',
+			name: 'cloud',
+			type: 'options',
+			options: cloudOptions,
+			default: 'global',
+			description:
+				'Where the tenant lives. GCC uses the commercial login and Graph with the .us Defender hosts; GCC High and DoD use login.microsoftonline.us.',
+		},
+		{
+			displayName:
+				'Custom Endpoints send the client secret or assertion to the Login URL and the tokens to the API URLs below. Use them only for an emulator, a test double or a proxy you control; tokens are requested with the global scopes unless you override them.',
+			name: 'customNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: custom,
+		},
+		{
+			displayName: 'Login URL',
+			name: 'customLoginUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. https://login.microsoftonline.com',
+			description: 'Entra authority; the token URL is <Login URL>/<tenant>/oauth2/v2.0/token',
+			displayOptions: custom,
+		},
+		{
+			displayName: 'Defender for Endpoint API Base URL',
+			name: 'customMdeBaseUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. https://api.security.microsoft.com',
+			displayOptions: custom,
+		},
+		{
+			displayName: 'Defender XDR API Base URL',
+			name: 'customXdrBaseUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. https://api.security.microsoft.com',
+			displayOptions: custom,
+		},
+		{
+			displayName: 'Microsoft Graph Base URL',
+			name: 'customGraphBaseUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. https://graph.microsoft.com',
+			description: 'Without /v1.0',
+			displayOptions: custom,
+		},
+		{
 			displayName: 'Tenant ID',
 			name: 'tenantId',
 			type: 'string',
 			default: '',
 			required: true,
+			placeholder: 'e.g. 11111111-2222-3333-4444-555555555555 or contoso.onmicrosoft.com',
+			description:
+				'Directory (tenant) ID of the tenant to call, or one of its verified domains. Multi-tenant apps can override it per item in the node (Request Options → Tenant ID Override).',
 		},
 		{
 			displayName: 'Client ID',
@@ -25,6 +127,18 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			required: true,
+			placeholder: 'e.g. 11111111-2222-3333-4444-555555555555',
+			description: 'Application (client) ID of the app registration',
+		},
+		{
+			displayName: 'Authentication',
+			name: 'authentication',
+			type: 'options',
+			options: [
+				{ name: 'Client Secret', value: 'clientSecret' },
+				{ name: 'Certificate', value: 'certificate' },
+			],
+			default: 'clientSecret',
 		},
 		{
 			displayName: 'Client Secret',
@@ -33,14 +147,154 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
+			description:
+				"The secret's Value (shown once when you create it under Certificates & secrets), not its Secret ID",
+			displayOptions: { show: { authentication: ['clientSecret'] } },
+		},
+		{
+			displayName: 'Private Key (PEM)',
+			name: 'privateKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			placeholder: '-----BEGIN PRIVATE KEY----- …',
+			description: 'The RSA private key of the certificate, as PEM text (not a file path)',
+			displayOptions: { show: { authentication: ['certificate'] } },
+		},
+		{
+			displayName: 'Private Key Passphrase',
+			name: 'privateKeyPassphrase',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Only for an encrypted private key',
+			displayOptions: { show: { authentication: ['certificate'] } },
+		},
+		{
+			displayName: 'Certificate (PEM)',
+			name: 'certificate',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			placeholder: '-----BEGIN CERTIFICATE----- …',
+			description:
+				'The public certificate uploaded to the app registration, as PEM text. Its thumbprints are derived from it.',
+			displayOptions: { show: { authentication: ['certificate'] } },
+		},
+		{
+			displayName: 'Assertion Algorithm',
+			name: 'assertionAlgorithm',
+			type: 'options',
+			options: [
+				{ name: 'PS256 (Recommended)', value: 'PS256' },
+				{ name: 'RS256', value: 'RS256' },
+			],
+			default: 'PS256',
+			description: 'Signature of the client assertion. PS256 with x5t#S256 is what Entra documents today; RS256 with x5t is the older form.',
+			displayOptions: { show: { authentication: ['certificate'] } },
+		},
+		{
+			displayName: 'Test Connection With',
+			name: 'testApi',
+			type: 'options',
+			options: [
+				{ name: 'Defender for Endpoint API (Machine.Read.All)', value: 'mde' },
+				{ name: 'Defender XDR API (Incident.Read.All)', value: 'xdr' },
+				{ name: 'Microsoft Graph (SecurityIncident.Read.All)', value: 'graph' },
+			],
+			default: 'mde',
+			description:
+				'Which API the Test button calls. Pick one the app has a permission on; the node\'s Connection → Check Permissions lists every permission.',
+		},
+		{
+			displayName: 'Defender for Endpoint Scope Override',
+			name: 'mdeScope',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://api-gov.securitycenter.microsoft.us/.default',
+			description:
+				"Advanced. Leave empty for the cloud's default. Microsoft does not document the government-cloud Defender scopes, so they can be changed here.",
+		},
+		{
+			displayName: 'Defender XDR Scope Override',
+			name: 'xdrScope',
+			type: 'string',
+			default: '',
+			description: "Advanced. Leave empty for the cloud's default.",
+		},
+		{
+			displayName: 'Microsoft Graph Scope Override',
+			name: 'graphScope',
+			type: 'string',
+			default: '',
+			description: "Advanced. Leave empty for the cloud's default.",
 		},
 	];
 
+	/**
+	 * Mints a token for the API chosen in "Test Connection With". n8n calls it when the token is
+	 * empty, after a 401, and on every credential test. Token problems and missing permissions
+	 * are explained here, because the credential test shows only the message.
+	 */
+	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
+		const data = credentials as unknown as DefenderCredentialData;
+		const family = ((data.testApi as string) || 'mde') as ApiFamily;
+		const attempt = await attemptToken(this, data, family, { attempts: 2 });
+		if (!attempt.token) {
+			throw new CredentialTestError(
+				attempt.error?.message ?? 'Could not get an access token',
+				attempt.error?.description,
+			);
+		}
+		const roles = rolesOf(attempt.token);
+		const needed = CONNECTION_TEST_CALLS[family].roles;
+		if (!roles.some((r) => needed.includes(r))) {
+			throw new CredentialTestError(
+				`Token issued, but the app has no permission for the test call on ${RESOURCE_APPS[family]} (needs ${needed.join(' or ')}; the token carries ${roles.length ? roles.join(', ') : 'no roles'})`,
+				grantHint(family, needed),
+			);
+		}
+		return { accessToken: attempt.token };
+	}
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: { Authorization: '=Bearer {{$credentials.accessToken}}' },
+		},
+	};
+
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: 'https://api.security.microsoft.com',
-			url: '/api/machines',
+			baseURL: baseUrlExpression(TEST_FAMILY),
+			url: testPathExpression(TEST_FAMILY),
 			qs: { $top: 1 },
 		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message: `The app has a token but lacks the permission for the test call: grant ${CONNECTION_TEST_CALLS.mde.roles[0]} (${RESOURCE_APPS.mde}), ${CONNECTION_TEST_CALLS.xdr.roles[0]} (${RESOURCE_APPS.xdr}) or ${CONNECTION_TEST_CALLS.graph.roles[0]} (${RESOURCE_APPS.graph}), matching "Test Connection With", as an Application permission and press "Grant admin consent"`,
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'The API rejected the token: check that the Cloud (and for Custom Endpoints the base URLs) matches the tenant, and any scope override',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message: 'The API base URL answered 404: check the Cloud, or the base URLs of Custom Endpoints',
+				},
+			},
+		],
 	};
 }

@@ -12,6 +12,8 @@
  */
 import type {
 	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IN8nHttpFullResponse,
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
@@ -27,10 +29,10 @@ import type {
 
 import { FIXTURE } from '../emulator/core/fixture';
 import { makeHttpRequest } from './http';
-import { getNodeParameter, resolvedTopLevel, type ResolveContext } from './params';
+import { evaluateWithScope, getNodeParameter, resolvedTopLevel, type ResolveContext } from './params';
 
 export { stringifyQuery, toAxiosConfig } from './http';
-export { evaluateExpression } from './params';
+export { evaluateExpression, evaluateWithScope } from './params';
 
 export const PACKAGE_NAME = 'n8n-nodes-microsoft-defender';
 export const CREDENTIAL_TYPE = 'microsoftDefenderEntraAppApi';
@@ -328,4 +330,76 @@ export function emulatorCredentials(
 		data.clientSecret = app.secret ?? '';
 	}
 	return data;
+}
+
+/* ------------------------------------------------------------------ credential test */
+
+export interface CredentialTestResult {
+	status: 'OK' | 'Error';
+	message: string;
+}
+
+/**
+ * n8n's credential test for a credential with `preAuthentication` + `authenticate` (generic)
+ * + declarative `test` (packages/cli/src/services/credentials-tester.service.ts): the hook
+ * always runs; a thrown error shows its message; a non-2xx answer shows the matching
+ * `responseCode` rule's message, else the HTTP status text.
+ */
+export async function testCredential(
+	credentialType: ICredentialType,
+	data: ICredentialDataDecryptedObject,
+	opts: { ca?: string; onRequest?: (o: IHttpRequestOptions) => void } = {},
+): Promise<CredentialTestResult> {
+	const httpRequest = makeHttpRequest({ ca: opts.ca, onRequest: opts.onRequest });
+	// Defaults of the credential's properties, like n8n applies before testing.
+	const credentials: ICredentialDataDecryptedObject = {};
+	for (const p of credentialType.properties) {
+		if (p.type !== 'notice' && p.default !== undefined) credentials[p.name] = p.default as never;
+	}
+	Object.assign(credentials, data);
+	try {
+		if (credentialType.preAuthentication) {
+			const out = await credentialType.preAuthentication.call({ helpers: { httpRequest } } as never, credentials);
+			Object.assign(credentials, out ?? {});
+		}
+	} catch (error) {
+		return { status: 'Error', message: String((error as Error).message) };
+	}
+	const test = credentialType.test;
+	if (!test) return { status: 'Error', message: 'No testing function found for this credential.' };
+	const scope = { $credentials: credentials };
+	const req = test.request;
+	const options: IHttpRequestOptions = {
+		method: req.method ?? 'GET',
+		baseURL: evaluateWithScope(req.baseURL, scope) as string,
+		url: evaluateWithScope(req.url ?? '', scope) as string,
+		qs: req.qs,
+		headers: { ...(req.headers ?? {}) } as IDataObject,
+		json: true,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+	};
+	const auth = credentialType.authenticate;
+	if (auth && typeof auth === 'object' && auth.type === 'generic') {
+		for (const [k, v] of Object.entries(auth.properties.headers ?? {})) {
+			(options.headers as IDataObject)[k] = evaluateWithScope(v, scope) as string;
+		}
+	} else if (typeof auth === 'function') {
+		Object.assign(options, await auth(credentials, options));
+	}
+	let res: IN8nHttpFullResponse;
+	try {
+		res = (await httpRequest(options)) as IN8nHttpFullResponse;
+	} catch (error) {
+		return { status: 'Error', message: String((error as { code?: string }).code ?? (error as Error).message) };
+	}
+	if (res.statusCode < 200 || res.statusCode > 299) {
+		for (const rule of test.rules ?? []) {
+			if (rule.type === 'responseCode' && rule.properties.value === res.statusCode) {
+				return { status: 'Error', message: rule.properties.message };
+			}
+		}
+		return { status: 'Error', message: res.statusMessage || `Received HTTP status code: ${res.statusCode}` };
+	}
+	return { status: 'OK', message: 'Connection successful!' };
 }

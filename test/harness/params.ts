@@ -66,6 +66,16 @@ export function evaluateExpression(
 	});
 }
 
+/** Evaluates an n8n-style value (`={{ … }}` or plain) with the given variables (e.g. `$credentials`). */
+export function evaluateWithScope(value: unknown, scope: Record<string, unknown>): unknown {
+	if (typeof value !== 'string' || !value.startsWith('=')) return value;
+	const body = value.slice(1);
+	const run = (expr: string): unknown => vm.runInNewContext(`(${expr})`, { ...scope });
+	const whole = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(body);
+	if (whole && !whole[1].includes('}}')) return run(whole[1]);
+	return body.replace(/\{\{([\s\S]*?)\}\}/g, (_m, expr: string) => String(run(expr)));
+}
+
 /** Recursively resolves functions and expressions inside a parameter value. */
 export function resolveValue(
 	value: unknown,

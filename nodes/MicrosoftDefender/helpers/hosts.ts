@@ -238,3 +238,19 @@ export function baseUrlExpression(familyExpr: string): string {
 	const custom = API_FAMILIES.map((f) => `${f}: $credentials.${CUSTOM_BASE_URL_FIELDS[f]}`).join(', ');
 	return `={{ ($credentials.cloud === 'custom' ? { ${custom} } : ({ ${table} })[$credentials.cloud || 'global'])[${familyExpr}] }}`;
 }
+
+/**
+ * The cheap call each family's connection test makes, and the roles that allow it (any one).
+ * Lists that answer an empty page (never 404) when the tenant has no data.
+ */
+export const CONNECTION_TEST_CALLS: Record<ApiFamily, { path: string; roles: string[] }> = {
+	mde: { path: '/api/machineactions', roles: ['Machine.Read.All', 'Machine.ReadWrite.All'] },
+	xdr: { path: '/api/incidents', roles: ['Incident.Read.All', 'Incident.ReadWrite.All'] },
+	graph: { path: '/v1.0/security/incidents', roles: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'] },
+};
+
+/** n8n expression: the test call's path for the family chosen in `familyExpr`. */
+export function testPathExpression(familyExpr: string): string {
+	const map = API_FAMILIES.map((f) => `${f}: '${CONNECTION_TEST_CALLS[f].path}'`).join(', ');
+	return `={{ ({ ${map} })[${familyExpr}] }}`;
+}

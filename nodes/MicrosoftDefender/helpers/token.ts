@@ -308,3 +308,33 @@ export function invalidateToken(target: TokenTarget, token: string): void {
 	const entry = cache.get(target.cacheKey);
 	if (entry && entry.token === token) cache.delete(target.cacheKey);
 }
+
+export interface TokenAttempt {
+	token?: string;
+	target?: TokenTarget;
+	error?: Explanation;
+	aadsts?: number;
+	httpCode?: number;
+}
+
+/** Like requestToken (no cache) but never throws: for the credential test and the permission doctor. */
+export async function attemptToken(
+	requester: HttpRequester,
+	c: DefenderCredentialData,
+	family: ApiFamily,
+	options: TokenRequestOptions & { tenant?: string; useCache?: boolean } = {},
+): Promise<TokenAttempt> {
+	let target: TokenTarget | undefined;
+	try {
+		target = tokenTarget(c, family, options.tenant);
+		const token = options.useCache
+			? await getAccessToken(requester, c, target, options)
+			: (await requestToken(requester, c, target, options)).token;
+		return { token, target };
+	} catch (error) {
+		if (error instanceof TokenError) {
+			return { target, error: error.explanation, aadsts: error.aadsts, httpCode: error.httpCode };
+		}
+		return { target, error: { message: 'Could not get an access token', description: 'An unexpected error occurred.' } };
+	}
+}
