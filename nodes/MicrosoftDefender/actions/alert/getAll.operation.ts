@@ -136,7 +136,9 @@ const properties: INodeProperties[] = [
 				name: 'sort',
 				type: 'options',
 				default: 'none',
-				description: 'Order of the results. API Default is the fastest.',
+				description:
+					'Order of the results (Graph only: the MDE alerts API documents no $orderby). API Default is the fastest.',
+				displayOptions: { show: { '/api': ['graph'] } },
 				options: [
 					{ name: 'API Default', value: 'none' },
 					{ name: 'Created, Newest First', value: 'createdDesc' },
@@ -293,8 +295,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		);
 		const qs: IDataObject = {};
 		if ($filter) qs.$filter = $filter;
-		const $orderby = orderBy(sort, 'alertCreationTime', 'lastUpdateTime');
-		if ($orderby) qs.$orderby = $orderby;
 		if (options.includeEvidence === true) qs.$expand = 'evidence';
 		alerts = await defenderApiRequestAllItems.call(
 			this,

@@ -1,10 +1,19 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
+import { dateTime, ge } from '../../helpers/odata';
 import { simplifyAlert } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
 
 /** How many recent alerts the picker reads; the search text filters them locally. */
 const RECENT_ALERTS = 100;
+/** MDE: how far back and how many alerts to read before sorting locally. */
+const MDE_WINDOW_MS = 7 * 24 * 3600 * 1000;
+const MDE_SCAN = 1000;
+
+function updatedAt(alert: IDataObject): number {
+	const t = Date.parse(String(alert.lastUpdateDateTime ?? alert.lastUpdateTime ?? ''));
+	return Number.isNaN(t) ? 0 : t;
+}
 
 function matches(alert: IDataObject, filter: string): boolean {
 	if (!filter) return true;
@@ -34,10 +43,11 @@ export async function searchAlerts(
 						api: 'mde',
 						method: 'GET',
 						path: '/api/alerts',
-						qs: { $orderby: 'lastUpdateTime desc' },
+						// No documented $orderby on MDE: read the last week's changes and sort here.
+						qs: { $filter: ge('lastUpdateTime', dateTime(Date.now() - MDE_WINDOW_MS)) },
 						operation: { resource: 'alert', operation: 'getAll' },
 					},
-					{ endpoint: 'mdeAlerts', limit: RECENT_ALERTS },
+					{ endpoint: 'mdeAlerts', limit: MDE_SCAN },
 				)
 			: await defenderApiRequestAllItems.call(
 					this,
@@ -51,7 +61,8 @@ export async function searchAlerts(
 					},
 					{ endpoint: 'graphAlerts', limit: RECENT_ALERTS },
 				);
-	const results = records
+	const newestFirst = [...records].sort((a, b) => updatedAt(b) - updatedAt(a)).slice(0, RECENT_ALERTS);
+	const results = newestFirst
 		.map((r) => ({ raw: r, s: simplifyAlert(r) }))
 		.filter(({ s }) => matches(s, (filter ?? '').trim()))
 		.map(({ raw, s }) => ({
