@@ -2,7 +2,8 @@
 import type { RouteDef } from '../types';
 import type { DefenderStore } from '../data/store';
 import { alertRoutes } from './alerts';
+import { huntingRoutes } from './hunting';
 import { incidentRoutes } from './incidents';
 import { machineRoutes } from './machines';
 
-export const routes: RouteDef<DefenderStore>[] = [...alertRoutes, ...machineRoutes, ...incidentRoutes];
+export const routes: RouteDef<DefenderStore>[] = [...alertRoutes, ...machineRoutes, ...incidentRoutes, ...huntingRoutes];
