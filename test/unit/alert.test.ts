@@ -372,3 +372,29 @@ describe('Alert: Add Comment', () => {
 		expect((missing as NodeApiError).httpCode).toBe('404');
 	});
 });
+
+describe('Alert: Get Many (MDE API) paging beyond one page of 10,000', () => {
+	let big: EmulatorHandle;
+
+	beforeAll(async () => {
+		big = await startEmulator({ port: 0, httpsPort: 0, seed: 11, sizes: { machines: 20, alerts: 10050, incidents: 3000 }, quotas: false });
+	});
+
+	afterAll(async () => {
+		await big.close();
+	});
+
+	it('Return All pages with $top/$skip and returns every alert once', async () => {
+		const out = await runNode(new MicrosoftDefender(), {
+			parameters: { resource: 'alert', operation: 'getAll', api: 'mde', returnAll: true },
+			credentials: emulatorCredentials(big, { app: 'full', tenant: 'A' }),
+		});
+		const total = big.store(TENANT_A).counts().alerts as number;
+		expect(total).toBeGreaterThan(10000);
+		expect(out[0]).toHaveLength(total);
+		expect(new Set(out[0].map((i) => i.json.id)).size).toBe(total);
+		const calls = big.log.filter((e) => e.path === '/api/alerts');
+		expect(calls.length).toBeGreaterThanOrEqual(2);
+		for (const c of calls) expect(Number(c.query.$top)).toBeLessThanOrEqual(10000);
+	});
+});
