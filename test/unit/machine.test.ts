@@ -357,6 +357,39 @@ describe('machine: response actions (emulator)', () => {
 		expect(actions).toHaveLength(1);
 	});
 
+	it('a 503 on the POST: nothing was created, so it is sent once more (never twice)', async () => {
+		const m = machine(10);
+		emu.faults.next(1, 503, { path: `/${String(m.id)}/isolate` });
+		const [out] = await run(emu, { resource: 'machine', operation: 'isolate', machineId: byId(String(m.id)) });
+		expect(out.json).toMatchObject({ type: 'Isolate', status: 'Pending', machineId: m.id });
+		expect(out.json.recoveredAfterError).toBeUndefined();
+		expect(apiCalls(emu, 'POST', '/isolate').map((c) => c.status)).toEqual([503, 201]);
+		expect((storeOf(emu).actionsOfMachine(m.id) as IDataObject[]).filter((a) => a.type === 'Isolate')).toHaveLength(1);
+	});
+
+	it('a dropped connection or an unreadable answer after the POST: the created action is found, not duplicated', async () => {
+		for (const [n, kind] of [[11, 'reset'], [12, 'malformed']] as const) {
+			emu.clearLog();
+			const m = machine(n);
+			emu.faults.next(1, kind, { path: `/${String(m.id)}/isolate` });
+			const [out] = await run(emu, { resource: 'machine', operation: 'isolate', machineId: byId(String(m.id)) });
+			expect([kind, out.json.recoveredAfterError]).toEqual([kind, true]);
+			expect(out.json.machineId).toBe(m.id);
+			expect(apiCalls(emu, 'POST', '/isolate')).toHaveLength(1);
+			expect((storeOf(emu).actionsOfMachine(m.id) as IDataObject[]).filter((a) => a.type === 'Isolate')).toHaveLength(1);
+		}
+	});
+
+	it('two 503s in a row: the error surfaces after one resend, with the item index', async () => {
+		const m = machine(13);
+		emu.faults.next(2, 503, { path: `/${String(m.id)}/isolate` });
+		const error = await runError(emu, { resource: 'machine', operation: 'isolate', machineId: byId(String(m.id)) });
+		expect(String(error.httpCode)).toBe('503');
+		expect(error.context?.itemIndex).toBe(0);
+		expect(apiCalls(emu, 'POST', '/isolate')).toHaveLength(2);
+		expect(storeOf(emu).actionsOfMachine(m.id)).toHaveLength(0);
+	});
+
 	it('Release, Restrict App Execution, Remove App Restriction, Offboard: the right action types', async () => {
 		const cases: Array<[string, string]> = [
 			['release', 'Unisolate'],

@@ -20,7 +20,9 @@ import { and, eq, or } from './odata';
  * comment is not ours, the API handed back the existing action: flagged too.
  *
  * POSTs are sent with `idempotent: false`: the transport never replays them after the request
- * may have reached Microsoft (a replay could queue a second isolation).
+ * may have reached Microsoft (a replay could queue a second isolation). Instead, after a 5xx, a
+ * dropped connection or an unreadable answer, we look for the action on the machine: found →
+ * returned flagged `recoveredAfterError: true`; not found → sent once more.
  */
 
 /** One MDE API call returning the JSON body as an object. */
@@ -138,6 +140,16 @@ function httpStatusOf(error: unknown): number | undefined {
 	return Number.isNaN(status) ? undefined : status;
 }
 
+/**
+ * Whether a failed POST may still have been carried out: a 5xx, a network failure (no HTTP
+ * status), or a 2xx whose body could not be read. A 4xx (including an exhausted 429) means
+ * Microsoft refused it.
+ */
+export function isUncertainOutcome(error: unknown): boolean {
+	const status = httpStatusOf(error);
+	return status === undefined || status >= 500 || (status >= 200 && status < 300);
+}
+
 /** 400 `ActiveRequestAlreadyExists` / "Action is already in progress". */
 export function isActionAlreadyPendingError(error: unknown): boolean {
 	const status = httpStatusOf(error);
@@ -159,29 +171,52 @@ export async function submitMachineAction(
 		if (existing) return { ...existing, alreadyPending: true };
 	}
 
-	let action: IDataObject;
-	try {
-		action = await mdeRequest.call(this, {
-			method: 'POST',
-			path: `/api/machines/${encodeURIComponent(req.machineId)}/${req.endpoint}`,
-			body: req.body,
-			idempotent: false,
-			itemIndex: req.itemIndex,
-			operation: req.operation,
-		});
-	} catch (error) {
-		if (error instanceof NodeOperationError) throw new NodeOperationError(this.getNode(), error);
-		if (!isActionAlreadyPendingError(error)) {
-			throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
+	let action: IDataObject | undefined;
+	for (let attempt = 0; action === undefined; attempt++) {
+		try {
+			action = await mdeRequest.call(this, {
+				method: 'POST',
+				path: `/api/machines/${encodeURIComponent(req.machineId)}/${req.endpoint}`,
+				body: req.body,
+				idempotent: false,
+				itemIndex: req.itemIndex,
+				operation: req.operation,
+			});
+		} catch (error) {
+			if (error instanceof NodeOperationError) throw new NodeOperationError(this.getNode(), error);
+			if (isActionAlreadyPendingError(error)) {
+				const existing = await findPendingAction.call(this, req);
+				if (existing) return { ...existing, alreadyPending: true };
+				// Busy with something we cannot see (e.g. a live response session), or the other
+				// action just finished: report Microsoft's answer with a hint.
+				const hint =
+					'Microsoft says an action is already in progress on this machine, but no pending action of the same type was found. Another response action or a live response session may be running; retry when it has finished.';
+				if (error instanceof NodeApiError) error.description = hint;
+				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description: hint });
+			}
+			if (!isUncertainOutcome(error)) {
+				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
+			}
+			// 5xx, a dropped connection or an unreadable answer: the action may or may not exist.
+			// Look before anything is sent again, so a retry can never queue a second action.
+			const existing = await findPendingAction.call(this, req);
+			if (existing) return { ...existing, recoveredAfterError: true };
+			if (attempt >= 1) {
+				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
+			}
+			// No such action on the machine: sending it once more cannot create a duplicate.
 		}
+	}
+
+	if (typeof action.id !== 'string' || action.id === '') {
+		// A 2xx without a readable MachineAction (e.g. the connection dropped mid-answer).
 		const existing = await findPendingAction.call(this, req);
-		if (existing) return { ...existing, alreadyPending: true };
-		// Busy with something we cannot see (e.g. a live response session), or the other action
-		// just finished: report Microsoft's answer with a hint.
-		const hint =
-			'Microsoft says an action is already in progress on this machine, but no pending action of the same type was found. Another response action or a live response session may be running; retry when it has finished.';
-		if (error instanceof NodeApiError) error.description = hint;
-		throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description: hint });
+		if (existing) return { ...existing, recoveredAfterError: true };
+		throw new NodeOperationError(this.getNode(), 'Microsoft accepted the request but returned no machine action', {
+			itemIndex: req.itemIndex,
+			description:
+				'Check in the Defender portal (or with Machine Action → Get Many) whether the action was created before running the item again.',
+		});
 	}
 
 	const comment = req.body.Comment;
