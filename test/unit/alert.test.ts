@@ -373,6 +373,34 @@ describe('Alert: Add Comment', () => {
 	});
 });
 
+describe('Alert as an AI-agent tool', () => {
+	const tool = 'n8n-nodes-microsoft-defender.microsoftDefenderTool';
+
+	it('reads freely but updates only when the node allows destructive actions', async () => {
+		const credentials = emulatorCredentials(emu, { app: 'full', tenant: 'A' });
+		const read = await runNode(new MicrosoftDefender(), {
+			parameters: { resource: 'alert', operation: 'getAll', limit: 2 },
+			credentials,
+			nodeType: tool,
+		});
+		expect(read[0]).toHaveLength(2);
+
+		const id = store().alerts[40].id as string;
+		const update = { resource: 'alert', operation: 'update', alertId: rl(id), updateFields: { status: 'resolved' } };
+		emu.clearLog();
+		await expect(runNode(new MicrosoftDefender(), { parameters: update, credentials, nodeType: tool })).rejects.toThrow(
+			/AI agent/,
+		);
+		expect(apiCalls('/')).toHaveLength(0);
+		const allowed = await runNode(new MicrosoftDefender(), {
+			parameters: { ...update, allowDestructiveForAgents: true },
+			credentials,
+			nodeType: tool,
+		});
+		expect(allowed[0][0].json.status).toBe('resolved');
+	});
+});
+
 describe('Alert: Get Many (MDE API) paging beyond one page of 10,000', () => {
 	let big: EmulatorHandle;
 
