@@ -303,6 +303,11 @@ export async function getAccessToken(
 	return (await pending).token;
 }
 
+/** Forgets the cached token of the target (the next call mints a fresh one, e.g. after consent). */
+export function dropToken(target: TokenTarget): void {
+	cache.delete(target.cacheKey);
+}
+
 /** Forgets `token` (after a 401) unless a newer one already replaced it. */
 export function invalidateToken(target: TokenTarget, token: string): void {
 	const entry = cache.get(target.cacheKey);

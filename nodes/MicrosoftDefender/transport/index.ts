@@ -23,6 +23,7 @@ import type { ApiFamily } from '../helpers/hosts';
 import { PAGE_LIMITS, QUOTAS, type PagedEndpoint, type Quota, type QuotaKey } from '../helpers/limits';
 import {
 	clearTokenCache,
+	dropToken,
 	getAccessToken,
 	invalidateToken,
 	isValidTenant,
@@ -278,8 +279,10 @@ export async function getDefenderToken(
 	this: DefenderContext,
 	api: ApiFamily,
 	itemIndex?: number,
+	opts: { fresh?: boolean } = {},
 ): Promise<{ token: string; tenant: string; scope: string; authority: string }> {
 	const { target, credentials, options } = await resolveContext(this, { api, method: 'GET', path: '', itemIndex });
+	if (opts.fresh) dropToken(target!);
 	let token: string | undefined;
 	let failure: TokenError | undefined;
 	try {

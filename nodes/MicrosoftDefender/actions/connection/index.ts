@@ -1,3 +1,26 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export const description: INodeProperties[] = [];
+import * as checkPermissions from './checkPermissions.operation';
+
+export { checkPermissions };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['connection'] } },
+		options: [
+			{
+				name: 'Check Permissions',
+				value: 'checkPermissions',
+				action: 'Check the permissions of the app',
+				description:
+					'List, for every operation of this node, whether the app registration may run it and which permission to grant if not',
+			},
+		],
+		default: 'checkPermissions',
+	},
+	...checkPermissions.description,
+];

@@ -1,0 +1,118 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { apiDisplayName, grantHint } from '../../helpers/errors';
+import { API_FAMILIES, RESOURCE_APPS, type ApiFamily } from '../../helpers/hosts';
+import { decodeJwtPayload, rolesOf } from '../../helpers/jwt';
+import { OPERATION_PERMISSIONS } from '../../helpers/permissions';
+import { getDefenderToken } from '../../transport';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Summary Only',
+		name: 'summaryOnly',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to return only the summary item instead of one item per operation of the node',
+	},
+];
+
+const displayOptions = { show: { resource: ['connection'], operation: ['checkPermissions'] } };
+
+export const description = updateDisplayOptions(displayOptions, properties);
+
+interface FamilyReport {
+	api: ApiFamily;
+	apiName: string;
+	tokenIssued: boolean;
+	roles: string[];
+	audience?: string;
+	error?: string;
+	errorDescription?: string;
+}
+
+/**
+ * Permission doctor: gets a token per audience, reads its `roles` claim and says, for every
+ * operation of the node, whether the app may run it and what to grant if not. A family whose
+ * token fails is reported, not fatal.
+ */
+export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
+	const summaryOnly = this.getNodeParameter('summaryOnly', i, false) as boolean;
+	const families: Record<string, FamilyReport> = {};
+	let tenant: string | undefined;
+
+	for (const api of API_FAMILIES) {
+		const report: FamilyReport = { api, apiName: RESOURCE_APPS[api], tokenIssued: false, roles: [] };
+		try {
+			// Fresh tokens: roles granted since the last token must show up here.
+			const t = await getDefenderToken.call(this, api, i, { fresh: true });
+			tenant = tenant ?? t.tenant;
+			const claims = decodeJwtPayload(t.token) ?? {};
+			report.tokenIssued = true;
+			report.roles = rolesOf(t.token).sort();
+			report.audience = typeof claims.aud === 'string' ? claims.aud : undefined;
+		} catch (error) {
+			report.error = String((error as Error).message ?? error);
+			const d = (error as { description?: unknown }).description;
+			if (typeof d === 'string' && d) report.errorDescription = d;
+		}
+		families[api] = report;
+	}
+
+	const rows: IDataObject[] = OPERATION_PERMISSIONS.map((p) => {
+		const fam = families[p.api];
+		const grantedBy = p.roles.find((r) => fam.roles.includes(r));
+		const allowed = fam.tokenIssued && grantedBy !== undefined;
+		const row: IDataObject = {
+			resource: p.resource,
+			operation: p.operation,
+			displayName: p.displayName,
+			api: p.api,
+			apiName: RESOURCE_APPS[p.api],
+			allowed,
+			requiredAnyOf: p.roles,
+			grantThis: p.roles[0],
+		};
+		if (grantedBy) row.grantedBy = grantedBy;
+		if (!allowed) {
+			row.howToFix = fam.tokenIssued
+				? grantHint(p.api, [p.roles[0]])
+				: `No token for the ${apiDisplayName(p.api)}: ${fam.error ?? 'unknown error'}${fam.errorDescription ? ` ${fam.errorDescription}` : ''}`;
+		}
+		return row;
+	});
+
+	const missing = new Map<string, { api: ApiFamily; apiName: string; permission: string; enables: string[] }>();
+	for (const row of rows) {
+		if (row.allowed || !families[row.api as ApiFamily].tokenIssued) continue;
+		const key = `${String(row.api)}|${String(row.grantThis)}`;
+		const entry = missing.get(key) ?? {
+			api: row.api as ApiFamily,
+			apiName: String(row.apiName),
+			permission: String(row.grantThis),
+			enables: [],
+		};
+		entry.enables.push(String(row.displayName));
+		missing.set(key, entry);
+	}
+
+	const allowedCount = rows.filter((r) => r.allowed).length;
+	const summary: IDataObject = {
+		summary: true,
+		tenant,
+		allowedOperations: allowedCount,
+		deniedOperations: rows.length - allowedCount,
+		apis: API_FAMILIES.map((api) => ({ ...families[api] })) as unknown as IDataObject[],
+		missingPermissions: [...missing.values()] as unknown as IDataObject[],
+		howToFix: missing.size
+			? 'In the Entra admin center open App registrations → your app → API permissions → Add a permission (Microsoft Graph, or "APIs my organization uses" for WindowsDefenderATP and Microsoft Threat Protection) → Application permissions; add the permissions listed in missingPermissions, then press "Grant admin consent". New permissions reach n8n with the next token (within an hour).'
+			: undefined,
+	};
+	if (!summary.howToFix) delete summary.howToFix;
+
+	const data = summaryOnly ? [summary] : [summary, ...rows];
+	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), {
+		itemData: { item: i },
+	});
+}
