@@ -1,5 +1,6 @@
 import { NodeOperationError } from 'n8n-workflow';
 
+import { PAGE_LIMITS } from '../../nodes/MicrosoftDefender/helpers/limits';
 import { apiCalls, run, runError, startEmu, type Emulator } from './machine.helpers';
 
 const SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -132,6 +133,20 @@ describe('indicator (emulator)', () => {
 		});
 		expect(none).toHaveLength(0);
 		expect(apiCalls(emu, 'GET', '/api/indicators')[0].query.$filter).toBe("indicatorValue eq 'x'' or indicatorValue ne '''");
+	});
+
+	it('Get Many: pages with $top/$skip (small pages) without loss or repeats', async () => {
+		const everything = await run(emu, { resource: 'indicator', operation: 'getAll', returnAll: true });
+		const saved = PAGE_LIMITS.mdeIndicators.maxPageSize;
+		PAGE_LIMITS.mdeIndicators.maxPageSize = 3;
+		try {
+			emu.clearLog();
+			const paged = await run(emu, { resource: 'indicator', operation: 'getAll', returnAll: true });
+			expect(paged.map((o) => o.json.id)).toEqual(everything.map((o) => o.json.id));
+			expect(apiCalls(emu, 'GET', '/api/indicators').length).toBe(Math.floor(everything.length / 3) + 1);
+		} finally {
+			PAGE_LIMITS.mdeIndicators.maxPageSize = saved;
+		}
 	});
 
 	it('Delete: returns {deleted: true}; deleting again is a 404; a malformed ID is refused', async () => {
