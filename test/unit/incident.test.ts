@@ -4,6 +4,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefender.node';
 import { searchIncidents } from '../../nodes/MicrosoftDefender/methods/listSearch/incidents';
 import { searchAlerts } from '../../nodes/MicrosoftDefender/methods/listSearch/alerts';
+import { transportTuning } from '../../nodes/MicrosoftDefender/transport';
 import { createLoadOptionsContext, emulatorCredentials, runNode } from '../harness';
 import type { FixtureAppName } from '../harness';
 import { startEmulator } from '../emulator';
@@ -129,6 +130,42 @@ describe('Incident: Get Many', () => {
 			"(status eq 'active' or status eq 'inProgress') and (severity eq 'high' or severity eq 'medium' or severity eq 'low' or severity eq 'informational') and createdDateTime ge 2000-01-01T00:00:00.000Z and lastUpdateDateTime ge 2000-01-01T00:00:00.000Z",
 		);
 		expect(call.query.$expand).toBe('alerts');
+	});
+
+	it('falls back to per-incident reads when Graph fails $expand=alerts with filters (5xx)', async () => {
+		const previous = transportTuning.baseBackoffMs;
+		transportTuning.baseBackoffMs = 5;
+		try {
+			emu.faults.next(2, 500, '/v1.0/security/incidents');
+			const items = await run({
+				operation: 'getAll',
+				limit: 3,
+				includeAlerts: true,
+				filters: { severity: ['high', 'medium', 'low', 'informational'] },
+				requestOptions: { maxRetries: 1 },
+			});
+			expect(items).toHaveLength(3);
+			for (const item of items) expect((item.json.alerts as unknown[]).length).toBeGreaterThan(0);
+			const calls = apiCalls('/v1.0/security/incidents');
+			expect(calls.filter((c) => c.status === 500)).toHaveLength(2);
+			expect(calls.filter((c) => /incidents\/\d+$/.test(c.path))).toHaveLength(3);
+		} finally {
+			transportTuning.baseBackoffMs = previous;
+			emu.faults.clear();
+		}
+	});
+
+	it('a 5xx without Include Alerts is not retried another way', async () => {
+		const previous = transportTuning.baseBackoffMs;
+		transportTuning.baseBackoffMs = 5;
+		try {
+			emu.faults.next(2, 500, '/v1.0/security/incidents');
+			const error = await runError({ operation: 'getAll', limit: 3, requestOptions: { maxRetries: 1 } });
+			expect((error as NodeApiError).httpCode).toBe('500');
+		} finally {
+			transportTuning.baseBackoffMs = previous;
+			emu.faults.clear();
+		}
 	});
 
 	it('a quote in Assigned To round-trips literally', async () => {
