@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/require-node-api-error */
 /** Advanced hunting: MDE `advancedqueries/run`, XDR `advancedhunting/run`, Graph `runHuntingQuery`. */
 import { ApiError, type ApiFamily, type ApiRequest, type RouteDef } from '../types';
 import { huntingTable } from '../data/hunting';
