@@ -85,6 +85,9 @@ describe('Advanced Hunting: Run Query', () => {
 		expect(schema.length).toBeGreaterThan(0);
 		expect(schema[0]).toEqual({ name: expect.any(String), type: expect.any(String) });
 		expect(item.json).toHaveProperty('stats');
+		// The timespan reaches the API: a window far in the past holds no rows.
+		const [old] = await run({ query: QUERY, output: 'single', options: { timespan: '2001-01-01T00:00:00Z/P1D' } });
+		expect(old.json.rowCount).toBe(0);
 	});
 
 	it('MDE API: PascalCase response normalised to the same shape', async () => {
