@@ -110,6 +110,20 @@ const routes: RouteDef<TinyStore>[] = [
 	},
 ];
 
+routes.push({
+	method: 'GET',
+	path: '/_files/:tenant/blob',
+	api: 'mde',
+	quota: 'mde',
+	roles: [],
+	public: true,
+	handler: (req, store) => ({
+		status: 200,
+		contentType: 'application/octet-stream',
+		raw: Buffer.from(`blob of ${store.tenantId} for ${req.auth.appId || 'anonymous'}`),
+	}),
+});
+
 const createStore = (tenantId: string): TinyStore => ({
 	tenantId,
 	items: [{ id: 'da1', title: 'x' }],
@@ -199,6 +213,20 @@ describe('routing and handlers', () => {
 	test('the same API answers over HTTPS', async () => {
 		const r = await get('/api/alerts', tokens.mde, emu.httpsUrl);
 		expect(r.status).toBe(200);
+	});
+});
+
+describe('public routes', () => {
+	test('served without a bearer token, store picked from :tenant, no quota', async () => {
+		const r = await get(`/_files/${A.id}/blob`);
+		expect(r.status).toBe(200);
+		expect(r.headers['content-type']).toBe('application/octet-stream');
+		expect(r.text).toBe(`blob of ${A.id} for anonymous`);
+		expect((await get('/_files/B/blob')).text).toBe(
+			`blob of ${FIXTURE.tenants.B.id} for anonymous`,
+		);
+		const unknown = await get('/_files/99999999-9999-4999-8999-999999999999/blob');
+		expect(unknown.status).toBe(404);
 	});
 });
 

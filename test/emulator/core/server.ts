@@ -10,6 +10,7 @@ import {
 	type ApiFamily,
 	type ApiRequest,
 	type ApiResponse,
+	type CallerAuth,
 	type RouteDef,
 } from '../types';
 import { renderApiError } from './apiErrors';
@@ -317,55 +318,77 @@ export function createPipeline(o: PipelineOptions) {
 		const shapeFault =
 			fault?.kind === 'reset' || fault?.kind === 'malformed' ? fault.kind : undefined;
 
-		const authResult = authenticate(ctx, headers.authorization, family, route.roles);
-		if ('fail' in authResult) {
-			const f = authResult.fail;
+		let auth: CallerAuth;
+		let store: unknown;
+		if (route.public) {
+			// No bearer token (e.g. a SAS download link): no auth, roles or quota; store from `:tenant`.
+			auth = { tenantId: '', appId: '', audience: '', roles: [] };
+			const tenantParam = match.params.tenant;
+			try {
+				store = tenantParam ? o.getStore(tenantParam) : undefined;
+			} catch {
+				store = undefined;
+			}
+			if (store === undefined) {
+				finish(
+					renderApiError(family, 404, 'ResourceNotFound', `Unknown tenant in ${path}`, errOpts),
+					shapeFault,
+				);
+				return;
+			}
+			entry.tenantId = tenantParam;
+		} else {
+			const authResult = authenticate(ctx, headers.authorization, family, route.roles);
+			if ('fail' in authResult) {
+				const f = authResult.fail;
+				Object.assign(entry, {
+					tenantId: f.partial?.tenantId,
+					appId: f.partial?.appId,
+					audience: f.partial?.audience,
+					roles: f.partial?.roles,
+				});
+				const extra =
+					f.status === 401
+						? { 'www-authenticate': `Bearer realm="", error="invalid_token"` }
+						: undefined;
+				finish(
+					renderApiError(family, f.status, f.code, f.message, { ...errOpts, headers: extra }),
+					shapeFault,
+				);
+				return;
+			}
+			auth = authResult.auth;
 			Object.assign(entry, {
-				tenantId: f.partial?.tenantId,
-				appId: f.partial?.appId,
-				audience: f.partial?.audience,
-				roles: f.partial?.roles,
+				tenantId: auth.tenantId,
+				appId: auth.appId,
+				audience: auth.audience,
+				roles: auth.roles,
 			});
-			const extra =
-				f.status === 401
-					? { 'www-authenticate': `Bearer realm="", error="invalid_token"` }
-					: undefined;
-			finish(
-				renderApiError(family, f.status, f.code, f.message, { ...errOpts, headers: extra }),
-				shapeFault,
-			);
-			return;
-		}
-		const auth = authResult.auth;
-		Object.assign(entry, {
-			tenantId: auth.tenantId,
-			appId: auth.appId,
-			audience: auth.audience,
-			roles: auth.roles,
-		});
 
-		const q = o.quotas.take(route.quota, auth.tenantId, auth.appId, nowMs);
-		if (!q.ok) {
-			entry.quota = route.quota;
-			const ms = Math.max(1, Math.ceil(q.retryAfterMs ?? 1000));
-			const sec = Math.max(1, Math.ceil(ms / 1000));
-			const hunting = route.quota.endsWith('hunting');
-			const message = `API calls quota exceeded! maximum allowed ${q.limit} per ${windowLabel(q.window ?? 'minute')}. Try again in ${sec} seconds.`;
-			finish(
-				renderApiError(
-					family,
-					429,
-					family === 'graph' ? 'TooManyRequests' : hunting ? '429' : 'TooManyRequests',
-					message,
-					{
-						...errOpts,
-						graphInnerCode: '429',
-						headers: { 'retry-after': String(sec), 'x-emulator-retry-after-ms': String(ms) },
-					},
-				),
-				shapeFault,
-			);
-			return;
+			const q = o.quotas.take(route.quota, auth.tenantId, auth.appId, nowMs);
+			if (!q.ok) {
+				entry.quota = route.quota;
+				const ms = Math.max(1, Math.ceil(q.retryAfterMs ?? 1000));
+				const sec = Math.max(1, Math.ceil(ms / 1000));
+				const hunting = route.quota.endsWith('hunting');
+				const message = `API calls quota exceeded! maximum allowed ${q.limit} per ${windowLabel(q.window ?? 'minute')}. Try again in ${sec} seconds.`;
+				finish(
+					renderApiError(
+						family,
+						429,
+						family === 'graph' ? 'TooManyRequests' : hunting ? '429' : 'TooManyRequests',
+						message,
+						{
+							...errOpts,
+							graphInnerCode: '429',
+							headers: { 'retry-after': String(sec), 'x-emulator-retry-after-ms': String(ms) },
+						},
+					),
+					shapeFault,
+				);
+				return;
+			}
+			store = o.getStore(auth.tenantId);
 		}
 
 		let body: unknown;
@@ -399,7 +422,7 @@ export function createPipeline(o: PipelineOptions) {
 		};
 		let out: ApiResponse;
 		try {
-			out = await route.handler(apiReq, o.getStore(auth.tenantId) as never);
+			out = await route.handler(apiReq, store as never);
 		} catch (e) {
 			if (
 				e instanceof ApiError ||
