@@ -12,6 +12,7 @@ import { sleep } from 'n8n-workflow';
 
 import { buildClientAssertion, CertificateError, type AssertionAlgorithm } from './assertion';
 import { explainTokenError, type Explanation } from './errors';
+import { decodeJwtPayload } from './jwt';
 import {
 	HostConfigurationError,
 	resolveEndpoints,
@@ -254,11 +255,15 @@ export async function requestToken(
 		const p = payload as IDataObject | undefined;
 		if (status >= 200 && status < 300 && p && typeof p.access_token === 'string') {
 			const now = Date.now();
-			const lifetimeMs = Math.max(1, Number(p.expires_in ?? 3599)) * 1000;
+			// The earlier of expires_in and the token's own exp claim (whole seconds).
+			let expiresAt = now + Math.max(1, Number(p.expires_in) || 3599) * 1000;
+			const exp = Number(decodeJwtPayload(p.access_token)?.exp);
+			if (Number.isFinite(exp) && exp > 0 && exp * 1000 > now) expiresAt = Math.min(expiresAt, exp * 1000);
+			const lifetimeMs = expiresAt - now;
 			const margin = Math.min(120000, lifetimeMs * 0.2);
 			return {
 				token: p.access_token,
-				expiresAt: now + lifetimeMs,
+				expiresAt,
 				renewAt: now + lifetimeMs - margin,
 				raw: { token_type: p.token_type, expires_in: p.expires_in },
 			};
