@@ -466,6 +466,17 @@ describe('machine: response actions (emulator)', () => {
 		expect(out.json.machineId).toBe(m.id);
 	});
 
+	it('By name: a name that looks like an OData function cannot resolve to something else', async () => {
+		const ip = String(machine(9).lastIpAddress);
+		const error = await runError(emu, {
+			resource: 'machine',
+			operation: 'isolate',
+			machineId: byName(`findbyip(ip='${ip}',timestamp=${new Date().toISOString()})`),
+		});
+		expect(error.message).toMatch(/No machine is named|not found/i);
+		expect(apiCalls(emu, 'POST')).toHaveLength(0);
+	});
+
 	it('As an AI-agent tool, isolation is refused unless allowed', async () => {
 		const m = machine(9);
 		const error = await runError(

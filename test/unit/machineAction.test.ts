@@ -1,5 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { apiCalls, byId, run, runError, startEmu, storeOf, windowsMachine, type Emulator } from './machine.helpers';
 
@@ -29,6 +29,32 @@ describe('machine action (emulator)', () => {
 		const [out] = await run(emu, { resource: 'machineAction', operation: 'get', actionId: String(created[0].id).toUpperCase() });
 		expect(out.json).toMatchObject({ id: created[0].id, type: 'Isolate', status: 'Pending' });
 		expect(out.pairedItem).toEqual({ item: 0 });
+	});
+
+	it('Get with Wait for Completion: returns the final state (here: cancelled meanwhile)', async () => {
+		const target = created[3];
+		const store = storeOf(emu);
+		const waiting = run(emu, {
+			resource: 'machineAction',
+			operation: 'get',
+			actionId: String(target.id),
+			waitForCompletion: true,
+			pollInterval: 1,
+			waitTimeout: 20,
+		});
+		await sleep(200);
+		expect(store.cancelAction(store.getMachineAction(target.id), 'analyst@contoso.com', 'stop')).toBe(true);
+		const [out] = await waiting;
+		expect(out.json).toMatchObject({ id: target.id, status: 'Cancelled' });
+		const timedOut = await run(emu, {
+			resource: 'machineAction',
+			operation: 'get',
+			actionId: String(created[2].id),
+			waitForCompletion: true,
+			pollInterval: 1,
+			waitTimeout: 1,
+		});
+		expect(timedOut[0].json).toMatchObject({ status: 'Pending', waitTimedOut: true });
 	});
 
 	it('Get: an unknown action is a 404 naming it; a malformed ID never reaches the API', async () => {

@@ -10,7 +10,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { MachineActionType } from '../../helpers/machineActions';
 import { mdeRequest, submitMachineAction, waitForMachineAction } from '../../helpers/machineActions';
 import { parseDateTime } from '../../helpers/odata';
-import { validateValue } from '../../helpers/validate';
+import { isMachineId, validateValue } from '../../helpers/validate';
 
 /** Machine picker shared by every machine operation: from a list, by ID, by name, or by IP. */
 export const machineLocator: INodeProperties = {
@@ -133,6 +133,11 @@ export function responseActionOptions(): INodeProperties {
 	};
 }
 
+/** encodeURIComponent that also encodes the characters OData reads as syntax: ! ' ( ) * */
+export function encodePathSegment(value: string): string {
+	return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 export interface ResolvedMachine {
 	id: string;
 	/** The machine object, when resolving it required fetching it (by name or IP). */
@@ -164,11 +169,18 @@ export async function resolveMachine(
 		const name = validateValue(this.getNode(), 'deviceName', value, { parameter: 'Machine (By Name)', itemIndex: i });
 		const machine = await mdeRequest.call(this, {
 			method: 'GET',
-			path: `/api/machines/${encodeURIComponent(name)}`,
+			path: `/api/machines/${encodePathSegment(name)}`,
 			itemIndex: i,
 			operation,
 		});
-		return { id: String(machine.id), machine };
+		// Only a machine object counts (a name can never turn the path into another function).
+		if (typeof machine.id !== 'string' || !isMachineId(machine.id)) {
+			throw new NodeOperationError(this.getNode(), `No machine is named "${name}" (item ${i})`, {
+				itemIndex: i,
+				description: 'Use the computer DNS name as Defender shows it, or pick the machine from the list or by ID.',
+			});
+		}
+		return { id: machine.id.toLowerCase(), machine };
 	}
 
 	if (mode === 'ip') {
