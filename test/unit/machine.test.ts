@@ -625,3 +625,22 @@ describe('machine: wait for completion (emulator)', () => {
 		expect(out.binary).toBeUndefined();
 	});
 });
+
+describe('machine: a tenant without recent machines (emulator)', () => {
+	let emu: Emulator;
+
+	beforeAll(async () => {
+		emu = await startEmu({ sizes: { machines: 0, alerts: 0, incidents: 0, huntingRows: 0 } });
+	});
+	afterAll(async () => await emu.close());
+
+	it('Get Many returns no items instead of failing on Microsoft 404; list search is empty', async () => {
+		expect(storeOf(emu).machines).toHaveLength(0);
+		const out = await run(emu, { resource: 'machine', operation: 'getAll', returnAll: true });
+		expect(out).toHaveLength(0);
+		expect(apiCalls(emu, 'GET', '/api/machines')[0].status).toBe(404);
+		const context = createLoadOptionsContext({ credentials: emulatorCredentials(emu, { app: 'full', tenant: 'A' }) });
+		const found = await searchMachines.call(context, 'desk');
+		expect(found.results).toHaveLength(0);
+	});
+});
