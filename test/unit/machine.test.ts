@@ -477,7 +477,7 @@ describe('machine: response actions (emulator)', () => {
 		expect(apiCalls(emu, 'POST')).toHaveLength(0);
 	});
 
-	it('As an AI-agent tool, isolation is refused unless allowed', async () => {
+	it('As an AI-agent tool, isolation is refused unless allowed; reads always work', async () => {
 		const m = machine(9);
 		const error = await runError(
 			emu,
@@ -486,6 +486,18 @@ describe('machine: response actions (emulator)', () => {
 		);
 		expect(error.message).toContain('AI agent');
 		expect(apiCalls(emu)).toHaveLength(0);
+		const [allowed] = await run(
+			emu,
+			{ resource: 'machine', operation: 'isolate', machineId: byId(String(m.id)), allowDestructiveForAgents: true },
+			{ nodeType: 'n8n-nodes-microsoft-defender.microsoftDefenderTool' },
+		);
+		expect(allowed.json).toMatchObject({ type: 'Isolate', machineId: m.id });
+		const [read] = await run(
+			emu,
+			{ resource: 'machine', operation: 'get', machineId: byId(String(m.id)) },
+			{ nodeType: 'n8n-nodes-microsoft-defender.microsoftDefenderTool' },
+		);
+		expect(read.json.id).toBe(m.id);
 	});
 });
 
