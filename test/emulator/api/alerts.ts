@@ -5,7 +5,7 @@ import type { AlertPatch, DefenderStore } from '../data/store';
 import { expandSet } from '../odata';
 import { ctxUrl, guard, notFound, ok, pageList, q } from './common';
 import { graphAlertSpec, mdeAlertSpec } from './specs';
-import { graphComments } from '../data/projections';
+import { cachedJson, graphComments } from '../data/projections';
 
 const MDE_READ = ['Alert.Read.All', 'Alert.ReadWrite.All'];
 const MDE_WRITE = ['Alert.ReadWrite.All'];
@@ -90,6 +90,7 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 				cacheName: 'mdeAlerts',
 				store,
 				project: (a) => store.toMdeAlert(a, ev),
+				json: (a) => cachedJson(store.toMdeAlert(a, ev)),
 				context: 'Alerts',
 				maxTop: 10000,
 				overTop: 'error',
@@ -169,6 +170,7 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 				cacheName: 'graphAlerts',
 				store,
 				project: (a) => store.toGraphAlert(a),
+				json: (a) => cachedJson(store.toGraphAlert(a)),
 				context: 'security/alerts_v2',
 				maxTop: 1000,
 				overTop: 'clamp',

@@ -69,6 +69,11 @@ export interface PageOpts<T> {
 	defaultOrder?: (a: T, b: T) => number;
 	/** Honour $select. */
 	select?: boolean;
+	/**
+	 * Serialise items through this (cached) JSON function and answer with a raw body: pages of
+	 * 10,000 alerts then cost a string join instead of a full JSON.stringify per request.
+	 */
+	json?: (x: T) => string;
 }
 
 /** Filter/order/page a collection and render the OData envelope. */
@@ -108,14 +113,23 @@ export function pageList<T>(req: ApiRequest, o: PageOpts<T>): ApiResponse {
 		page = base.slice(skip, skip + top);
 	}
 	const sel = o.select ? compileSelect(q(req, '$select'), page.length ? Object.keys(o.project(page[0])) : []) : undefined;
+	const more = skip + page.length < total && page.length > 0;
+	const next =
+		more && (o.nextLink === 'always' || (o.nextLink === 'noTop' && topQ === undefined)) ? linkWithSkip(req, skip + page.length) : undefined;
+	const count = o.family === 'graph' && /^true$/i.test(q(req, '$count') ?? '') ? total : undefined;
+	if (o.json && !sel) {
+		const json = o.json;
+		let text = `{"@odata.context":${JSON.stringify(ctxUrl(req, o.family, o.context))}`;
+		if (count !== undefined) text += `,"@odata.count":${count}`;
+		text += `,"value":[${page.map((x) => json(x)).join(',')}]`;
+		if (next) text += `,"@odata.nextLink":${JSON.stringify(next)}`;
+		return { status: 200, raw: text + '}', contentType: 'application/json; odata.metadata=minimal; charset=utf-8' };
+	}
 	const value = sel ? page.map((x) => sel(o.project(x))) : page.map(o.project);
 	const body: Record<string, unknown> = { '@odata.context': ctxUrl(req, o.family, o.context) };
-	if (o.family === 'graph' && /^true$/i.test(q(req, '$count') ?? '')) body['@odata.count'] = total;
+	if (count !== undefined) body['@odata.count'] = count;
 	body.value = value;
-	const more = skip + page.length < total && page.length > 0;
-	if (more && (o.nextLink === 'always' || (o.nextLink === 'noTop' && topQ === undefined))) {
-		body['@odata.nextLink'] = linkWithSkip(req, skip + page.length);
-	}
+	if (next) body['@odata.nextLink'] = next;
 	return ok(body);
 }
 

@@ -29,6 +29,17 @@ const mdeCache = new WeakMap<AlertRecord, Record<string, unknown>>();
 const mdeEvCache = new WeakMap<AlertRecord, Record<string, unknown>>();
 const graphCache = new WeakMap<AlertRecord, Record<string, unknown>>();
 
+const jsonCache = new WeakMap<object, string>();
+/** JSON text of a (cached, immutable) projection object, itself cached. */
+export function cachedJson(o: object): string {
+	let j = jsonCache.get(o);
+	if (j === undefined) {
+		j = JSON.stringify(o);
+		jsonCache.set(o, j);
+	}
+	return j;
+}
+
 /** Drop the cached projections of an alert (call after every change). */
 export function invalidateAlert(a: AlertRecord): void {
 	mdeCache.delete(a);

@@ -170,8 +170,6 @@ export class DefenderStore {
 	/** Bumped on every mutation of alerts/incidents; lets callers cache sorted views. */
 	version = 0;
 	private sortCache = new Map<string, { version: number; arr: unknown[] }>();
-	/** Lazily generated hunting tables (see hunting.ts). */
-	huntingTables?: Map<string, { schema: { name: string; type: string }[]; rows: Record<string, unknown>[] }>;
 	readonly ctx: ProjectionContext;
 
 	constructor(options: StoreOptions = {}) {
@@ -367,7 +365,6 @@ export class DefenderStore {
 		if (partial.id) m.id = partial.id.toLowerCase();
 		if (this.machineById.has(m.id)) throw new StoreInputError('InvalidInput', `Machine ${m.id} already exists`);
 		this.indexMachine(m);
-		this.huntingTables = undefined;
 		return m;
 	}
 
