@@ -185,6 +185,18 @@ describe('Alert: Get Many (Graph)', () => {
 		expect(apiCalls('/')).toHaveLength(0);
 	});
 
+	it('continueOnFail with several items: each item gets its own records, paired to it', async () => {
+		const out = await run(
+			{ operation: 'getAll', limit: 2, filters: { createdSince: '={{ $json.since }}' } },
+			{ items: [{ json: { since: '2020-01-01' } }, { json: { since: 'not a date' } }, { json: { since: '' } }], continueOnFail: true },
+		);
+		expect(out).toHaveLength(5);
+		expect(out.slice(0, 2).map((o) => o.pairedItem)).toEqual([{ item: 0 }, { item: 0 }]);
+		expect(out[2].json.error).toMatch(/Created Since/);
+		expect(out[2].pairedItem).toEqual({ item: 1 });
+		expect(out.slice(3).map((o) => o.pairedItem)).toEqual([{ item: 2 }, { item: 2 }]);
+	});
+
 	it('403 names the missing Graph permission (NOROLES app)', async () => {
 		const error = await runError({ operation: 'getAll' }, { app: 'noroles' });
 		expect(error).toBeInstanceOf(NodeApiError);
@@ -338,6 +350,29 @@ describe('Alert: Update', () => {
 		const error = await runError({ operation: 'update', api: 'mde', alertId: rl('da000000000000000000_3'), updateFields: { status: 'resolved' } });
 		expect((error as NodeApiError).httpCode).toBe('404');
 	});
+
+	it('400: a value Microsoft refuses (typed as an expression) comes back with its message', async () => {
+		const id = store().alerts[24].id as string;
+		const graph = await runError({ operation: 'update', alertId: rl(id), updateFields: { status: '={{ "closedForGood" }}' } });
+		expect((graph as NodeApiError).httpCode).toBe('400');
+		expect(`${graph.message} ${graph.description ?? ''}`).toMatch(/closedForGood/);
+		const mde = await runError({ operation: 'update', api: 'mde', alertId: rl(id), updateFields: { status: '={{ "closedForGood" }}' } });
+		expect((mde as NodeApiError).httpCode).toBe('400');
+		expect(`${mde.message} ${mde.description ?? ''}`).toMatch(/ClosedForGood/);
+	});
+
+	it('continueOnFail: each item is updated or reported on its own', async () => {
+		const a = store().alerts[25].id as string;
+		const b = store().alerts[26].id as string;
+		const out = await run(
+			{ operation: 'update', alertId: { __rl: true, mode: 'id', value: '={{ $json.id }}' }, updateFields: { status: 'inProgress' } },
+			{ items: [{ json: { id: a } }, { json: { id: 'da000000000000000000_5' } }, { json: { id: b } }], continueOnFail: true },
+		);
+		expect(out.map((o) => o.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(out[0].json.status).toBe('inProgress');
+		expect(out[1].json.error).toBeDefined();
+		expect(out[2].json.status).toBe('inProgress');
+	});
 });
 
 describe('Alert: Add Comment', () => {
@@ -355,6 +390,19 @@ describe('Alert: Add Comment', () => {
 		const [item] = await run({ operation: 'addComment', api: 'mde', alertId: rl(id), comment: 'Triaged' });
 		expect((item.json.comments as IDataObject[]).map((c) => c.comment)).toContain('Triaged');
 		expect(apiCalls(`/api/alerts/${id}`)[0].method).toBe('PATCH');
+	});
+
+	it('continueOnFail: a missing alert yields an error item, the others their comments', async () => {
+		const good = store().alerts[34].id as string;
+		const out = await run(
+			{ operation: 'addComment', alertId: { __rl: true, mode: 'id', value: '={{ $json.id }}' }, comment: 'batch' },
+			{ items: [{ json: { id: 'da000000000000000000_6' } }, { json: { id: good } }], continueOnFail: true },
+		);
+		expect(out).toHaveLength(2);
+		expect(out[0].json.error).toBeDefined();
+		expect(out[0].pairedItem).toEqual({ item: 0 });
+		expect(out[1].json.alertId).toBe(good);
+		expect(out[1].pairedItem).toEqual({ item: 1 });
 	});
 
 	it('refuses an empty comment before any HTTP', async () => {

@@ -190,6 +190,13 @@ describe('Incident: Get Many', () => {
 		expect(apiCalls('/')).toHaveLength(0);
 	});
 
+	it('continueOnFail: a 403 on one item is reported, paired with it', async () => {
+		const out = await run({ operation: 'getAll', limit: 1 }, { app: 'noroles', items: [{ json: {} }, { json: {} }], continueOnFail: true });
+		expect(out).toHaveLength(2);
+		expect(out[0].json.error).toBeDefined();
+		expect(out[1].pairedItem).toEqual({ item: 1 });
+	});
+
 	it('403 names the permission', async () => {
 		const error = await runError({ operation: 'getAll' }, { app: 'noroles' });
 		expect((error as NodeApiError).httpCode).toBe('403');
@@ -267,6 +274,24 @@ describe('Incident: Update', () => {
 		expect(patch?.status).toBe(200);
 	});
 
+	it('400: a status Graph refuses comes back with its message', async () => {
+		const error = await runError({ operation: 'update', incidentId: rl(someIncidentId(14)), updateFields: { status: '={{ "closed" }}' } });
+		expect((error as NodeApiError).httpCode).toBe('400');
+		expect(`${error.message} ${error.description ?? ''}`).toMatch(/closed/);
+	});
+
+	it('continueOnFail: items are updated or reported one by one', async () => {
+		const good = someIncidentId(15);
+		const out = await run(
+			{ operation: 'update', incidentId: { __rl: true, mode: 'id', value: '={{ $json.id }}' }, updateFields: { assignedTo: 'x@contoso.com' } },
+			{ items: [{ json: { id: 'abc' } }, { json: { id: good } }], continueOnFail: true },
+		);
+		expect(out[0].json.error).toMatch(/not a valid incident ID/);
+		expect(out[0].pairedItem).toEqual({ item: 0 });
+		expect(out[1].json.assignedTo).toBe('x@contoso.com');
+		expect(out[1].pairedItem).toEqual({ item: 1 });
+	});
+
 	it('inProgress is accepted', async () => {
 		const id = someIncidentId(11);
 		const [item] = await run({ operation: 'update', incidentId: rl(id), updateFields: { status: 'inProgress' } });
@@ -306,6 +331,17 @@ describe('Incident: Add Comment', () => {
 		expect(item.json.incidentId).toBe(id);
 		expect((item.json.comments as IDataObject[]).map((c) => c.comment)).toContain('Contained by n8n');
 		expect(item.pairedItem).toEqual({ item: 0 });
+	});
+
+	it('continueOnFail: a missing incident yields an error item paired with it', async () => {
+		const good = someIncidentId(22);
+		const out = await run(
+			{ operation: 'addComment', incidentId: { __rl: true, mode: 'id', value: '={{ $json.id }}' }, comment: 'batch' },
+			{ items: [{ json: { id: good } }, { json: { id: '999999995' } }], continueOnFail: true },
+		);
+		expect(out[0].json.incidentId).toBe(good);
+		expect(out[1].json.error).toBeDefined();
+		expect(out[1].pairedItem).toEqual({ item: 1 });
 	});
 
 	it('403 for read-only, 404 for unknown, empty comment refused', async () => {
