@@ -2,6 +2,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { PAGE_LIMITS } from '../../nodes/MicrosoftDefender/helpers/limits';
+import { transportTuning } from '../../nodes/MicrosoftDefender/transport';
 import { searchMachines } from '../../nodes/MicrosoftDefender/methods/listSearch/machines';
 import { DefenderStore } from '../emulator/data/store';
 import { createLoadOptionsContext, emulatorCredentials } from '../harness';
@@ -84,6 +85,35 @@ describe('machine: read operations (emulator)', () => {
 			expect(some.map((o) => o.json.id)).toEqual(all.slice(0, 20).map((o) => o.json.id));
 		} finally {
 			PAGE_LIMITS.mdeMachines.maxPageSize = saved;
+		}
+	});
+
+	it('Get Many: a 429 storm, 5xx bursts and a mid-page reset lose or repeat no machine', async () => {
+		const savedPage = PAGE_LIMITS.mdeMachines.maxPageSize;
+		const savedBackoff = transportTuning.baseBackoffMs;
+		PAGE_LIMITS.mdeMachines.maxPageSize = 16;
+		transportTuning.baseBackoffMs = 5;
+		try {
+			emu.faults.next(3, 429, { path: '/api/machines', retryAfterSec: 0 });
+			emu.faults.next(2, 503, { path: '/api/machines' });
+			emu.faults.next(1, 'reset', { path: '/api/machines' });
+			emu.faults.next(1, 'malformed', { path: '/api/machines' });
+			// Seven faults in a row on one page: more than the default 5 retries, so allow 10.
+			const all = await run(emu, {
+				resource: 'machine',
+				operation: 'getAll',
+				returnAll: true,
+				requestOptions: { maxRetries: 10 },
+			});
+			expect(all).toHaveLength(machines.length);
+			expect(new Set(all.map((o) => o.json.id)).size).toBe(machines.length);
+			expect(emu.faults.pending()).toHaveLength(0);
+			const faulted = apiCalls(emu, 'GET', '/api/machines').filter((c) => c.fault);
+			expect(faulted.length).toBe(7);
+		} finally {
+			PAGE_LIMITS.mdeMachines.maxPageSize = savedPage;
+			transportTuning.baseBackoffMs = savedBackoff;
+			emu.faults.clear();
 		}
 	});
 
