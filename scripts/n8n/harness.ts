@@ -552,18 +552,26 @@ export class N8nRest {
 	}
 
 	/**
-	 * REST credential test, as the editor's "Test" button does it. Pass the credential as stored
-	 * (its id, so n8n reads the saved secret) or with inline data. Returns n8n's
-	 * `{ status: 'OK' | 'Error', message }` from `data`.
+	 * REST credential test, as the editor's "Test" button does it: read the saved credential with
+	 * `GET /rest/credentials/:id?includeData=true` (secrets come back redacted), overlay `data`
+	 * (e.g. a wrong secret), and `POST /rest/credentials/test` with id + full data (n8n swaps the
+	 * redacted placeholders for the stored secrets). 2.x requires `credentials.id`. Returns n8n's
+	 * `{ status: 'OK' | 'Error', message }` from the response's `data`.
 	 */
-	async testCredential(cred: { id?: string; name: string; type: string; data?: Record<string, unknown> }): Promise<{
+	async testCredential(cred: { id: string; data?: Record<string, unknown> }): Promise<{
 		http: number;
 		status?: string;
 		message?: string;
 		raw: unknown;
 	}> {
+		const saved = await this.request<{ data?: { id: string; name: string; type: string; data?: Record<string, unknown> } }>(
+			'GET',
+			`/rest/credentials/${encodeURIComponent(cred.id)}?includeData=true`,
+		);
+		const c = saved.body && typeof saved.body === 'object' ? saved.body.data : undefined;
+		if (saved.status !== 200 || !c) throw new Error(`GET /rest/credentials/${cred.id}: ${saved.status} ${saved.text.slice(0, 300)}`);
 		const res = await this.request<{ data?: { status?: string; message?: string } }>('POST', '/rest/credentials/test', {
-			credentials: { id: cred.id, name: cred.name, type: cred.type, data: cred.data ?? {} },
+			credentials: { id: c.id, name: c.name, type: c.type, data: { ...(c.data ?? {}), ...(cred.data ?? {}) } },
 		});
 		const data = (res.body && typeof res.body === 'object' ? res.body.data : undefined) ?? undefined;
 		return { http: res.status, status: data?.status, message: data?.message, raw: res.body };
