@@ -225,6 +225,22 @@ describe('Incident: Get', () => {
 		expect(item.json.alerts).toBeUndefined();
 	});
 
+	it('Follow Merges returns the incident a redirected one was merged into', async () => {
+		const from = store().incidents[30];
+		const into = store().incidents[31];
+		from.redirectIncidentId = into.incidentId;
+		store().updateIncident(from.incidentId, { status: 'Redirected' });
+		const [plain] = await run({ operation: 'get', includeAlerts: false, incidentId: rl(String(from.incidentId)) });
+		expect(plain.json).toMatchObject({ id: String(from.incidentId), status: 'redirected', redirectIncidentId: String(into.incidentId) });
+		const [followed] = await run({
+			operation: 'get',
+			includeAlerts: false,
+			followRedirects: true,
+			incidentId: rl(String(from.incidentId)),
+		});
+		expect(followed.json).toMatchObject({ id: String(into.incidentId), redirectedFrom: String(from.incidentId) });
+	});
+
 	it('404 names the incident; a non-numeric ID is refused before HTTP', async () => {
 		const missing = await runError({ operation: 'get', incidentId: rl('999999999') });
 		expect((missing as NodeApiError).httpCode).toBe('404');

@@ -13,25 +13,51 @@ const properties: INodeProperties[] = [
 		default: true,
 		description: 'Whether to include the alerts of the incident',
 	},
+	{
+		displayName: 'Follow Merges',
+		name: 'followRedirects',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to return the incident this one was merged into when its status is Redirected (the output then has redirectedFrom set to the requested ID)',
+	},
 ];
 
 const displayOptions = { show: { resource: ['incident'], operation: ['get'] } };
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
+/** Merges can chain; stop after a few hops so a loop in the data cannot hang the node. */
+const MAX_REDIRECTS = 5;
+
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const id = readIncidentId(this, i);
+	const requested = readIncidentId(this, i);
 	const includeAlerts = this.getNodeParameter('includeAlerts', i, true) as boolean;
+	const follow = this.getNodeParameter('followRedirects', i, false) as boolean;
 	const qs: IDataObject = {};
 	if (includeAlerts) qs.$expand = 'alerts';
-	const incident = await defenderApiRequest.call(this, {
-		api: 'graph',
-		method: 'GET',
-		path: `/v1.0/security/incidents/${encodeURIComponent(id)}`,
-		qs,
-		headers: GRAPH_HEADERS,
-		itemIndex: i,
-		operation: { resource: 'incident', operation: 'get' },
-	});
-	return toItems(this, i, incident as IDataObject);
+
+	const read = async (id: string) =>
+		(await defenderApiRequest.call(this, {
+			api: 'graph',
+			method: 'GET',
+			path: `/v1.0/security/incidents/${encodeURIComponent(id)}`,
+			qs,
+			headers: GRAPH_HEADERS,
+			itemIndex: i,
+			operation: { resource: 'incident', operation: 'get' },
+		})) as IDataObject;
+
+	let incident = await read(requested);
+	const seen = new Set([requested]);
+	while (follow && seen.size <= MAX_REDIRECTS) {
+		const next = incident.redirectIncidentId;
+		const status = String(incident.status ?? '').toLowerCase();
+		if (status !== 'redirected' || next === null || next === undefined || next === '') break;
+		const nextId = String(next);
+		if (seen.has(nextId) || !/^\d{1,19}$/.test(nextId)) break;
+		seen.add(nextId);
+		incident = { ...(await read(nextId)), redirectedFrom: requested };
+	}
+	return toItems(this, i, incident);
 }
