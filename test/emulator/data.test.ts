@@ -101,6 +101,16 @@ describe('control methods', () => {
 	});
 });
 
+describe('configure', () => {
+	test('switches behaviour at run time', () => {
+		const s = mk();
+		s.configure({ duplicateActionBehaviour: 'returnPending', graphAlertsNextLink: false, actionTiming: { pendingMs: 5 } });
+		expect(s.opts).toMatchObject({ duplicateActionBehaviour: 'returnPending', graphAlertsNextLink: false });
+		expect(s.opts.actionTiming.pendingMs).toBe(5);
+		expect(s.opts.actionTiming.inProgressMs).toBe(3000);
+	});
+});
+
 describe('machine actions', () => {
 	test('Pending → InProgress → Succeeded, isolation reflected, duplicate detection', () => {
 		const clock = { t: T0 };

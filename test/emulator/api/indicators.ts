@@ -103,6 +103,7 @@ export function submitIndicator(req: ApiRequest, store: DefenderStore, body: unk
 	};
 	if (existing) {
 		Object.assign(existing, fields);
+		store.bump();
 		return existing;
 	}
 	if (store.indicators.length >= MAX_ACTIVE_INDICATORS)

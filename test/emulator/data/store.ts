@@ -356,6 +356,22 @@ export class DefenderStore {
 		return toMdeMachine(m, { isolated: st.isolated, offboarded: st.offboarded });
 	}
 
+	/**
+	 * Change behaviour switches at run time (also reachable through the core's
+	 * `POST /_control/tenants/:tenant/store/configure` with `[{...}]`).
+	 */
+	configure(o: {
+		duplicateActionBehaviour?: 'error400' | 'returnPending';
+		graphAlertsNextLink?: boolean;
+		graphAlertsPageSize?: number;
+		actionTiming?: Partial<ActionTiming>;
+	}): void {
+		if (o.duplicateActionBehaviour !== undefined) this.opts.duplicateActionBehaviour = o.duplicateActionBehaviour;
+		if (o.graphAlertsNextLink !== undefined) this.opts.graphAlertsNextLink = o.graphAlertsNextLink;
+		if (o.graphAlertsPageSize !== undefined) this.opts.graphAlertsPageSize = o.graphAlertsPageSize;
+		if (o.actionTiming) Object.assign(this.opts.actionTiming, o.actionTiming);
+	}
+
 	// ------------------------------------------------------------ control: machines
 
 	addMachine(partial: Partial<MachineRecord> = {}): MachineRecord {
