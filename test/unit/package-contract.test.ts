@@ -88,3 +88,18 @@ describe('package contract', () => {
 		expect(offenders).toEqual([]);
 	});
 });
+
+describe('lockfile', () => {
+	it('lists every optional dependency, so `npm ci` accepts it on a clean clone', () => {
+		// See scripts/lockfile-platform-bindings.mjs for why entries can go missing here.
+		const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+		const missing: string[] = [];
+		for (const [key, entry] of Object.entries<{ optionalDependencies?: Record<string, string> }>(lock.packages)) {
+			for (const dep of Object.keys(entry.optionalDependencies ?? {})) {
+				const nested = `${key ? key + '/' : ''}node_modules/${dep}`;
+				if (!lock.packages[nested] && !lock.packages[`node_modules/${dep}`]) missing.push(dep);
+			}
+		}
+		expect(missing).toEqual([]);
+	});
+});
