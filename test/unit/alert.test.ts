@@ -7,6 +7,7 @@ import type { FixtureAppName } from '../harness';
 import { startEmulator } from '../emulator';
 import type { EmulatorHandle } from '../emulator';
 import { FIXTURE } from '../emulator/core/fixture';
+import { DefenderStore } from '../emulator/data/store';
 
 const TENANT_A = FIXTURE.tenants.A.id;
 const SIMPLE_KEYS = [
@@ -472,5 +473,43 @@ describe('Alert: Get Many (MDE API) paging beyond one page of 10,000', () => {
 		const calls = big.log.filter((e) => e.path === '/api/alerts');
 		expect(calls.length).toBeGreaterThanOrEqual(2);
 		for (const c of calls) expect(Number(c.query.$top)).toBeLessThanOrEqual(10000);
+	});
+});
+
+describe('Alert: Get Many (Graph) when alerts_v2 sends no nextLink (observed behaviour)', () => {
+	let quiet: EmulatorHandle;
+
+	beforeAll(async () => {
+		quiet = await startEmulator({
+			port: 0,
+			httpsPort: 0,
+			quotas: false,
+			createStore: (tenantId, index) =>
+				new DefenderStore({ tenantId, seed: 21 + index, machines: 10, alerts: 2300, incidents: 100, graphAlertsNextLink: false }),
+		});
+	});
+
+	afterAll(async () => {
+		await quiet.close();
+	});
+
+	it('Return All still reads every alert exactly once', async () => {
+		const out = await runNode(new MicrosoftDefender(), {
+			parameters: { resource: 'alert', operation: 'getAll', returnAll: true },
+			credentials: emulatorCredentials(quiet, { app: 'full', tenant: 'A' }),
+		});
+		const total = quiet.store(TENANT_A).counts().alerts as number;
+		expect(total).toBeGreaterThan(2000);
+		expect(out[0]).toHaveLength(total);
+		expect(new Set(out[0].map((i) => i.json.id)).size).toBe(total);
+	});
+
+	it('Limit 1500 stops after the second page', async () => {
+		const out = await runNode(new MicrosoftDefender(), {
+			parameters: { resource: 'alert', operation: 'getAll', limit: 1500 },
+			credentials: emulatorCredentials(quiet, { app: 'full', tenant: 'A' }),
+		});
+		expect(out[0]).toHaveLength(1500);
+		expect(new Set(out[0].map((i) => i.json.id)).size).toBe(1500);
 	});
 });
