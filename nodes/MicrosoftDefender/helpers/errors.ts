@@ -296,3 +296,20 @@ export function redact(text: string, secrets: Array<string | undefined>): string
 	}
 	return out;
 }
+
+/** Plain words for socket errors (n8n replaces messages that contain the raw codes). */
+export const NETWORK_REASONS: Record<string, string> = {
+	ECONNRESET: 'connection reset',
+	ERR_BAD_RESPONSE: 'response cut off',
+	ECONNABORTED: 'timed out',
+	ETIMEDOUT: 'timed out',
+	ECONNREFUSED: 'connection refused',
+	ENOTFOUND: 'host not found',
+	EAI_AGAIN: 'DNS lookup failed',
+	EPIPE: 'connection closed',
+	EHOSTUNREACH: 'host unreachable',
+	CERT_HAS_EXPIRED: 'TLS certificate expired',
+	DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
+	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'untrusted TLS certificate',
+};
+

@@ -10,6 +10,8 @@ export interface PageLimit {
 	api: ApiFamily;
 	style: 'skip' | 'nextLink';
 	maxPageSize: number;
+	/** The API may omit @odata.nextLink on a full page; the transport then continues with $skip. */
+	nextLinkUnreliable?: boolean;
 }
 
 export const PAGE_LIMITS = {
@@ -23,7 +25,7 @@ export const PAGE_LIMITS = {
 	mdeMachineVulnerabilities: { api: 'mde', style: 'skip', maxPageSize: 8000 },
 	xdrIncidents: { api: 'xdr', style: 'skip', maxPageSize: 100 },
 	// $top above 1,000 is clamped by Graph; alerts_v2 sometimes omits nextLink (see transport).
-	graphAlerts: { api: 'graph', style: 'nextLink', maxPageSize: 1000 },
+	graphAlerts: { api: 'graph', style: 'nextLink', maxPageSize: 1000, nextLinkUnreliable: true },
 	// Observed: $top above 50 fails with 400.
 	graphIncidents: { api: 'graph', style: 'nextLink', maxPageSize: 50 },
 } satisfies Record<string, PageLimit>;

@@ -11,7 +11,7 @@ import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
 import { buildClientAssertion, CertificateError, type AssertionAlgorithm } from './assertion';
-import { explainTokenError, type Explanation } from './errors';
+import { explainTokenError, NETWORK_REASONS, type Explanation } from './errors';
 import { decodeJwtPayload } from './jwt';
 import {
 	HostConfigurationError,
@@ -238,7 +238,7 @@ export async function requestToken(
 		}
 		if (!response) {
 			lastProblem = new TokenError({
-				message: `Could not reach the login endpoint (${networkCode})`,
+				message: `Could not reach the login endpoint (${NETWORK_REASONS[networkCode] ?? 'network error'})`,
 				description: NETWORK_HINT,
 			});
 			continue;

@@ -18,9 +18,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
-import { apiDisplayName, explainApiError } from '../helpers/errors';
+import { apiDisplayName, explainApiError, NETWORK_REASONS } from '../helpers/errors';
 import type { ApiFamily } from '../helpers/hosts';
-import { PAGE_LIMITS, QUOTAS, type PagedEndpoint, type Quota, type QuotaKey } from '../helpers/limits';
+import { PAGE_LIMITS, QUOTAS, type PageLimit, type PagedEndpoint, type Quota, type QuotaKey } from '../helpers/limits';
 import {
 	clearTokenCache,
 	dropToken,
@@ -87,12 +87,12 @@ export const transportTuning = {
 	throttleBackoffMs: 10000,
 };
 
-interface PacerState {
-	/** Reserved send times (ms), ascending. */
-	slots: number[];
+interface PacerEntry {
+	/** Send time while in flight, completion time once answered (arrival lies in between). */
+	t: number;
 }
 
-const pacers = new Map<string, PacerState>();
+const pacers = new Map<string, PacerEntry[]>();
 
 /** Clears tokens and pacing windows (tests). */
 export function resetTransportState(): void {
@@ -100,30 +100,52 @@ export function resetTransportState(): void {
 	clearTokenCache();
 }
 
-/** Waits until a request may be sent without exceeding the quota (sliding windows, per minute and per hour). */
-async function pace(key: string, quota: Quota): Promise<void> {
-	if (!transportTuning.pacing) return;
+/**
+ * Waits until a request may be sent without exceeding the quota: at most `limit` requests in
+ * any sliding window (per minute and per hour). Answered requests count at their completion
+ * time, which is at or after the moment the server counted them, so latency cannot push two
+ * windows' worth of requests into one of the server's windows. Returns a handle to release.
+ */
+async function pace(key: string, quota: Quota): Promise<PacerEntry | undefined> {
+	if (!transportTuning.pacing) return undefined;
 	const scale = transportTuning.timeScale > 0 ? transportTuning.timeScale : 1;
 	const windows = [
 		{ len: 60000 / scale, limit: Math.max(1, Math.floor(quota.perMinute * transportTuning.paceSafety)) },
 		{ len: 3600000 / scale, limit: Math.max(1, Math.floor(quota.perHour * transportTuning.paceSafety)) },
 	];
-	let state = pacers.get(key);
-	if (!state) {
-		state = { slots: [] };
-		pacers.set(key, state);
+	let entries = pacers.get(key);
+	if (!entries) {
+		entries = [];
+		pacers.set(key, entries);
 	}
-	const now = Date.now();
-	const longest = windows[1].len;
-	while (state.slots.length && state.slots[0] <= now - longest) state.slots.shift();
-	let slot = Math.max(now, state.slots.length ? state.slots[state.slots.length - 1] : 0);
-	for (const w of windows) {
-		if (state.slots.length >= w.limit) {
-			slot = Math.max(slot, state.slots[state.slots.length - w.limit] + w.len);
+	for (;;) {
+		const now = Date.now();
+		const horizon = now - windows[1].len;
+		if (entries.length && entries[0].t <= horizon) {
+			const kept = entries.filter((e) => e.t > horizon);
+			entries.length = 0;
+			entries.push(...kept);
 		}
+		let wait = 0;
+		for (const w of windows) {
+			if (entries.length < w.limit) continue;
+			const times = entries
+				.map((e) => e.t)
+				.filter((t) => t > now - w.len)
+				.sort((a, b) => a - b);
+			if (times.length >= w.limit) wait = Math.max(wait, times[times.length - w.limit] + w.len - now);
+		}
+		if (wait <= 0) {
+			const entry = { t: now };
+			entries.push(entry);
+			return entry;
+		}
+		await sleep(Math.ceil(wait));
 	}
-	state.slots.push(slot);
-	if (slot > now) await sleep(slot - now);
+}
+
+function released(entry: PacerEntry | undefined): void {
+	if (entry) entry.t = Date.now();
 }
 
 export function quotaFor(req: Pick<DefenderRequest, 'api' | 'path' | 'url' | 'quota'>): QuotaKey {
@@ -249,6 +271,7 @@ function resolveUrl(node: INode, req: DefenderRequest, base: string): string {
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
+
 interface Resolved {
 	target?: TokenTarget;
 	credentials: DefenderCredentialData;
@@ -299,6 +322,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 	this: DefenderContext,
 	req: DefenderRequest,
 	acceptStatus: number[] = [],
+	/** A 2xx body failing this check counts as malformed (retried when idempotent). */
+	isComplete?: (body: unknown) => boolean,
 ): Promise<DefenderResponse<T>> {
 	const node = this.getNode();
 	const { target, credentials, options } = await resolveContext(this, req);
@@ -324,8 +349,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 				failure = error instanceof TokenError ? error : new TokenError({ message: 'Could not get an access token', description: '' });
 			}
 			if (!token) throw tokenErrorToNodeError(node, req.itemIndex, failure!);
-			await pace(paceKey, QUOTAS[quotaKey]);
 		}
+		const paced = req.noAuth ? undefined : await pace(paceKey, QUOTAS[quotaKey]);
 
 		const headers: IDataObject = { ...(req.headers ?? {}) };
 		if (!req.noAuth) headers.Authorization = `Bearer ${token}`;
@@ -359,11 +384,16 @@ export async function defenderApiRequestFull<T = IDataObject>(
 		} catch (error) {
 			// Never pass the raw error on: its request config carries the Authorization header.
 			const e = error as { code?: unknown; response?: { status?: number; data?: unknown; headers?: IDataObject } };
-			if (e?.response?.status) {
-				res = { statusCode: e.response.status, body: e.response.data, headers: e.response.headers ?? {} };
+			const st = e?.response?.status;
+			if (st !== undefined && st >= 300) {
+				// Only on hosts that ignore ignoreHttpStatusErrors: a complete HTTP error answer.
+				res = { statusCode: st, body: e.response!.data, headers: e.response!.headers ?? {} };
 			} else {
-				networkCode = String(e?.code ?? 'network error');
+				// No answer, or an answer cut off mid-body (reset): the outcome is unknown.
+				networkCode = String(e?.code ?? 'ECONNRESET');
 			}
+		} finally {
+			released(paced);
 		}
 
 		if (!res) {
@@ -373,7 +403,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 				await sleep(backoffMs(retries, options.maxRetryWaitMs));
 				continue;
 			}
-			const reason = networkCode.toLowerCase().replace(/^e/, '').replace(/^connreset$/, 'reset');
+			const reason = NETWORK_REASONS[networkCode] ?? 'network error';
 			throw apiError(
 				node,
 				req.itemIndex,
@@ -410,6 +440,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 					}
 				}
 			}
+			if (!malformed && isComplete && status >= 200 && status < 300 && !isComplete(body)) malformed = true;
 			if (malformed) {
 				if (idempotent && retries < options.maxRetries) {
 					retries++;
@@ -501,7 +532,7 @@ export async function* defenderApiPages(
 	req: DefenderRequest,
 	page: { endpoint: PagedEndpoint; limit?: number },
 ): AsyncGenerator<IDataObject[]> {
-	const pl = PAGE_LIMITS[page.endpoint];
+	const pl: PageLimit = PAGE_LIMITS[page.endpoint];
 	const limit = page.limit !== undefined && page.limit >= 0 ? page.limit : undefined;
 	const baseQs: IDataObject = { ...(req.qs ?? {}) };
 	const startSkip = Number(baseQs.$skip ?? 0) || 0;
@@ -536,11 +567,16 @@ export async function* defenderApiPages(
 	};
 	for (;;) {
 		const isFirst = consumed === 0;
-		const res = await defenderApiRequestFull.call<DefenderContext, [DefenderRequest, number[]], Promise<DefenderResponse<IDataObject>>>(
+		const res = await defenderApiRequestFull.call<
+			DefenderContext,
+			[DefenderRequest, number[], (b: unknown) => boolean],
+			Promise<DefenderResponse<IDataObject>>
+		>(
 			this,
 			next,
 			// GET /api/machines answers 404 (not an empty list) when the tenant has no recent machines.
 			page.endpoint === 'mdeMachines' && isFirst ? [404] : [],
+			(b) => Array.isArray((b as IDataObject | undefined)?.value),
 		);
 		if (res.statusCode === 404) return;
 		const body = res.body ?? {};
@@ -557,8 +593,8 @@ export async function* defenderApiPages(
 				next = { ...req, method: 'GET', url: link, qs: undefined };
 				continue;
 			}
-			if (records.length < top || fresh.length === 0) return;
-			// A full page without nextLink: continue from the original query with $skip.
+			if (!pl.nextLinkUnreliable || records.length < top || fresh.length === 0) return;
+			// A full page without nextLink (alerts_v2 does that): continue with $skip.
 			next = { ...req, method: 'GET', url: undefined, qs: { ...baseQs, $top: top, $skip: startSkip + consumed } };
 			continue;
 		}

@@ -1,0 +1,266 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import {
+	defenderApiRequest,
+	defenderApiRequestAllItems,
+	defenderApiRequestFull,
+	resetTransportState,
+	retryAfterMs,
+	transportTuning,
+	type DefenderRequest,
+} from '../../nodes/MicrosoftDefender/transport';
+import { DefenderStore } from '../emulator/data/store';
+import { startEmulator, type EmulatorHandle } from '../emulator';
+import { createExecuteContext, emulatorCredentials } from '../harness';
+
+const saved = { ...transportTuning };
+let emu: EmulatorHandle;
+
+beforeAll(async () => {
+	emu = await startEmulator({
+		quotas: false,
+		createStore: (tenantId, index, domain) =>
+			new DefenderStore({
+				tenantId,
+				domain: domain.replace(/\.onmicrosoft\.com$/i, '.com'),
+				seed: 7 + index,
+				machines: 20,
+				alerts: 2300,
+				incidents: 250,
+				// Observed on alerts_v2: full pages without @odata.nextLink.
+				graphAlertsNextLink: false,
+			}),
+	});
+});
+afterAll(async () => {
+	await emu.close();
+	Object.assign(transportTuning, saved);
+	resetTransportState();
+});
+beforeEach(() => {
+	resetTransportState();
+	Object.assign(transportTuning, saved, { pacing: false, baseBackoffMs: 20 });
+	emu.faults.clear();
+	emu.clearLog();
+});
+
+function ctx(options: IDataObject = {}, app: 'full' | 'readonly' = 'full'): IExecuteFunctions {
+	return createExecuteContext({
+		parameters: { requestOptions: options },
+		credentials: emulatorCredentials(emu, { app, tenant: 'A' }),
+	});
+}
+
+const apiCalls = () => emu.log.filter((l) => l.family !== 'entra' && l.family !== 'control');
+const ids = (records: IDataObject[]) => records.map((r) => String(r.id ?? r.incidentId));
+
+async function failure(p: Promise<unknown>): Promise<NodeApiError> {
+	const e = await p.then(
+		() => undefined,
+		(err: unknown) => err,
+	);
+	expect(e).toBeInstanceOf(NodeApiError);
+	return e as NodeApiError;
+}
+
+describe('paging per endpoint', () => {
+	it('XDR incidents: $top=100 + $skip until a short page', async () => {
+		const all = await defenderApiRequestAllItems.call(ctx(), { api: 'xdr', method: 'GET', path: '/api/incidents' }, { endpoint: 'xdrIncidents' });
+		expect(all).toHaveLength(250);
+		expect(new Set(ids(all)).size).toBe(250);
+		expect(apiCalls().map((l) => `${l.query.$top}/${l.query.$skip ?? 0}`)).toEqual(['100/0', '100/100', '100/200']);
+	});
+
+	it('Graph incidents: follows @odata.nextLink with $top=50', async () => {
+		const all = await defenderApiRequestAllItems.call(ctx(), { api: 'graph', method: 'GET', path: '/v1.0/security/incidents' }, { endpoint: 'graphIncidents' });
+		expect(all).toHaveLength(250);
+		expect(new Set(ids(all)).size).toBe(250);
+		expect(apiCalls()).toHaveLength(5);
+		expect(apiCalls().every((l) => l.query.$top === '50')).toBe(true);
+	});
+
+	it('Graph alerts_v2 without nextLink on full pages: continues with $skip, nothing lost or repeated', async () => {
+		const all = await defenderApiRequestAllItems.call(ctx(), { api: 'graph', method: 'GET', path: '/v1.0/security/alerts_v2' }, { endpoint: 'graphAlerts' });
+		const expected = emu.store('A').alerts.map((a) => a.id);
+		expect(all).toHaveLength(expected.length);
+		expect(new Set(ids(all))).toEqual(new Set(expected));
+		expect(apiCalls().map((l) => l.query.$skip ?? '0')).toEqual(['0', '1000', '2000']);
+	});
+
+	it('limits: one request with $top = limit, records capped', async () => {
+		const some = await defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts', limit: 120 });
+		expect(some).toHaveLength(120);
+		expect(apiCalls().map((l) => l.query.$top)).toEqual(['120']);
+		emu.clearLog();
+		const inc = await defenderApiRequestAllItems.call(ctx(), { api: 'xdr', method: 'GET', path: '/api/incidents' }, { endpoint: 'xdrIncidents', limit: 130 });
+		expect(inc).toHaveLength(130);
+		expect(apiCalls().map((l) => l.query.$top)).toEqual(['100', '100']);
+		expect(await defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts', limit: 0 })).toEqual([]);
+	});
+
+	it('MDE $top is capped at 10,000 per page', async () => {
+		await defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts' });
+		expect(apiCalls().map((l) => l.query.$top)).toEqual(['10000']);
+	});
+
+	it('a 429 storm, 5xx bursts, a mid-page reset and a malformed page still give the complete list', async () => {
+		emu.faults.next(3, 429);
+		emu.faults.next(2, 503);
+		emu.faults.next(1, 'reset');
+		emu.faults.next(1, 502);
+		emu.faults.next(1, 'malformed');
+		emu.faults.next(1, 500);
+		// Nine faults may all land on one page: allow that many retries per request.
+		const all = await defenderApiRequestAllItems.call(ctx({ maxRetries: 10 }), { api: 'xdr', method: 'GET', path: '/api/incidents' }, { endpoint: 'xdrIncidents' });
+		const expected = emu.store('A').incidents.map((i) => String(i.incidentId));
+		expect(all).toHaveLength(expected.length);
+		expect(new Set(ids(all))).toEqual(new Set(expected));
+		const statuses = apiCalls().map((l) => l.fault ?? l.status);
+		expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
+		expect(emu.faults.pending()).toEqual([]);
+	});
+});
+
+describe('retries and their bounds', () => {
+	const get: DefenderRequest = { api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $top: 1 } };
+
+	it('honours Retry-After on 429 and succeeds', async () => {
+		emu.faults.next(1, 429, { retryAfterSec: 1 });
+		const res = (await defenderApiRequest.call(ctx(), get)) as IDataObject;
+		expect(res.value).toBeDefined();
+		expect(apiCalls().map((l) => l.status)).toEqual([429, 200]);
+	});
+
+	it('a Retry-After longer than Max Retry Wait fails at once and says when to retry', async () => {
+		emu.faults.next(1, 429, { retryAfterSec: 30 });
+		const e = await failure(defenderApiRequest.call(ctx({ maxRetryWaitSeconds: 5 }), { ...get, itemIndex: 0 }));
+		expect(e.httpCode).toBe('429');
+		expect(e.description).toContain('retry after 30 s');
+		expect(apiCalls()).toHaveLength(1);
+	});
+
+	it('5xx retries are bounded by Max Retries', async () => {
+		emu.faults.next(10, 503);
+		const e = await failure(defenderApiRequest.call(ctx({ maxRetries: 2 }), get));
+		expect(e.httpCode).toBe('503');
+		expect(apiCalls()).toHaveLength(3);
+	});
+
+	it('a body that stays malformed fails with a "not valid JSON" error', async () => {
+		emu.faults.next(5, 'malformed');
+		const e = await failure(defenderApiRequest.call(ctx({ maxRetries: 1 }), get));
+		expect(e.message).toContain('not valid JSON');
+		expect(apiCalls()).toHaveLength(2);
+	});
+
+	it('Retry-After parsing: seconds, fractions, dates and x-ms-retry-after-ms', () => {
+		expect(retryAfterMs({ 'retry-after': '2' })).toBe(2000);
+		expect(retryAfterMs({ 'Retry-After': '0.5' })).toBe(500);
+		expect(retryAfterMs({ 'retry-after': new Date(10_000).toUTCString() }, 4000)).toBe(6000);
+		expect(retryAfterMs({ 'retry-after': '2', 'x-ms-retry-after-ms': '250' })).toBe(250);
+		expect(retryAfterMs({})).toBeUndefined();
+	});
+});
+
+describe('non-idempotent POSTs', () => {
+	const machineId = () => emu.store('A').machines[0].id;
+	const isolate = (): DefenderRequest => ({
+		api: 'mde',
+		method: 'POST',
+		path: `/api/machines/${machineId()}/isolate`,
+		body: { Comment: 'test', IsolationType: 'Full' },
+		itemIndex: 0,
+	});
+	const posts = () => apiCalls().filter((l) => l.method === 'POST');
+
+	it('is not replayed after a connection reset', async () => {
+		emu.faults.next(1, 'reset', '/isolate');
+		const e = await failure(defenderApiRequest.call(ctx(), isolate()));
+		expect(e.message).toContain('may have reached Microsoft');
+		expect(e.message).toContain('not repeated');
+		expect(posts()).toHaveLength(1);
+	});
+
+	it('is not replayed after a 503', async () => {
+		emu.faults.next(1, 503, '/isolate');
+		const e = await failure(defenderApiRequest.call(ctx(), isolate()));
+		expect(e.httpCode).toBe('503');
+		expect(e.description).toContain('not repeated automatically');
+		expect(posts()).toHaveLength(1);
+	});
+
+	it('is retried after a 429 (the request was refused, not carried out)', async () => {
+		emu.faults.next(1, 429, { path: '/isolate', retryAfterSec: 1 });
+		const res = await defenderApiRequestFull.call(ctx(), { ...isolate(), path: `/api/machines/${emu.store('A').machines[1].id}/isolate` });
+		expect(res.statusCode).toBe(201);
+		expect(posts().map((l) => l.status)).toEqual([429, 201]);
+	});
+});
+
+describe('errors explain what happened and how to fix it', () => {
+	it('403 names the missing permission, its API and the consent step', async () => {
+		const id = emu.store('A').machines[2].id;
+		const e = await failure(
+			defenderApiRequest.call(ctx({}, 'readonly'), {
+				api: 'mde',
+				method: 'POST',
+				path: `/api/machines/${id}/isolate`,
+				body: { Comment: 'x', IsolationType: 'Full' },
+				itemIndex: 0,
+				operation: { resource: 'machine', operation: 'isolate' },
+			}),
+		);
+		expect(e.httpCode).toBe('403');
+		expect(e.message).toContain('Machine.Isolate');
+		expect(e.message).toContain('WindowsDefenderATP');
+		expect(e.description).toContain('Grant admin consent');
+		expect(e.context.itemIndex).toBe(0);
+	});
+
+	it('404 says which object was not found', async () => {
+		const e = await failure(defenderApiRequest.call(ctx(), { api: 'mde', method: 'GET', path: `/api/machines/${'f'.repeat(40)}` }));
+		expect(e.httpCode).toBe('404');
+		expect(e.message).toMatch(/^Not found: .*f{40}/);
+	});
+
+	it('400 passes Microsoft\'s message through', async () => {
+		const e = await failure(
+			defenderApiRequest.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts', qs: { $filter: 'nosuchfield eq 1' } }),
+		);
+		expect(e.httpCode).toBe('400');
+		expect(e.message).toContain('nosuchfield');
+	});
+
+	it('refuses to send the token to a link on another host', async () => {
+		const e = await defenderApiRequest
+			.call(ctx(), { api: 'graph', method: 'GET', path: '', url: 'https://evil.example.com/v1.0/security/incidents' })
+			.catch((err: Error) => err);
+		expect(e).toBeInstanceOf(NodeOperationError);
+		expect(apiCalls()).toHaveLength(0);
+	});
+});
+
+describe('pacing', () => {
+	let paced: EmulatorHandle;
+	beforeAll(async () => {
+		paced = await startEmulator({ sizes: { machines: 3, alerts: 3, incidents: 3 }, timeScale: 60 });
+	});
+	afterAll(async () => {
+		await paced.close();
+	});
+
+	it('keeps a burst under the quota: 150 parallel calls against 100/min, zero 429s', async () => {
+		Object.assign(transportTuning, { pacing: true, timeScale: 60 });
+		const c = createExecuteContext({ credentials: emulatorCredentials(paced, { app: 'full', tenant: 'A' }) });
+		const results = await Promise.all(
+			Array.from({ length: 150 }, (_, i) =>
+				defenderApiRequest.call(c, { api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $top: 1 }, itemIndex: i }),
+			),
+		);
+		expect(results).toHaveLength(150);
+		const calls = paced.log.filter((l) => l.family === 'mde');
+		expect(calls).toHaveLength(150);
+		expect(calls.filter((l) => l.status === 429)).toHaveLength(0);
+	});
+});
