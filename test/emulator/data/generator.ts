@@ -5,6 +5,7 @@
  */
 import {
 	type AlertRecord,
+	type Comment,
 	type IncidentRecord,
 	type LoggedOnUser,
 	type MachineRecord,
@@ -65,7 +66,7 @@ export function mdeAlertId(createdMs: number, sub: number, rng: Rng): string {
 	lo -= carry * 1e10;
 	const hi = msHi + 62135596 + carry;
 	const n = (rng() * 4294967296) | 0;
-	return `da${hi}${String(lo).padStart(10, '0')}_${n}`;
+	return ['da', hi, String(lo).padStart(10, '0'), '_', n].join('');
 }
 
 // ---------------------------------------------------------------- vocab
@@ -187,6 +188,9 @@ function templateDetector(title: string): string {
 	return d;
 }
 
+/** Shared empty comment list; the store replaces it (copy on write) when a comment is added. */
+const NO_COMMENTS: Comment[] = [];
+
 export interface AlertSeedOpts {
 	createdMs: number;
 	/** Latest allowed update time (ms). */
@@ -256,7 +260,7 @@ export function genAlert(rng: Rng, seq: number, o: AlertSeedOpts): AlertRecord {
 		computerDnsName: o.machine.computerDnsName,
 		rbacGroupName: o.machine.rbacGroupName,
 		relatedUser: user ? (user.ref ??= { userName: user.accountName, domainName: user.accountDomain }) : null,
-		comments: [],
+		comments: NO_COMMENTS,
 		evSeed: (rng() * 2147483647) | 0,
 	};
 }

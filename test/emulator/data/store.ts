@@ -489,7 +489,7 @@ export class DefenderStore {
 		this.applyAlertFields(a, patch);
 		if (a.status === 'Resolved' && patch.status !== undefined) a.resolvedTime = t;
 		if (patch.comment !== undefined && patch.comment !== '') {
-			a.comments.push({ comment: patch.comment, createdBy: patch.commentBy ?? 'Automation', createdTime: t });
+			a.comments = [...a.comments, { comment: patch.comment, createdBy: patch.commentBy ?? 'Automation', createdTime: t }];
 		}
 		invalidateAlert(a);
 		const inc = this.incidentById.get(a.incidentId);
