@@ -7,7 +7,8 @@ module.exports = {
 	rootDir: '../..',
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test/e2e'],
-	testMatch: ['**/*.e2e.test.ts', '**/*.test.ts'],
+	testMatch: ['**/*.e2e.test.ts'],
+	globalSetup: '<rootDir>/test/e2e/global-setup.ts',
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }],
 	},
