@@ -1,0 +1,174 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals, no-console */
+/**
+ * `npm run demo`: the package's main job with no Azure tenant.
+ *
+ * Builds and packs the package, starts the Defender emulator on 127.0.0.1, installs the tarball
+ * into a throwaway n8n user folder the way n8n's community-package installer does, imports a
+ * credential pointing at the emulator and the example workflows, runs them in a real n8n and
+ * prints what each one did.
+ *
+ *   npm run demo                 # n8n 1.123 on this machine's Node 20 (installed once, cached)
+ *   npm run demo -- --n8n 2      # n8n 2.x on Node 24 from the npm package `node`
+ *   npm run demo -- --ui         # leave n8n running at http://127.0.0.1:5678 to click around
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { startEmulator } from '../test/emulator';
+import { FIXTURE } from '../test/emulator/core/fixture';
+import { emulatorCredentials } from '../test/harness';
+import * as n8n from './n8n/harness';
+
+const args = process.argv.slice(2);
+const ui = args.includes('--ui');
+const lineArg = args.indexOf('--n8n');
+const line = (lineArg >= 0 ? Number(args[lineArg + 1]) : 1) as n8n.N8nLine;
+if (line !== 1 && line !== 2) {
+	console.error('--n8n takes 1 (n8n 1.123 on Node 20) or 2 (n8n 2.x on Node 24)');
+	process.exit(2);
+}
+
+const STEPS = 9;
+const started = Date.now();
+let step = 0;
+function stage(text: string) {
+	step++;
+	console.log(`\n[demo ${step}/${STEPS}] ${text}  (t+${Math.round((Date.now() - started) / 1000)}s)`);
+}
+function info(text: string) {
+	console.log(`    ${text}`);
+}
+
+const CREDENTIAL_ID = 'defenderDemoCredential';
+const summary: string[] = [];
+
+type Json = Record<string, unknown>;
+
+function loadExamples(): Json[] {
+	return readdirSync(join(n8n.REPO_ROOT, 'examples'))
+		.filter((f) => f.endsWith('.json'))
+		.sort()
+		.map((f) => JSON.parse(readFileSync(join(n8n.REPO_ROOT, 'examples', f), 'utf8')) as Json);
+}
+
+async function main() {
+	stage('Building and packing the package (npm run build, npm pack)');
+	const build = await n8n.run('npm', ['run', 'build', '--silent'], { cwd: n8n.REPO_ROOT, timeoutMs: 300_000 });
+	if (build.code !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+	const tarball = await n8n.packPackage();
+	info(`packed ${tarball}`);
+
+	stage(`Making sure n8n ${n8n.N8N_VERSIONS[line]} is installed (the first run installs it: several minutes)`);
+	if (n8n.isN8nInstalled(line)) info(`cached in ${n8n.n8nInstallDir(line)}`);
+	const folder = await n8n.createUserFolder({ line });
+	info(`user folder ${folder.userFolder}`);
+
+	stage('Starting the Defender emulator on 127.0.0.1');
+	const emu = await startEmulator({
+		seed: 7,
+		sizes: { machines: 40, alerts: 600, incidents: 200, huntingRows: 3000 },
+		actionTiming: { pendingMs: 1500, inProgressMs: 1500 },
+	});
+	const tenant = FIXTURE.tenants.A.id;
+	const store = emu.store(tenant);
+	info(`emulator at ${emu.httpUrl} (tenant ${FIXTURE.tenants.A.domain}, ${store.counts().alerts} alerts)`);
+
+	let server: n8n.RunningN8n | undefined;
+	try {
+		stage('Installing the package into n8n and importing the credential and example workflows');
+		await n8n.installPackageTarball(folder, tarball);
+		const credential = {
+			id: CREDENTIAL_ID,
+			name: 'Microsoft Defender (demo emulator)',
+			type: 'microsoftDefenderEntraAppApi',
+			data: emulatorCredentials(emu, { app: 'full', tenant: 'A' }),
+		};
+		await n8n.importCredentials(folder, [credential]);
+		const examples = loadExamples().filter((wf) => wf.id !== 'defenderExampleAiAgent');
+		await n8n.importWorkflows(folder, examples);
+		info(`imported ${examples.length} workflows (the AI-agent example needs a model and is not run)`);
+
+		stage('Workflow 1: new high-severity alerts → hunting → isolate (wait for completion) → comment on the incident');
+		emu.clearLog();
+		const res = await n8n.executeWorkflow(folder, 'defenderExampleAlertTriage', 300_000);
+		if (!res.ok || !res.run) {
+			throw new Error(`workflow 1 failed: ${JSON.stringify(res.run?.data.resultData.error ?? res.stderr.slice(-2000))}`);
+		}
+		const alerts = n8n.nodeOutput(res.run, 'Get new high-severity alerts');
+		const hunts = n8n.nodeOutput(res.run, 'Hunt on the device');
+		const isolations = n8n.nodeOutput(res.run, 'Isolate the device');
+		const comments = n8n.nodeOutput(res.run, 'Comment on the incident');
+		const rows = hunts.reduce((sum, h) => sum + (Array.isArray(h.rows) ? h.rows.length : 0), 0);
+		info(`alerts found: ${alerts.length}`);
+		for (const a of alerts) info(`  - ${a.id} "${a.title}" on machine ${a.machineId}, incident ${a.incidentId}`);
+		info(`hunting rows: ${rows} (over ${hunts.length} queries)`);
+		for (const m of isolations) {
+			info(`  isolation of ${m.computerDnsName ?? m.machineId}: ${m.status}${m.alreadyPending ? ' (was already pending: reused)' : ''}`);
+		}
+		info(`incident comments added: ${comments.length}`);
+		const isolatedNow = isolations.filter((m) => store.machineState(String(m.machineId)).isolated).length;
+		summary.push(
+			`1 alert triage      ${alerts.length} alerts, ${rows} hunting rows, ${isolations.length} isolations (${isolatedNow} machines isolated in the emulator), ${comments.length} incident comments`,
+		);
+
+		stage('Publishing workflows 2 and 3 and starting n8n');
+		const incident = store.addIncident({
+			incidentName: 'Demo: ransomware behaviour on a finance laptop',
+			severity: 'High',
+			alerts: 2,
+		});
+		info(`added incident ${incident.incidentId} to the emulator for the trigger to find`);
+		await n8n.publishWorkflow(folder, 'defenderExampleWebhookResponse');
+		await n8n.publishWorkflow(folder, 'defenderExampleIncidentTrigger');
+		server = await n8n.startN8n(folder, { port: ui ? 5678 : undefined });
+		info(`n8n ${folder.version} is up at ${server.baseUrl}`);
+		const rest = await n8n.setupOwnerAndLogin(server);
+
+		stage('Workflow 2: a webhook isolates, then releases, a machine and answers with the final machine action');
+		const machine = store.machines[1].computerDnsName;
+		for (const action of ['isolate', 'release']) {
+			const response = await fetch(`${server.baseUrl}/webhook/defender/machine-action`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ machine, action, reason: 'n8n demo' }),
+			});
+			const body = (await response.json()) as Json;
+			info(`POST /webhook/defender/machine-action {"action":"${action}"} → HTTP ${response.status}: ${body.type} ${body.status} on ${body.computerDnsName}`);
+			summary.push(`2 webhook ${action.padEnd(8)}  HTTP ${response.status}, machine action ${body.type} → ${body.status} (${body.computerDnsName})`);
+		}
+		info(`machine isolated in the emulator now: ${store.machineState(store.machines[1].id).isolated}`);
+
+		stage('Workflow 3: the Defender Trigger picks up the new incident and a summary is built');
+		const execution = await n8n.waitFor(async () => {
+			const list = await rest.listExecutions('defenderExampleIncidentTrigger');
+			return list.find((e) => e.status === 'success');
+		}, 120_000, 2000);
+		const details = await rest.getExecution(execution.id, line);
+		const runData = details.data?.resultData.runData ?? {};
+		const summaries = (runData['Readable summary']?.[0]?.data?.main?.[0] ?? []).map((i) => i.json);
+		for (const s of summaries) info(String(s.summary));
+		summary.push(`3 incident trigger  ${summaries.length} new incident(s): ${summaries.map((s) => `#${s.incidentId} with ${s.alertCount} alerts`).join(', ')}`);
+
+		stage('Done');
+		console.log('\nSummary');
+		for (const line of summary) console.log(`  ${line}`);
+		const calls = emu.log.filter((e) => e.family !== 'control').length;
+		console.log(`  emulator answered ${calls} API and token requests since workflow 1; tokens issued: ${emu.log.filter((e) => e.family === 'entra').length}`);
+
+		if (ui) {
+			console.log(`\nn8n is running at ${server.baseUrl}  (login: ${n8n.OWNER.email} / ${n8n.OWNER.password})`);
+			console.log(`The emulator is at ${emu.httpUrl}. Press Ctrl+C to stop both.`);
+			await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+		}
+	} finally {
+		await server?.stop();
+		await emu.close();
+		if (!ui) await folder.cleanup();
+	}
+	console.log(`\nDemo finished in ${Math.round((Date.now() - started) / 1000)}s`);
+}
+
+main().catch((error: Error) => {
+	console.error(`\nDemo failed: ${error.message}`);
+	process.exit(1);
+});
