@@ -1,6 +1,6 @@
 import type {
-	IAuthenticateGeneric,
 	ICredentialDataDecryptedObject,
+	IHttpRequestOptions,
 	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestHelper,
@@ -19,7 +19,11 @@ import {
 } from '../nodes/MicrosoftDefender/helpers/hosts';
 import { grantHint } from '../nodes/MicrosoftDefender/helpers/errors';
 import { rolesOf } from '../nodes/MicrosoftDefender/helpers/jwt';
-import { attemptToken, type DefenderCredentialData } from '../nodes/MicrosoftDefender/helpers/token';
+import {
+	attemptToken,
+	tokenSettingsFingerprint,
+	type DefenderCredentialData,
+} from '../nodes/MicrosoftDefender/helpers/token';
 
 const TEST_FAMILY = "$credentials.testApi || 'mde'";
 
@@ -54,6 +58,13 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			name: 'accessToken',
 			type: 'hidden',
 			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
+		{
+			displayName: 'Token Fingerprint',
+			name: 'tokenFingerprint',
+			type: 'hidden',
+			typeOptions: { password: true },
 			default: '',
 		},
 		{
@@ -256,15 +267,28 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 				grantHint(family, needed),
 			);
 		}
-		return { accessToken: attempt.token };
+		return { accessToken: attempt.token, tokenFingerprint: tokenSettingsFingerprint(data) };
 	}
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: { Authorization: '=Bearer {{$credentials.accessToken}}' },
-		},
-	};
+	/**
+	 * Adds the stored token. A token minted for other settings (the secret, tenant, cloud or
+	 * tested API was edited since) is not sent: the API answers 401 and n8n then runs
+	 * preAuthentication again, so a credential test never stays green on a stale token.
+	 */
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const current =
+			credentials.tokenFingerprint === tokenSettingsFingerprint(credentials as unknown as DefenderCredentialData);
+		return {
+			...requestOptions,
+			headers: {
+				...(requestOptions.headers ?? {}),
+				Authorization: `Bearer ${current ? String(credentials.accessToken ?? '') : 'stale'}`,
+			},
+		};
+	}
 
 	test: ICredentialTestRequest = {
 		request: {

@@ -337,18 +337,22 @@ export function emulatorCredentials(
 export interface CredentialTestResult {
 	status: 'OK' | 'Error';
 	message: string;
+	/** The credential data after the test (with what preAuthentication stored). */
+	credentials?: ICredentialDataDecryptedObject;
 }
 
 /**
- * n8n's credential test for a credential with `preAuthentication` + `authenticate` (generic)
- * + declarative `test` (packages/cli/src/services/credentials-tester.service.ts): the hook
- * always runs; a thrown error shows its message; a non-2xx answer shows the matching
- * `responseCode` rule's message, else the HTTP status text.
+ * n8n's credential test for a credential with `preAuthentication` + `authenticate` + a
+ * declarative `test` (packages/cli/src/services/credentials-tester.service.ts and core's
+ * httpRequestWithAuthentication): a thrown error shows its message; a non-2xx answer shows the
+ * matching `responseCode` rule's message, else the HTTP status text. By default the hook always
+ * runs (what n8n intends for tests); `reuseStoredToken` reproduces hosts that skip it while a
+ * token is stored: then only a 401 triggers it (once), like a workflow request.
  */
 export async function testCredential(
 	credentialType: ICredentialType,
 	data: ICredentialDataDecryptedObject,
-	opts: { ca?: string; onRequest?: (o: IHttpRequestOptions) => void } = {},
+	opts: { ca?: string; onRequest?: (o: IHttpRequestOptions) => void; reuseStoredToken?: boolean } = {},
 ): Promise<CredentialTestResult> {
 	const httpRequest = makeHttpRequest({ ca: opts.ca, onRequest: opts.onRequest });
 	// Defaults of the credential's properties, like n8n applies before testing.
@@ -357,49 +361,68 @@ export async function testCredential(
 		if (p.type !== 'notice' && p.default !== undefined) credentials[p.name] = p.default as never;
 	}
 	Object.assign(credentials, data);
-	try {
-		if (credentialType.preAuthentication) {
-			const out = await credentialType.preAuthentication.call({ helpers: { httpRequest } } as never, credentials);
-			Object.assign(credentials, out ?? {});
+	const preAuth = async (): Promise<CredentialTestResult | undefined> => {
+		try {
+			if (credentialType.preAuthentication) {
+				const out = await credentialType.preAuthentication.call({ helpers: { httpRequest } } as never, credentials);
+				Object.assign(credentials, out ?? {});
+			}
+		} catch (error) {
+			return { status: 'Error', message: String((error as Error).message), credentials };
 		}
-	} catch (error) {
-		return { status: 'Error', message: String((error as Error).message) };
+		return undefined;
+	};
+	const expirable = credentialType.properties.find((p) => p.type === 'hidden' && p.typeOptions?.expirable);
+	const stored = expirable ? Boolean(credentials[expirable.name]) : false;
+	if (!opts.reuseStoredToken || !stored) {
+		const failed = await preAuth();
+		if (failed) return failed;
 	}
 	const test = credentialType.test;
 	if (!test) return { status: 'Error', message: 'No testing function found for this credential.' };
-	const scope = { $credentials: credentials };
-	const req = test.request;
-	const options: IHttpRequestOptions = {
-		method: req.method ?? 'GET',
-		baseURL: evaluateWithScope(req.baseURL, scope) as string,
-		url: evaluateWithScope(req.url ?? '', scope) as string,
-		qs: req.qs,
-		headers: { ...(req.headers ?? {}) } as IDataObject,
-		json: true,
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-	};
-	const auth = credentialType.authenticate;
-	if (auth && typeof auth === 'object' && auth.type === 'generic') {
-		for (const [k, v] of Object.entries(auth.properties.headers ?? {})) {
-			(options.headers as IDataObject)[k] = evaluateWithScope(v, scope) as string;
+
+	const send = async (): Promise<IN8nHttpFullResponse | string> => {
+		const scope = { $credentials: credentials };
+		const req = test.request;
+		let options: IHttpRequestOptions = {
+			method: req.method ?? 'GET',
+			baseURL: evaluateWithScope(req.baseURL, scope) as string,
+			url: evaluateWithScope(req.url ?? '', scope) as string,
+			qs: req.qs,
+			headers: { ...(req.headers ?? {}) } as IDataObject,
+			json: true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+		};
+		const auth = credentialType.authenticate;
+		if (auth && typeof auth === 'object' && auth.type === 'generic') {
+			for (const [k, v] of Object.entries(auth.properties.headers ?? {})) {
+				(options.headers as IDataObject)[k] = evaluateWithScope(v, scope) as string;
+			}
+		} else if (typeof auth === 'function') {
+			options = await auth(credentials, options);
 		}
-	} else if (typeof auth === 'function') {
-		Object.assign(options, await auth(credentials, options));
+		try {
+			return (await httpRequest(options)) as IN8nHttpFullResponse;
+		} catch (error) {
+			return String((error as { code?: string }).code ?? (error as Error).message);
+		}
+	};
+
+	let res = await send();
+	if (typeof res !== 'string' && res.statusCode === 401 && credentialType.preAuthentication) {
+		const failed = await preAuth();
+		if (failed) return failed;
+		res = await send();
 	}
-	let res: IN8nHttpFullResponse;
-	try {
-		res = (await httpRequest(options)) as IN8nHttpFullResponse;
-	} catch (error) {
-		return { status: 'Error', message: String((error as { code?: string }).code ?? (error as Error).message) };
-	}
+	if (typeof res === 'string') return { status: 'Error', message: res, credentials };
 	if (res.statusCode < 200 || res.statusCode > 299) {
 		for (const rule of test.rules ?? []) {
 			if (rule.type === 'responseCode' && rule.properties.value === res.statusCode) {
-				return { status: 'Error', message: rule.properties.message };
+				return { status: 'Error', message: rule.properties.message, credentials };
 			}
 		}
-		return { status: 'Error', message: res.statusMessage || `Received HTTP status code: ${res.statusCode}` };
+		return { status: 'Error', message: res.statusMessage || `Received HTTP status code: ${res.statusCode}`, credentials };
 	}
-	return { status: 'OK', message: 'Connection successful!' };
+	return { status: 'OK', message: 'Connection successful!', credentials };
 }

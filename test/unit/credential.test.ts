@@ -45,7 +45,7 @@ describe('credential test (preAuthentication + declarative test request) against
 	it.each(['mde', 'xdr', 'graph'])('is green for the full app testing with %s, and calls that API', async (api) => {
 		const seen: string[] = [];
 		const res = await run(creds({ testApi: api }), (o) => seen.push(`${o.method} ${o.baseURL ?? ''}${o.url}`));
-		expect(res).toEqual({ status: 'OK', message: 'Connection successful!' });
+		expect(res).toMatchObject({ status: 'OK', message: 'Connection successful!' });
 		expect(seen[1]).toBe(`GET ${emu.httpUrl}${CONNECTION_TEST_CALLS[api as 'mde'].path}`);
 		const apiCall = emu.log.find((l) => l.family !== 'entra');
 		expect(apiCall).toMatchObject({ family: api, status: 200 });
@@ -53,6 +53,32 @@ describe('credential test (preAuthentication + declarative test request) against
 
 	it('accepts a verified domain as tenant', async () => {
 		expect((await run(creds({ tenantId: FIXTURE.tenants.A.domain }))).status).toBe('OK');
+	});
+
+	it('a stored token is not reused after the secret or the tested API was edited', async () => {
+		const first = await run(creds());
+		expect(first.status).toBe('OK');
+		const stored = first.credentials!;
+		expect(stored.accessToken).toBeTruthy();
+		// Same settings: the stored token is used, no new token request.
+		emu.clearLog();
+		const again = await testCredential(credentialType, stored, { reuseStoredToken: true });
+		expect(again.status).toBe('OK');
+		expect(emu.log.filter((l) => l.family === 'entra')).toHaveLength(0);
+		// Edited secret: the stale token is not sent; the 401 triggers a new token request, which fails.
+		const edited = await testCredential(credentialType, { ...stored, clientSecret: 'typed-wrong-value' }, { reuseStoredToken: true });
+		expect(edited.status).toBe('Error');
+		expect(edited.message).toContain('AADSTS7000215');
+		// Other tested API: a fresh token for that audience.
+		const other = await testCredential(credentialType, { ...stored, testApi: 'graph' }, { reuseStoredToken: true });
+		expect(other.status).toBe('OK');
+	});
+
+	it('7000215 with a secret that is not GUID-shaped: wrong value, not "looks like the ID"', async () => {
+		const res = await run(creds({ clientSecret: 'not-the-right-value' }));
+		expect(res.message).toContain('AADSTS7000215');
+		expect(res.message).not.toContain("looks like the secret's ID");
+		expect(res.message).toContain("paste the secret's Value (not its Secret ID)");
 	});
 
 	it("7000215: the secret's ID pasted instead of its value", async () => {
@@ -98,7 +124,7 @@ describe('credential test (preAuthentication + declarative test request) against
 
 	it.each(['PS256', 'RS256'])('certificate auth with %s is accepted', async (alg) => {
 		const res = await run(emulatorCredentials(emu, { app: 'full', tenant: 'A', auth: 'certificate', assertionAlgorithm: alg as 'PS256' }));
-		expect(res).toEqual({ status: 'OK', message: 'Connection successful!' });
+		expect(res).toMatchObject({ status: 'OK', message: 'Connection successful!' });
 		expect(emu.log.find((l) => l.family === 'entra')).toMatchObject({ grant: 'assertion', status: 200 });
 	});
 

@@ -172,7 +172,11 @@ describe('no secret, key, assertion or token in outputs, errors or logs', () => 
 		// Credential test button.
 		const credentialType = new MicrosoftDefenderEntraAppApi();
 		for (const [name, data] of Object.entries({ full, cert, wrongSecret, unregistered, readonly })) {
-			await capture(`credTest.${name}`, testCredential(credentialType, data as ICredentialDataDecryptedObject, { onRequest: observe }));
+			// What n8n shows for a credential test: status and message (not the credential data).
+			await capture(
+				`credTest.${name}`,
+				testCredential(credentialType, data as ICredentialDataDecryptedObject, { onRequest: observe }).then((r) => ({ status: r.status, message: r.message })),
+			);
 		}
 
 		// Every log line.

@@ -115,10 +115,22 @@ export function entraSummary(body: unknown): string {
 	return d.split(/\r?\n/)[0].trim();
 }
 
+/** 7000215 when the secret does not look like a secret ID (a GUID). */
+const WRONG_SECRET_VALUE: Explanation = {
+	message: 'Invalid client secret (AADSTS7000215)',
+	description:
+		"The secret does not match the app: paste the secret's Value (not its Secret ID) from the app registration → Certificates & secrets, and check that it belongs to this Client ID. The Value is shown only once; if you no longer have it, create a new secret.",
+};
+
 /** Explains a failed token request (status + body) for the user. */
-export function explainTokenError(status: number, body: unknown, context: { tenant: string; family: ApiFamily }): Explanation {
+export function explainTokenError(
+	status: number,
+	body: unknown,
+	context: { tenant: string; family: ApiFamily; secretLooksLikeId?: boolean },
+): Explanation {
 	const code = aadstsCode(body);
-	const known = code !== undefined ? AADSTS_EXPLANATIONS[code] : undefined;
+	let known = code !== undefined ? AADSTS_EXPLANATIONS[code] : undefined;
+	if (code === 7000215 && context.secretLooksLikeId === false) known = WRONG_SECRET_VALUE;
 	const api = RESOURCE_APPS[context.family];
 	if (known) {
 		return { message: `Could not get an access token for ${api}: ${known.message}`, description: known.description };

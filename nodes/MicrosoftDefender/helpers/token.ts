@@ -278,7 +278,11 @@ export async function requestToken(
 			);
 			continue;
 		}
-		const explanation = explainTokenError(status, p, { tenant: target.tenant, family: target.family });
+		const explanation = explainTokenError(status, p, {
+			tenant: target.tenant,
+			family: target.family,
+			secretLooksLikeId: c.authentication === 'certificate' ? undefined : isGuid(String(c.clientSecret ?? '').trim()),
+		});
 		const code = p ? (Array.isArray(p.error_codes) ? Number(p.error_codes[0]) : undefined) : undefined;
 		throw new TokenError(explanation, status, code);
 	}
@@ -347,4 +351,31 @@ export async function attemptToken(
 		}
 		return { target, error: { message: 'Could not get an access token', description: 'An unexpected error occurred.' } };
 	}
+}
+
+/**
+ * Fingerprint of everything a stored token depends on (authentication material, tenant, client,
+ * cloud and endpoints, scopes, tested API). The credential stores it next to its token so an
+ * edited credential never keeps using a token minted for the old settings.
+ */
+export function tokenSettingsFingerprint(c: DefenderCredentialData): string {
+	const h = createHash('sha256');
+	h.update(credentialFingerprint(c));
+	for (const k of [
+		'tenantId',
+		'clientId',
+		'cloud',
+		'customLoginUrl',
+		'customMdeBaseUrl',
+		'customXdrBaseUrl',
+		'customGraphBaseUrl',
+		'mdeScope',
+		'xdrScope',
+		'graphScope',
+		'testApi',
+	]) {
+		h.update('\0');
+		h.update(String(c[k] ?? ''));
+	}
+	return h.digest('hex');
 }
