@@ -4,7 +4,7 @@
  *   node --import tsx bench/case.ts <case> --url <emulator> --mode timing [--quick] [--label "3/7"]
  *   node --import tsx bench/case.ts <case> --url <emulator> --mode memory --side node|baseline [--quick]
  * `timing`: warm-up, then N runs with node and baseline interleaved (order alternates per run).
- * `memory`: one warm-up-free run of one side; reports RSS before and process.resourceUsage().maxRSS.
+ * `memory`: one run of one side (no setup, no warm-up); reports RSS before and process.resourceUsage().maxRSS.
  * Prints progress on stderr and one line `BENCH_RESULT {json}` on stdout.
  */
 import { emulatorCredentials } from '../test/harness';
@@ -34,9 +34,8 @@ async function main() {
 		state: {},
 	};
 	const say = (s: string) => process.stderr.write(`[bench ${label}] ${def.title(quick)}: ${s}\n`);
-	if (def.setup) await def.setup(env);
-
 	if (mode === 'memory') {
+		// No setup here: what it allocates would stay in the RSS measured before the run.
 		const side = arg('side') === 'baseline' ? 'baseline' : 'node';
 		const fn = side === 'node' ? def.node : def.baseline;
 		if (!fn) throw new Error(`case ${name} has no ${side} side`);
@@ -45,11 +44,14 @@ async function main() {
 		const rssBefore = process.memoryUsage().rss;
 		const extra = await fn.call(def, env, false);
 		const maxRss = process.resourceUsage().maxRSS * 1024;
-		say(`memory (${side}): peak RSS ${(maxRss / 2 ** 20).toFixed(0)} MiB, before the run ${(rssBefore / 2 ** 20).toFixed(0)} MiB`);
+		say(
+			`memory (${side}): peak RSS ${(maxRss / 2 ** 20).toFixed(0)} MiB, before the run ${(rssBefore / 2 ** 20).toFixed(0)} MiB`,
+		);
 		console.log(`BENCH_RESULT ${JSON.stringify({ rssBefore, maxRss, extra })}`);
 		return;
 	}
 
+	if (def.setup) await def.setup(env);
 	const metrics: Record<string, number[]> = {};
 	const record = (side: string, m: RunMetrics) => {
 		for (const [k, v] of Object.entries(m)) (metrics[`${side}.${k}`] ??= []).push(v);

@@ -55,7 +55,8 @@ export interface MemoryResult {
 export interface CaseResults {
 	/** `node.<metric>` / `baseline.<metric>` → one value per measured run. */
 	timing: Record<string, number[]>;
-	memory: { node?: MemoryResult; baseline?: MemoryResult };
+	/** One result per fresh process. */
+	memory: { node: MemoryResult[]; baseline: MemoryResult[] };
 }
 
 export interface CaseDef {
@@ -78,10 +79,14 @@ export interface CaseDef {
 
 const node = new MicrosoftDefender();
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+/** Wall time and this process's CPU time (user + system; the emulator runs in another process). */
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
+	const c0 = process.cpuUsage();
 	const t0 = process.hrtime.bigint();
 	const value = await fn();
-	return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
+	const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+	const c = process.cpuUsage(c0);
+	return { ms, cpuMs: (c.user + c.system) / 1000, value };
 }
 
 async function calls(env: CaseEnv): Promise<{ api: LogEntry[]; token: LogEntry[] }> {
@@ -92,7 +97,6 @@ async function calls(env: CaseEnv): Promise<{ api: LogEntry[]; token: LogEntry[]
 const ratioValues = (t: Record<string, number[]>, a: string, b: string) =>
 	(t[a] ?? []).map((v, k) => v / (t[b]?.[k] ?? Number.NaN));
 
-const le = (values: number[], max: number) => values.length > 0 && values.every((v) => v <= max);
 const medianLe = (values: number[], max: number) => {
 	const s = [...values].sort((x, y) => x - y);
 	const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -100,24 +104,55 @@ const medianLe = (values: number[], max: number) => {
 };
 const all = (values: number[], v: number) => values.length > 0 && values.every((x) => x === v);
 
-function memoryRows(r: CaseResults, responseBytes?: number): Row[] {
-	const rows: Row[] = [];
-	const n = r.memory.node;
-	const b = r.memory.baseline;
-	if (n) rows.push({ metric: 'peak RSS, node (own process)', values: [n.maxRss / 2 ** 20], unit: 'MiB' });
-	if (b) rows.push({ metric: 'peak RSS, baseline (own process)', values: [b.maxRss / 2 ** 20], unit: 'MiB' });
-	if (n) rows.push({ metric: 'RSS growth during the run, node', values: [(n.maxRss - n.rssBefore) / 2 ** 20], unit: 'MiB' });
-	if (b) rows.push({ metric: 'RSS growth during the run, baseline', values: [(b.maxRss - b.rssBefore) / 2 ** 20], unit: 'MiB' });
-	if (responseBytes && n) {
-		const ratio = (n.maxRss - n.rssBefore) / responseBytes;
-		rows.push({
-			metric: 'node RSS growth ÷ response size',
-			values: [ratio],
+/** Wall and CPU time rows; `target` = the wall-time ratio target (median of per-run ratios). */
+function timeRows(t: Record<string, number[]>, target?: number): Row[] {
+	const wall = ratioValues(t, 'node.ms', 'baseline.ms');
+	const cpu = ratioValues(t, 'node.cpuMs', 'baseline.cpuMs');
+	const rows: Row[] = [
+		{ metric: 'wall time, node', values: t['node.ms'], unit: 'ms' },
+		{ metric: 'wall time, baseline', values: t['baseline.ms'], unit: 'ms' },
+		{
+			metric: 'wall-time ratio node / baseline (per run pair)',
+			values: wall,
 			unit: '×',
-			target: '≤ 2',
-			pass: ratio <= 2,
+			...(target !== undefined && { target: `≤ ${target} (median)`, pass: medianLe(wall, target) }),
+		},
+	];
+	if (t['node.cpuMs'] && t['baseline.cpuMs']) {
+		rows.push(
+			{ metric: 'client CPU time, node', values: t['node.cpuMs'], unit: 'ms' },
+			{ metric: 'client CPU time, baseline', values: t['baseline.cpuMs'], unit: 'ms' },
+			{ metric: 'CPU-time ratio node / baseline (per run pair)', values: cpu, unit: '×' },
+		);
+	}
+	return rows;
+}
+
+function memoryRows(r: CaseResults, responseBytes?: number, withTarget = true): Row[] {
+	const rows: Row[] = [];
+	const MiB = 2 ** 20;
+	for (const side of ['node', 'baseline'] as const) {
+		const m = r.memory[side];
+		if (!m.length) continue;
+		rows.push({
+			metric: `peak RSS, ${side} (fresh process per run)`,
+			values: m.map((x) => x.maxRss / MiB),
+			unit: 'MiB',
 		});
-		if (b) rows.push({ metric: 'baseline RSS growth ÷ response size', values: [(b.maxRss - b.rssBefore) / responseBytes], unit: '×' });
+		rows.push({
+			metric: `RSS growth during the run, ${side}`,
+			values: m.map((x) => (x.maxRss - x.rssBefore) / MiB),
+			unit: 'MiB',
+		});
+		if (responseBytes) {
+			const ratios = m.map((x) => (x.maxRss - x.rssBefore) / responseBytes);
+			rows.push({
+				metric: `${side} RSS growth ÷ response size`,
+				values: ratios,
+				unit: '×',
+				...(withTarget && side === 'node' && { target: '≤ 2 (median)', pass: medianLe(ratios, 2) }),
+			});
+		}
 	}
 	return rows;
 }
@@ -128,10 +163,16 @@ function listAlertsCase(api: 'mde' | 'graph'): CaseDef {
 	const size = (q: boolean) => (q ? 3000 : 100_000);
 	const endpoint = api === 'mde' ? PAGE_LIMITS.mdeAlerts : PAGE_LIMITS.graphAlerts;
 	const path = api === 'mde' ? '/api/alerts' : '/v1.0/security/alerts_v2';
+	const first = (env: CaseEnv) =>
+		api === 'mde' ? `${env.url}${path}` : `${env.url}${path}?%24top=${endpoint.maxPageSize}`;
 	return {
 		name: `alerts-${api}`,
-		title: (q) => `list ${size(q).toLocaleString('en-US')} alerts, ${api === 'mde' ? 'MDE' : 'Graph'} path`,
-		emulator: (q) => ({ sizes: { alerts: size(q), incidents: 50, machines: 50, huntingRows: 10 }, quotas: false }),
+		title: (q) =>
+			`list ${size(q).toLocaleString('en-US')} alerts, ${api === 'mde' ? 'MDE' : 'Graph'} path`,
+		emulator: (q) => ({
+			sizes: { alerts: size(q), incidents: 50, machines: 50, huntingRows: 10 },
+			quotas: false,
+		}),
 		runs: (q) => (q ? 2 : 5),
 		warmups: () => 1,
 		memory: true,
@@ -141,31 +182,65 @@ function listAlertsCase(api: 'mde' | 'graph'): CaseDef {
 				? 'then GET /api/alerts without $top following @odata.nextLink (pages of 10,000: the fewest calls possible).'
 				: 'then GET alerts_v2?$top=1000 following @odata.nextLink (1,000 = the Graph page cap).') +
 			' Token and pacing state are reset before every run, so each run of both sides includes one token request. Emulator quotas off.',
+		async setup(env) {
+			// Total size of the JSON bodies, read once as text.
+			const token = await rawToken(env.client, env.url, api === 'mde' ? SCOPES.mde : SCOPES.graph);
+			let bytes = 0;
+			let next: string | undefined = first(env);
+			while (next) {
+				const res: { data: unknown } = await env.client.get(next, {
+					headers: { Authorization: `Bearer ${token}` },
+					responseType: 'text',
+				});
+				bytes += Buffer.byteLength(res.data as string);
+				next = (JSON.parse(res.data as string) as { '@odata.nextLink'?: string })[
+					'@odata.nextLink'
+				];
+			}
+			env.state.responseBytes = bytes;
+		},
 		async beforeRun(env) {
 			resetTransportState();
 			await env.control.clearLog();
 		},
 		async node(env) {
-			const { ms, value } = await timed(() =>
+			const { ms, cpuMs, value } = await timed(() =>
 				runNode(node, {
-					parameters: { resource: 'alert', operation: 'getAll', api, returnAll: true, simplify: false },
+					parameters: {
+						resource: 'alert',
+						operation: 'getAll',
+						api,
+						returnAll: true,
+						simplify: false,
+					},
 					credentials: env.credentials,
 				}),
 			);
 			const c = await calls(env);
 			const items = value[0].length;
-			if (items !== size(env.quick)) throw new Error(`node returned ${items} alerts, expected ${size(env.quick)}`);
-			return { ms, calls: c.api.length, tokens: c.token.length, items };
+			if (items !== size(env.quick))
+				throw new Error(`node returned ${items} alerts, expected ${size(env.quick)}`);
+			return {
+				ms,
+				cpuMs,
+				calls: c.api.length,
+				tokens: c.token.length,
+				items,
+				responseBytes: Number(env.state.responseBytes ?? 0),
+			};
 		},
 		async baseline(env) {
-			const { ms, value } = await timed(async () => {
-				const token = await rawToken(env.client, env.url, api === 'mde' ? SCOPES.mde : SCOPES.graph);
-				const first = api === 'mde' ? `${env.url}${path}` : `${env.url}${path}?%24top=${endpoint.maxPageSize}`;
-				return rawPages(env.client, first, token);
+			const { ms, cpuMs, value } = await timed(async () => {
+				const token = await rawToken(
+					env.client,
+					env.url,
+					api === 'mde' ? SCOPES.mde : SCOPES.graph,
+				);
+				return rawPages(env.client, first(env), token);
 			});
 			const c = await calls(env);
 			if (value.length !== size(env.quick)) throw new Error(`baseline got ${value.length} alerts`);
-			return { ms, calls: c.api.length, tokens: c.token.length, items: value.length };
+			return { ms, cpuMs, calls: c.api.length, tokens: c.token.length, items: value.length };
 		},
 		rows(r, q) {
 			const t = r.timing;
@@ -180,16 +255,13 @@ function listAlertsCase(api: 'mde' | 'graph'): CaseDef {
 				},
 				{ metric: 'API calls, baseline', values: t['baseline.calls'], unit: 'calls' },
 				{ metric: 'token requests per run, node', values: t['node.tokens'], unit: 'requests' },
-				{ metric: 'wall time, node', values: t['node.ms'], unit: 'ms' },
-				{ metric: 'wall time, baseline', values: t['baseline.ms'], unit: 'ms' },
+				...timeRows(t, 1.15),
 				{
-					metric: 'wall-time ratio node / baseline',
-					values: ratioValues(t, 'node.ms', 'baseline.ms'),
-					unit: '×',
-					target: '≤ 1.15 (median)',
-					pass: medianLe(ratioValues(t, 'node.ms', 'baseline.ms'), 1.15),
+					metric: 'response size (all pages)',
+					values: [(t['node.responseBytes']?.[0] ?? 0) / 2 ** 20],
+					unit: 'MiB',
 				},
-				...memoryRows(r),
+				...memoryRows(r, t['node.responseBytes']?.[0], false),
 			];
 		},
 	};
@@ -200,7 +272,10 @@ function listAlertsCase(api: 'mde' | 'graph'): CaseDef {
 const tokenCase: CaseDef = {
 	name: 'token-reuse',
 	title: (q) => `token reuse, ${q ? 50 : 1000} items over two audiences`,
-	emulator: (q) => ({ sizes: { alerts: q ? 50 : 1000, incidents: 20, machines: 20, huntingRows: 10 }, quotas: false }),
+	emulator: (q) => ({
+		sizes: { alerts: q ? 50 : 1000, incidents: 20, machines: 20, huntingRows: 10 },
+		quotas: false,
+	}),
 	runs: (q) => (q ? 2 : 5),
 	warmups: () => 1,
 	method:
@@ -210,7 +285,9 @@ const tokenCase: CaseDef = {
 	async setup(env) {
 		const token = await rawToken(env.client, env.url, SCOPES.mde);
 		const alerts = (await rawPages(env.client, `${env.url}/api/alerts`, token)) as IDataObject[];
-		env.state.items = alerts.map((a, k) => ({ json: { id: String(a.id), api: k % 2 ? 'mde' : 'graph' } }));
+		env.state.items = alerts.map((a, k) => ({
+			json: { id: String(a.id), api: k % 2 ? 'mde' : 'graph' },
+		}));
 	},
 	async beforeRun(env) {
 		resetTransportState();
@@ -225,16 +302,20 @@ const tokenCase: CaseDef = {
 			api: '={{ $json.api }}',
 			alertId: { __rl: true, mode: 'id', value: '={{ $json.id }}' },
 		};
-		const { ms, value } = await timed(() => runNode(node, { parameters, items, credentials: env.credentials }));
+		const { ms, cpuMs, value } = await timed(() =>
+			runNode(node, { parameters, items, credentials: env.credentials }),
+		);
 		if (value[0].length !== items.length) throw new Error(`node returned ${value[0].length} items`);
 		const first = await calls(env);
 		await env.control.clearLog();
 		await runNode(node, { parameters, items: items.slice(0, 10), credentials: env.credentials });
 		const second = await calls(env);
 		transportTuning.timeScale = 1;
-		const aud = (a: string) => first.token.filter((e) => (e.scope ?? e.audience ?? '').includes(a)).length;
+		const aud = (a: string) =>
+			first.token.filter((e) => (e.scope ?? e.audience ?? '').includes(a)).length;
 		return {
 			ms,
+			cpuMs,
 			items: items.length,
 			apiCalls: first.api.length,
 			tokensMde: aud('securitycenter'),
@@ -245,7 +326,7 @@ const tokenCase: CaseDef = {
 	},
 	async baseline(env) {
 		const items = env.state.items as INodeExecutionData[];
-		const { ms } = await timed(async () => {
+		const { ms, cpuMs } = await timed(async () => {
 			const tokens = {
 				mde: await rawToken(env.client, env.url, SCOPES.mde),
 				graph: await rawToken(env.client, env.url, SCOPES.graph),
@@ -253,23 +334,42 @@ const tokenCase: CaseDef = {
 			for (const it of items) {
 				const api = it.json.api as 'mde' | 'graph';
 				const id = encodeURIComponent(String(it.json.id));
-				const url = api === 'mde' ? `${env.url}/api/alerts/${id}` : `${env.url}/v1.0/security/alerts_v2/${id}`;
+				const url =
+					api === 'mde'
+						? `${env.url}/api/alerts/${id}`
+						: `${env.url}/v1.0/security/alerts_v2/${id}`;
 				await env.client.get(url, { headers: { Authorization: `Bearer ${tokens[api]}` } });
 			}
 		});
 		const c = await calls(env);
-		return { ms, apiCalls: c.api.length, tokensTotal: c.token.length };
+		return { ms, cpuMs, apiCalls: c.api.length, tokensTotal: c.token.length };
 	},
 	rows(r) {
 		const t = r.timing;
 		return [
-			{ metric: 'token requests, MDE audience', values: t['node.tokensMde'], unit: 'requests', target: '= 1', pass: all(t['node.tokensMde'], 1) },
-			{ metric: 'token requests, Graph audience', values: t['node.tokensGraph'], unit: 'requests', target: '= 1', pass: all(t['node.tokensGraph'], 1) },
-			{ metric: 'token requests, second execution', values: t['node.tokensSecondExecution'], unit: 'requests', target: '= 0', pass: all(t['node.tokensSecondExecution'], 0) },
+			{
+				metric: 'token requests, MDE audience',
+				values: t['node.tokensMde'],
+				unit: 'requests',
+				target: '= 1',
+				pass: all(t['node.tokensMde'], 1),
+			},
+			{
+				metric: 'token requests, Graph audience',
+				values: t['node.tokensGraph'],
+				unit: 'requests',
+				target: '= 1',
+				pass: all(t['node.tokensGraph'], 1),
+			},
+			{
+				metric: 'token requests, second execution',
+				values: t['node.tokensSecondExecution'],
+				unit: 'requests',
+				target: '= 0',
+				pass: all(t['node.tokensSecondExecution'], 0),
+			},
 			{ metric: 'API calls, node', values: t['node.apiCalls'], unit: 'calls' },
-			{ metric: 'wall time, node', values: t['node.ms'], unit: 'ms' },
-			{ metric: 'wall time, baseline', values: t['baseline.ms'], unit: 'ms' },
-			{ metric: 'wall-time ratio node / baseline', values: ratioValues(t, 'node.ms', 'baseline.ms'), unit: '×' },
+			...timeRows(t),
 		];
 	},
 };
@@ -284,7 +384,8 @@ function bulkCase(reuse: boolean): CaseDef {
 	const count = (q: boolean) => (q ? 60 : 500);
 	return {
 		name: reuse ? 'bulk-isolate' : 'bulk-isolate-noreuse',
-		title: (q) => `isolate ${count(q)} machines under a ${BULK_QUOTA}/min quota (×${BULK_SCALE} time)${reuse ? '' : ', Reuse Pending Action off'}`,
+		title: (q) =>
+			`isolate ${count(q)} machines under a ${BULK_QUOTA}/min quota (×${BULK_SCALE} time)${reuse ? '' : ', Reuse Pending Action off'}`,
 		emulator: (q) => ({
 			sizes: { machines: count(q) + 10, alerts: 10, incidents: 3, huntingRows: 10 },
 			timeScale: BULK_SCALE,
@@ -305,7 +406,11 @@ function bulkCase(reuse: boolean): CaseDef {
 		async beforeRun(env) {
 			await env.control.reset();
 			const token = await rawToken(env.client, env.url, SCOPES.mde);
-			const machines = (await rawPages(env.client, `${env.url}/api/machines`, token)) as IDataObject[];
+			const machines = (await rawPages(
+				env.client,
+				`${env.url}/api/machines`,
+				token,
+			)) as IDataObject[];
 			env.state.machines = machines.slice(0, count(env.quick)).map((m) => String(m.id));
 			resetTransportState();
 			transportTuning.timeScale = BULK_SCALE;
@@ -334,7 +439,9 @@ function bulkCase(reuse: boolean): CaseDef {
 			const failed = out.filter((o) => o.json.error !== undefined).length;
 			const c = await calls(env);
 			const throttled = c.api.filter((e) => e.status === 429).length;
-			const posts = c.api.filter((e) => e.method === 'POST' && e.path.endsWith('/isolate') && e.status === 201).length;
+			const posts = c.api.filter(
+				(e) => e.method === 'POST' && e.path.endsWith('/isolate') && e.status === 201,
+			).length;
 			const apiCalls = c.api.length;
 			return {
 				ms,
@@ -383,22 +490,56 @@ function bulkCase(reuse: boolean): CaseDef {
 		rows(r, q) {
 			const t = r.timing;
 			return [
-				{ metric: 'failed items, node', values: t['node.failed'], unit: 'items', target: '= 0', pass: all(t['node.failed'], 0) },
-				{ metric: '429 answers seen by the node', values: t['node.throttled'], unit: 'answers', target: '= 0', pass: all(t['node.throttled'], 0) },
-				{ metric: 'isolations accepted (201), node', values: t['node.posts'], unit: 'POSTs', target: `= ${count(q)}`, pass: all(t['node.posts'], count(q)) },
+				{
+					metric: 'failed items, node',
+					values: t['node.failed'],
+					unit: 'items',
+					target: '= 0',
+					pass: all(t['node.failed'], 0),
+				},
+				{
+					metric: '429 answers seen by the node',
+					values: t['node.throttled'],
+					unit: 'answers',
+					target: '= 0',
+					pass: all(t['node.throttled'], 0),
+				},
+				{
+					metric: 'isolations accepted (201), node',
+					values: t['node.posts'],
+					unit: 'POSTs',
+					target: `= ${count(q)}`,
+					pass: all(t['node.posts'], count(q)),
+				},
 				{ metric: 'API calls, node', values: t['node.apiCalls'], unit: 'calls' },
 				{ metric: 'wall time, node', values: t['node.ms'], unit: 'ms' },
 				{
 					metric: "node time ÷ quota-bound minimum for the node's calls",
 					values: t['node.ratio'],
 					unit: '×',
-					target: '≤ 1.1',
-					pass: le(t['node.ratio'], 1.1),
+					target: '≤ 1.1 (median)',
+					pass: medianLe(t['node.ratio'], 1.1),
 				},
-				{ metric: `node time ÷ quota-bound minimum for ${count(q)} calls (one per item)`, values: t['node.ratioEssential'], unit: '×' },
-				{ metric: 'wall time, baseline (no pacing, honours Retry-After)', values: t['baseline.ms'], unit: 'ms' },
-				{ metric: '429 answers seen by the baseline', values: t['baseline.throttled'], unit: 'answers' },
-				{ metric: `baseline time ÷ quota-bound minimum for ${count(q)} calls`, values: t['baseline.ratioEssential'], unit: '×' },
+				{
+					metric: `node time ÷ quota-bound minimum for ${count(q)} calls (one per item)`,
+					values: t['node.ratioEssential'],
+					unit: '×',
+				},
+				{
+					metric: 'wall time, baseline (no pacing, honours Retry-After)',
+					values: t['baseline.ms'],
+					unit: 'ms',
+				},
+				{
+					metric: '429 answers seen by the baseline',
+					values: t['baseline.throttled'],
+					unit: 'answers',
+				},
+				{
+					metric: `baseline time ÷ quota-bound minimum for ${count(q)} calls`,
+					values: t['baseline.ratioEssential'],
+					unit: '×',
+				},
 			];
 		},
 	};
@@ -412,7 +553,10 @@ const huntQuery = (q: boolean) => `DeviceProcessEvents | take ${HUNT(q)}`;
 const huntingCase: CaseDef = {
 	name: 'hunting',
 	title: (q) => `advanced hunting, ${HUNT(q).toLocaleString('en-US')} rows (Graph runHuntingQuery)`,
-	emulator: (q) => ({ sizes: { huntingRows: HUNT(q), alerts: 100, incidents: 10, machines: 50 }, quotas: false }),
+	emulator: (q) => ({
+		sizes: { huntingRows: HUNT(q), alerts: 100, incidents: 10, machines: 50 },
+		quotas: false,
+	}),
 	runs: (q) => (q ? 2 : 5),
 	warmups: () => 1,
 	memory: true,
@@ -435,17 +579,29 @@ const huntingCase: CaseDef = {
 		await env.control.clearLog();
 	},
 	async node(env) {
-		const { ms, value } = await timed(() =>
+		const { ms, cpuMs, value } = await timed(() =>
 			runNode(node, {
-				parameters: { resource: 'advancedHunting', operation: 'runQuery', api: 'graph', query: huntQuery(env.quick), output: 'perRow' },
+				parameters: {
+					resource: 'advancedHunting',
+					operation: 'runQuery',
+					api: 'graph',
+					query: huntQuery(env.quick),
+					output: 'perRow',
+				},
 				credentials: env.credentials,
 			}),
 		);
-		if (value[0].length !== HUNT(env.quick)) throw new Error(`node returned ${value[0].length} rows`);
-		return { ms, rows: value[0].length, responseBytes: Number(env.state.responseBytes ?? 0) };
+		if (value[0].length !== HUNT(env.quick))
+			throw new Error(`node returned ${value[0].length} rows`);
+		return {
+			ms,
+			cpuMs,
+			rows: value[0].length,
+			responseBytes: Number(env.state.responseBytes ?? 0),
+		};
 	},
 	async baseline(env) {
-		const { ms, value } = await timed(async () => {
+		const { ms, cpuMs, value } = await timed(async () => {
 			const token = await rawToken(env.client, env.url, SCOPES.graph);
 			const res = await env.client.post(
 				`${env.url}/v1.0/security/runHuntingQuery`,
@@ -455,16 +611,14 @@ const huntingCase: CaseDef = {
 			return (res.data as { results: unknown[] }).results;
 		});
 		if (value.length !== HUNT(env.quick)) throw new Error(`baseline got ${value.length} rows`);
-		return { ms, rows: value.length };
+		return { ms, cpuMs, rows: value.length };
 	},
 	rows(r) {
 		const t = r.timing;
 		const bytes = t['node.responseBytes']?.[0];
 		return [
 			{ metric: 'response size', values: [bytes / 2 ** 20], unit: 'MiB' },
-			{ metric: 'wall time, node', values: t['node.ms'], unit: 'ms' },
-			{ metric: 'wall time, baseline', values: t['baseline.ms'], unit: 'ms' },
-			{ metric: 'wall-time ratio node / baseline', values: ratioValues(t, 'node.ms', 'baseline.ms'), unit: '×' },
+			...timeRows(t),
 			...memoryRows(r, bytes),
 		];
 	},
@@ -475,61 +629,86 @@ const huntingCase: CaseDef = {
 const HISTORY = (q: boolean) => (q ? 2000 : 100_000);
 const BURSTS = (q: boolean) => (q ? [0, 10, 100] : [0, 10, 1000]);
 
-const triggerCase: CaseDef = {
-	name: 'trigger',
-	title: (q) => `trigger polls over a ${HISTORY(q).toLocaleString('en-US')}-alert history`,
-	emulator: (q) => ({ sizes: { alerts: HISTORY(q), incidents: 50, machines: 50, huntingRows: 10 }, quotas: false }),
-	runs: (q) => (q ? 1 : 3),
-	warmups: () => 0,
-	method:
-		'Node: Microsoft Defender Trigger, event New Alert (Graph alerts_v2), default options (overlap 10 min, max 1,000 events per poll, page size 1,000), fresh static data per run: ' +
-		'an activation poll, then polls after 0, 10 and 1,000 new alerts (added through the emulator control route, timestamps just after the previous poll). ' +
-		'Calls per poll are API calls in the emulator log (tokens excluded). Minimum = ⌈new events ÷ 1,000⌉, at least 1.',
-	async beforeRun(env) {
-		resetTransportState();
-		await env.control.clearLog();
-	},
-	async node(env) {
-		const staticData: IDataObject = {};
-		const trigger = new MicrosoftDefenderTrigger();
-		const poll = async () => {
+function triggerCase(quiet: boolean): CaseDef {
+	return {
+		name: quiet ? 'trigger' : 'trigger-recent-history',
+		title: (q) =>
+			`trigger polls over a ${HISTORY(q).toLocaleString('en-US')}-alert history` +
+			(quiet
+				? ' (newest history change 20 min old)'
+				: ' (history as generated: many changes in the last 10 min)'),
+		emulator: (q) => ({
+			sizes: { alerts: HISTORY(q), incidents: 50, machines: 50, huntingRows: 10 },
+			quotas: false,
+			...(quiet && { historyAgeMs: 20 * 60_000 }),
+		}),
+		runs: (q) => (q ? 1 : 3),
+		warmups: () => 0,
+		method:
+			'Node: Microsoft Defender Trigger, event New Alert (Graph alerts_v2), default options (overlap 10 min, max 1,000 events per poll, page size 1,000), fresh static data per run: ' +
+			'an activation poll, then polls after 0, 10 and 1,000 new alerts (added through the emulator control route, timestamps just after the previous poll). ' +
+			'Calls per poll are API calls in the emulator log (tokens excluded). Minimum = ⌈new events ÷ 1,000⌉, at least 1. ' +
+			(quiet
+				? 'The history was generated with the emulator clock 20 minutes back, so no history record falls inside the 10-minute overlap window.'
+				: 'The emulator generator stamps a few per cent of the history (3,248 of 100,000 alerts at seed 1) with the generation time, so they sit inside the overlap window of every poll in this case: a burst of recent changes.'),
+		async beforeRun(env) {
+			resetTransportState();
 			await env.control.clearLog();
-			const { ms, value } = await timed(() =>
-				runPoll(trigger, { parameters: { event: 'newAlert' }, credentials: env.credentials, staticData, mode: 'trigger' }),
-			);
-			const c = await calls(env);
-			return { ms, items: value ? value[0].length : 0, calls: c.api.length };
-		};
-		const out: RunMetrics = {};
-		const act = await poll();
-		out.activationCalls = act.calls;
-		for (const n of BURSTS(env.quick)) {
-			if (n > 0) await env.control.store('addAlerts', [n, { at: Date.now() + 50, spreadMs: 500 }]);
-			await sleep(600);
-			const p = await poll();
-			if (p.items !== n) throw new Error(`poll after ${n} new alerts emitted ${p.items} items`);
-			out[`calls${n}`] = p.calls;
-			out[`ms${n}`] = p.ms;
-		}
-		return out;
-	},
-	rows(r, q) {
-		const t = r.timing;
-		const rows: Row[] = [{ metric: 'activation poll, calls', values: t['node.activationCalls'], unit: 'calls' }];
-		for (const n of BURSTS(q)) {
-			const min = Math.max(1, Math.ceil(n / 1000));
-			rows.push({
-				metric: `poll with ${n.toLocaleString('en-US')} new alerts, calls`,
-				values: t[`node.calls${n}`],
-				unit: 'calls',
-				target: `= ${min}`,
-				pass: all(t[`node.calls${n}`], min),
-			});
-			rows.push({ metric: `poll with ${n.toLocaleString('en-US')} new alerts, wall time`, values: t[`node.ms${n}`], unit: 'ms' });
-		}
-		return rows;
-	},
-};
+		},
+		async node(env) {
+			const staticData: IDataObject = {};
+			const trigger = new MicrosoftDefenderTrigger();
+			const poll = async () => {
+				await env.control.clearLog();
+				const { ms, value } = await timed(() =>
+					runPoll(trigger, {
+						parameters: { event: 'newAlert' },
+						credentials: env.credentials,
+						staticData,
+						mode: 'trigger',
+					}),
+				);
+				const c = await calls(env);
+				return { ms, items: value ? value[0].length : 0, calls: c.api.length };
+			};
+			const out: RunMetrics = {};
+			const act = await poll();
+			out.activationCalls = act.calls;
+			for (const n of BURSTS(env.quick)) {
+				if (n > 0)
+					await env.control.store('addAlerts', [n, { at: Date.now() + 50, spreadMs: 500 }]);
+				await sleep(600);
+				const p = await poll();
+				if (p.items !== n) throw new Error(`poll after ${n} new alerts emitted ${p.items} items`);
+				out[`calls${n}`] = p.calls;
+				out[`ms${n}`] = p.ms;
+			}
+			return out;
+		},
+		rows(r, q) {
+			const t = r.timing;
+			const rows: Row[] = [
+				{ metric: 'activation poll, calls', values: t['node.activationCalls'], unit: 'calls' },
+			];
+			for (const n of BURSTS(q)) {
+				const min = Math.max(1, Math.ceil(n / 1000));
+				rows.push({
+					metric: `poll with ${n.toLocaleString('en-US')} new alerts, calls`,
+					values: t[`node.calls${n}`],
+					unit: 'calls',
+					target: `= ${min}`,
+					pass: all(t[`node.calls${n}`], min),
+				});
+				rows.push({
+					metric: `poll with ${n.toLocaleString('en-US')} new alerts, wall time`,
+					values: t[`node.ms${n}`],
+					unit: 'ms',
+				});
+			}
+			return rows;
+		},
+	};
+}
 
 export const CASES: CaseDef[] = [
 	listAlertsCase('mde'),
@@ -538,6 +717,6 @@ export const CASES: CaseDef[] = [
 	bulkCase(true),
 	bulkCase(false),
 	huntingCase,
-	triggerCase,
+	triggerCase(true),
+	triggerCase(false),
 ];
-

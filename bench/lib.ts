@@ -19,7 +19,11 @@ export const SCOPES = {
 } as const;
 
 /** `node --import tsx <file> args…` (one process, so its resource usage is the script's own). */
-export function spawnTs(file: string, args: string[], opts: { stdio?: 'pipe' | 'inherit' } = {}): ChildProcess {
+export function spawnTs(
+	file: string,
+	args: string[],
+	opts: { stdio?: 'pipe' | 'inherit' } = {},
+): ChildProcess {
 	return spawn(process.execPath, ['--import', 'tsx', path.resolve(file), ...args], {
 		stdio: opts.stdio === 'inherit' ? ['pipe', 'inherit', 'inherit'] : ['pipe', 'pipe', 'pipe'],
 		env: { ...process.env, NODE_NO_WARNINGS: '1' },
@@ -38,15 +42,19 @@ export async function spawnEmulator(options: Record<string, unknown>): Promise<E
 	const child = spawnTs('bench/emulator.ts', [JSON.stringify(options)]);
 	let stderr = '';
 	child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-	const ready = await new Promise<{ httpUrl: string; pid: number; genMs: number }>((resolve, reject) => {
-		let buf = '';
-		child.stdout?.on('data', (d: Buffer) => {
-			buf += d.toString();
-			const m = /EMULATOR_READY (\{.*\})/.exec(buf);
-			if (m) resolve(JSON.parse(m[1]));
-		});
-		child.on('exit', (code) => reject(new Error(`emulator exited (${code}) before it was ready: ${stderr}`)));
-	});
+	const ready = await new Promise<{ httpUrl: string; pid: number; genMs: number }>(
+		(resolve, reject) => {
+			let buf = '';
+			child.stdout?.on('data', (d: Buffer) => {
+				buf += d.toString();
+				const m = /EMULATOR_READY (\{.*\})/.exec(buf);
+				if (m) resolve(JSON.parse(m[1]));
+			});
+			child.on('exit', (code) =>
+				reject(new Error(`emulator exited (${code}) before it was ready: ${stderr}`)),
+			);
+		},
+	);
 	return {
 		url: ready.httpUrl,
 		pid: ready.pid,
@@ -103,11 +111,15 @@ export class Control {
 		return (await this.http.post(`${this.url}/_control/tenants/A/store/${method}`, args)).data as T;
 	}
 	async counts(): Promise<Record<string, number>> {
-		return (await this.http.get(`${this.url}/_control/tenants/A/counts`)).data as Record<string, number>;
+		return (await this.http.get(`${this.url}/_control/tenants/A/counts`)).data as Record<
+			string,
+			number
+		>;
 	}
 }
 
-export const isTokenCall = (e: LogEntry) => e.family === 'entra' && e.path.endsWith('/oauth2/v2.0/token');
+export const isTokenCall = (e: LogEntry) =>
+	e.family === 'entra' && e.path.endsWith('/oauth2/v2.0/token');
 export const isApiCall = (e: LogEntry) => e.family !== 'entra' && e.family !== 'control';
 
 /* ------------------------------------------------------------------ raw baseline */
@@ -126,11 +138,18 @@ export async function rawToken(client: AxiosInstance, url: string, scope: string
 }
 
 /** GET every page of a collection by following @odata.nextLink; returns the records. */
-export async function rawPages(client: AxiosInstance, firstUrl: string, token: string, headers: Record<string, string> = {}): Promise<unknown[]> {
+export async function rawPages(
+	client: AxiosInstance,
+	firstUrl: string,
+	token: string,
+	headers: Record<string, string> = {},
+): Promise<unknown[]> {
 	const all: unknown[] = [];
 	let next: string | undefined = firstUrl;
 	while (next) {
-		const res = await client.get(next, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...headers } });
+		const res = await client.get(next, {
+			headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...headers },
+		});
 		const body = res.data as { value?: unknown[]; '@odata.nextLink'?: string };
 		const value = body.value ?? [];
 		for (const r of value) all.push(r);

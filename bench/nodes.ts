@@ -8,5 +8,7 @@
 import type * as ActionModule from '../nodes/MicrosoftDefender/MicrosoftDefender.node';
 import type * as TriggerModule from '../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
 
-export const { MicrosoftDefender } = require('../nodes/MicrosoftDefender/MicrosoftDefender.node.ts') as typeof ActionModule;
-export const { MicrosoftDefenderTrigger } = require('../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node.ts') as typeof TriggerModule;
+export const { MicrosoftDefender } =
+	require('../nodes/MicrosoftDefender/MicrosoftDefender.node.ts') as typeof ActionModule;
+export const { MicrosoftDefenderTrigger } =
+	require('../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node.ts') as typeof TriggerModule;

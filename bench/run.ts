@@ -43,7 +43,12 @@ function runChild(args: string[]): Promise<Record<string, unknown>> {
 		child.on('exit', (code) => {
 			const m = /BENCH_RESULT (\{.*\})/.exec(out);
 			if (code === 0 && m) resolve(JSON.parse(m[1]) as Record<string, unknown>);
-			else reject(new Error(`case process exited with ${code}: ${err.trim().split('\n').slice(-6).join(' | ')}`));
+			else
+				reject(
+					new Error(
+						`case process exited with ${code}: ${err.trim().split('\n').slice(-6).join(' | ')}`,
+					),
+				);
 		});
 	});
 }
@@ -58,7 +63,9 @@ function fmt(v: number, unit: string): string {
 
 function markdown(reports: CaseReport[], meta: Record<string, unknown>): string {
 	const lines: string[] = [];
-	lines.push(`Run: ${meta.date} · \`${meta.command}\` · ${meta.machine} · total ${meta.totalSeconds} s`);
+	lines.push(
+		`Run: ${meta.date} · \`${meta.command}\` · ${meta.machine} · total ${meta.totalSeconds} s`,
+	);
 	lines.push('');
 	reports.forEach((r, k) => {
 		lines.push(`### ${k + 1}. ${r.title}`);
@@ -83,27 +90,63 @@ function markdown(reports: CaseReport[], meta: Record<string, unknown>): string 
 	return lines.join('\n');
 }
 
-async function runCase(def: CaseDef, k: number, total: number, quick: boolean): Promise<CaseReport> {
+async function runCase(
+	def: CaseDef,
+	k: number,
+	total: number,
+	quick: boolean,
+): Promise<CaseReport> {
 	const label = `${k + 1}/${total}`;
 	const t0 = Date.now();
-	const report: CaseReport = { name: def.name, title: def.title(quick), method: def.method, seconds: 0 };
+	const report: CaseReport = {
+		name: def.name,
+		title: def.title(quick),
+		method: def.method,
+		seconds: 0,
+	};
 	console.error(`[bench ${label}] ${report.title}: starting the emulator (own process)…`);
 	const emu = await spawnEmulator(def.emulator(quick));
 	report.emulatorGenMs = emu.genMs;
 	try {
-		console.error(`[bench ${label}] emulator ready at ${emu.url} (data generated in ${emu.genMs} ms); timing runs…`);
+		console.error(
+			`[bench ${label}] emulator ready at ${emu.url} (data generated in ${emu.genMs} ms); timing runs…`,
+		);
 		const common = ['--url', emu.url, '--label', label, ...(quick ? ['--quick'] : [])];
-		const timing = (await runChild([def.name, ...common, '--mode', 'timing'])) as { metrics: Record<string, number[]> };
-		const results: CaseResults = { timing: timing.metrics, memory: {} };
+		const timing = (await runChild([def.name, ...common, '--mode', 'timing'])) as {
+			metrics: Record<string, number[]>;
+		};
+		const results: CaseResults = { timing: timing.metrics, memory: { node: [], baseline: [] } };
 		if (def.memory) {
-			for (const side of ['node', 'baseline'] as const) {
-				console.error(`[bench ${label}] peak RSS, ${side}, fresh process…`);
-				results.memory[side] = (await runChild([def.name, ...common, '--mode', 'memory', '--side', side])) as unknown as MemoryResult;
+			const memoryRuns = quick ? 1 : 3;
+			for (let m = 0; m < memoryRuns; m++) {
+				for (const side of m % 2
+					? (['baseline', 'node'] as const)
+					: (['node', 'baseline'] as const)) {
+					console.error(
+						`[bench ${label}] peak RSS, ${side}, fresh process ${m + 1}/${memoryRuns}…`,
+					);
+					results.memory[side].push(
+						(await runChild([
+							def.name,
+							...common,
+							'--mode',
+							'memory',
+							'--side',
+							side,
+						])) as unknown as MemoryResult,
+					);
+				}
 			}
 		}
 		report.rows = def.rows(results, quick).map((row) => {
 			const values = (row.values ?? []).filter((v) => typeof v === 'number');
-			return { ...row, values, median: median(values), min: Math.min(...values), max: Math.max(...values) };
+			return {
+				...row,
+				values,
+				median: median(values),
+				min: Math.min(...values),
+				max: Math.max(...values),
+			};
 		});
 	} catch (e) {
 		report.error = e instanceof Error ? e.message : String(e);
@@ -121,13 +164,16 @@ async function main() {
 	const onlyArg = argv.indexOf('--only');
 	const only = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : undefined;
 	const cases = CASES.filter((c) => !only || only.includes(c.name));
-	if (only && cases.length !== only.length) throw new Error(`unknown case in --only; known: ${CASES.map((c) => c.name).join(', ')}`);
+	if (only && cases.length !== only.length)
+		throw new Error(`unknown case in --only; known: ${CASES.map((c) => c.name).join(', ')}`);
 
 	const cpus = os.cpus();
 	const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
 	const t0 = Date.now();
 	const loadStart = os.loadavg()[0];
-	console.error(`[bench] ${cases.length} cases${quick ? ' (quick sizes)' : ''} on ${machine}; load average ${loadStart.toFixed(2)}`);
+	console.error(
+		`[bench] ${cases.length} cases${quick ? ' (quick sizes)' : ''} on ${machine}; load average ${loadStart.toFixed(2)}`,
+	);
 
 	const reports: CaseReport[] = [];
 	for (const [k, def] of cases.entries()) reports.push(await runCase(def, k, cases.length, quick));
@@ -143,7 +189,10 @@ async function main() {
 		quick,
 	};
 	fs.mkdirSync('bench', { recursive: true });
-	fs.writeFileSync('bench/results.json', JSON.stringify({ ...meta, cases: reports }, null, 2) + '\n');
+	fs.writeFileSync(
+		'bench/results.json',
+		JSON.stringify({ ...meta, cases: reports }, null, 2) + '\n',
+	);
 	const md = markdown(reports, meta);
 	console.error(`[bench] wrote bench/results.json (${meta.totalSeconds} s)`);
 
@@ -151,16 +200,19 @@ async function main() {
 		const docPath = 'docs/performance.md';
 		const doc = fs.existsSync(docPath) ? fs.readFileSync(docPath, 'utf8') : '';
 		const section = `${START}\n${md}\n${END}`;
-		const next = doc.includes(START) && doc.includes(END)
-			? doc.slice(0, doc.indexOf(START)) + section + doc.slice(doc.indexOf(END) + END.length)
-			: `${doc}\n${section}\n`;
+		const next =
+			doc.includes(START) && doc.includes(END)
+				? doc.slice(0, doc.indexOf(START)) + section + doc.slice(doc.indexOf(END) + END.length)
+				: `${doc}\n${section}\n`;
 		fs.writeFileSync(docPath, next);
 		console.error(`[bench] updated ${docPath}`);
 	}
 	console.log(md);
 	const failed = reports.filter((r) => r.error);
 	if (failed.length) {
-		console.error(`[bench] ${failed.length} case(s) could not run: ${failed.map((r) => r.name).join(', ')}`);
+		console.error(
+			`[bench] ${failed.length} case(s) could not run: ${failed.map((r) => r.name).join(', ')}`,
+		);
 		process.exit(1);
 	}
 }
