@@ -9,7 +9,7 @@ import type {
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIAL_NAME, requestOptionsParameter } from './actions/node.description';
-import { and, ge, rawLiteral } from './helpers/odata';
+import { and, ge, lt, rawLiteral } from './helpers/odata';
 import {
 	GRAPH_COLLECTION,
 	TRIGGER_EVENTS,
@@ -213,6 +213,15 @@ export class MicrosoftDefenderTrigger implements INodeType {
 							'At most this many new or changed records are processed in one poll; the rest follow on the next polls, oldest first, without loss',
 					},
 					{
+						displayName: 'Overlap Re-Read Budget (Pages)',
+						name: 'windowPages',
+						type: 'number',
+						typeOptions: { minValue: 1 },
+						default: 3,
+						description:
+							'How many pages of already-seen records one poll may re-read to find late arrivals. A busier overlap window is re-read one page per poll and once more as it closes, so requests stay proportional to new events; late records in it may then take up to one overlap window to appear.',
+					},
+					{
 						displayName: 'Overlap Window (Minutes)',
 						name: 'overlapMinutes',
 						type: 'number',
@@ -321,10 +330,15 @@ export class MicrosoftDefenderTrigger implements INodeType {
 					maxPerPoll: Math.max(1, Number(o.maxEventsPerPoll) || 1000),
 					pageSize,
 					accept,
+					windowPages: Math.max(1, Number(o.windowPages) || 3),
 				},
-				async ({ since, skip, top }) => {
+				async ({ since, until, skip, top }) => {
 					const qs: IDataObject = {
-						$filter: and(ge('lastUpdateDateTime', rawLiteral(since)), clause),
+						$filter: and(
+							ge('lastUpdateDateTime', rawLiteral(since)),
+							until ? lt('lastUpdateDateTime', rawLiteral(until)) : undefined,
+							clause,
+						),
 						$orderby: 'lastUpdateDateTime asc',
 						$top: top,
 					};

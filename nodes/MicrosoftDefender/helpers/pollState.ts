@@ -8,14 +8,23 @@ import { canonicalTimestamp, maxTimestamp, subtractSeconds, timestampFromMs } fr
  * tested against an in-memory list and driven against the emulator by the node.
  *
  * Model
- * - `watermark`: the newest `lastUpdateDateTime` the trigger has processed (taken from the data,
- *   never from the wall clock, except the very first anchor on activation).
- * - Every poll reads `lastUpdateDateTime ge lowerBound` in ascending order, where
- *   `lowerBound = max(floor, seenFrom, watermark − overlap)`. The overlap picks up records that
- *   become visible late with a timestamp older than the watermark.
- * - `seen` holds every (id, lastUpdate) pair processed with `lastUpdate ≥ seenFrom`
- *   (= watermark − overlap after the poll). A pair in `seen` is a repeat; a new pair for a known
- *   ID is an update.
+ * - `watermark` (W): the newest `lastUpdateDateTime` processed, taken from the data (never the
+ *   wall clock, except the first anchor on activation).
+ * - Late arrivals: a record may become visible after records with newer timestamps. The overlap
+ *   window assumes every record with timestamp T is visible by the time W has moved past
+ *   T + overlap.
+ * - `seenFrom` (S, the "swept" cursor): every pair with a timestamp below S has been read after
+ *   its region left the overlap window, so nothing below S can still arrive. `seen` holds every
+ *   processed (id, lastUpdate) pair with lastUpdate ≥ S: a pair in `seen` is a repeat; a new pair
+ *   for a known ID is an update.
+ * - Each poll does two time-boundary scans, oldest first:
+ *   1. sweep `[S, L)` with `L = W − overlap` (rounded down to a second): the slice that leaves the
+ *      window now, read one last time for late arrivals;
+ *   2. fresh `≥ X`: new changes. X is L when the window holds at most half a page of records
+ *      (quiet tenants: late arrivals are picked up on the next poll); otherwise X starts at the
+ *      newest half page of records seen, and late arrivals further back are picked up by the
+ *      sweep when their slice leaves the window. So the number of requests follows the number
+ *      of new events, not the history and not how many records the overlap window holds.
  * - Pages follow the time boundary: the next page asks for `ge <last timestamp of the page>` and
  *   the repeats at that timestamp are dropped by `seen`. When a whole page shares one timestamp,
  *   the next request keeps the timestamp and adds `$skip`.
@@ -31,7 +40,7 @@ export interface StreamState {
 	floor: string;
 	/** Newest lastUpdate processed. */
 	watermark: string;
-	/** Pairs older than this were pruned from `seen`; the next window never starts below it. */
+	/** Swept cursor: everything older was read after leaving the overlap window; `seen` starts here. */
 	seenFrom: string;
 	/** lastUpdate → IDs processed at that timestamp. */
 	seen: Record<string, string[]>;
@@ -40,6 +49,8 @@ export interface StreamState {
 	 * of the backlog, so that "new vs updated" stays right for records reached late.
 	 */
 	backlog?: { floor: string; ids: string[] };
+	/** Where the rotating re-read of a busy overlap window continues. */
+	rescan?: { from: string; skip: number };
 }
 
 export type EventKind = 'new' | 'updated';
@@ -52,6 +63,8 @@ export interface PollEvent {
 export interface PageRequest {
 	/** Canonical timestamp for `lastUpdateDateTime ge <since>`. */
 	since: string;
+	/** Canonical timestamp for `lastUpdateDateTime lt <until>` (whole seconds), or none. */
+	until?: string;
 	/** `$skip` within `since` when a whole page shared one timestamp; 0 otherwise. */
 	skip: number;
 	top: number;
@@ -86,6 +99,11 @@ export interface PollConfig {
 	fields?: PollFields;
 	/** Client-side filter; records it rejects are skipped (and not remembered). */
 	accept?: (record: IDataObject) => boolean;
+	/**
+	 * How many pages of already-seen records each poll may re-read to look for late arrivals
+	 * (default 3). Beyond that the window is re-read one page per poll.
+	 */
+	windowPages?: number;
 	/** Cap on backlog IDs kept for classification during catch-up. */
 	maxBacklogIds?: number;
 }
@@ -166,6 +184,18 @@ class SeenSet {
 		this.byId.set(id, (this.byId.get(id) ?? 0) + 1);
 	}
 
+	/** Timestamps of the `n` newest pairs at or above `from`, newest first (with repeats). */
+	newestTimestamps(n: number, from: string): string[] {
+		const out: string[] = [];
+		const keys = [...this.byTs.keys()].filter((ts) => ts >= from).sort().reverse();
+		for (const ts of keys) {
+			const count = (this.byTs.get(ts) as Set<string>).size;
+			for (let i = 0; i < count && out.length < n; i++) out.push(ts);
+			if (out.length >= n) break;
+		}
+		return out;
+	}
+
 	ids(): IterableIterator<string> {
 		return this.byId.keys();
 	}
@@ -217,11 +247,17 @@ export function initialState(first: FirstRunOptions, overlapSeconds: number): { 
 	return { state: { v: POLL_STATE_VERSION, floor, watermark: floor, seenFrom: floor, seen: {} }, prime: true };
 }
 
-export function lowerBoundOf(state: StreamState, overlapSeconds: number): string {
-	let lb = subtractSeconds(state.watermark, overlapSeconds);
-	if (state.seenFrom > lb) lb = state.seenFrom;
-	if (state.floor > lb) lb = state.floor;
-	return lb;
+/** Whole-second timestamp at or below `ts` (exact under any server-side precision). */
+function floorSecond(ts: string): string {
+	return ts.replace(/\.\d{7}Z$/, '.0000000Z');
+}
+
+/** End of this poll's sweep: `W − overlap` (whole seconds), never below S or the floor. */
+export function sweepTarget(state: StreamState, overlapSeconds: number): string {
+	let l = floorSecond(subtractSeconds(state.watermark, overlapSeconds));
+	if (state.seenFrom > l) l = state.seenFrom;
+	if (state.floor > l) l = state.floor;
+	return l;
 }
 
 /**
@@ -239,6 +275,7 @@ export async function runPollCycle(
 	const pageSize = Math.max(1, Math.floor(config.pageSize));
 	const maxPerPoll = Math.max(1, Math.floor(config.maxPerPoll));
 	const maxBacklogIds = config.maxBacklogIds ?? 50000;
+	const windowPages = Math.max(1, Math.floor(config.windowPages ?? 3));
 
 	let prime = false;
 	let prev: StreamState;
@@ -250,79 +287,120 @@ export async function runPollCycle(
 		prime = init.prime;
 	}
 
-	const lowerBound = lowerBoundOf(prev, overlap);
 	const seen = new SeenSet(prev.seen);
 	const backlogIds = new Set(prev.backlog?.ids ?? []);
 	const events: PollEvent[] = [];
+	const sweepFrom = prev.seenFrom > prev.floor ? prev.seenFrom : prev.floor;
+	const sweepTo = sweepTarget(prev, overlap);
 
 	let watermark = prev.watermark;
 	let processedNew = 0;
 	let capped = false;
+	let cappedAt: string | undefined;
 	let pages = 0;
 
 	const classify = (row: Row): EventKind => {
 		if (seen.hasId(row.id)) return 'updated';
 		const c = row.created;
 		if (!c || c < prev.floor) return 'updated';
-		// Any earlier version of this record would have lastUpdate ≥ created ≥ lowerBound and
-		// would still be in `seen`.
-		if (c >= lowerBound) return 'new';
-		// Created before the window: in steady state an earlier poll saw it. During catch-up
-		// (capped polls) it may not have been reached yet.
+		// Any earlier version of this record would have lastUpdate ≥ created ≥ S and would
+		// still be in `seen`.
+		if (c >= sweepFrom) return 'new';
+		// Created before S: in steady state an earlier poll saw it. During catch-up (capped
+		// polls) it may not have been reached yet.
 		if (prev.backlog && c >= prev.backlog.floor && !backlogIds.has(row.id)) return 'new';
 		return 'updated';
 	};
 
-	let since = lowerBound;
-	let skip = 0;
-	for (;;) {
-		const res = await fetchPage({ since, skip, top: pageSize });
-		pages++;
-		if (!res || !Array.isArray(res.records)) {
-			throw new PollDataError('The API returned a page without a "value" list');
-		}
-		const rows = res.records.map((r) => toRow(r, fields));
-		// Stable sort by timestamp, in case the server's order is off by sub-millisecond digits.
-		const ordered = rows.map((row, i) => ({ row, i })).sort((a, b) => (a.row.ts < b.row.ts ? -1 : a.row.ts > b.row.ts ? 1 : a.i - b.i));
+	/**
+	 * Time-boundary scan of `[since, until)`. `done: false` when the cap stopped it; `next` when
+	 * `maxPages` ran out before the end of the range.
+	 */
+	const scan = async (
+		since: string,
+		until: string | undefined,
+		opts: { skip?: number; maxPages?: number } = {},
+	): Promise<{ done: boolean; next?: { from: string; skip: number } }> => {
+		const start = since;
+		let skip = opts.skip ?? 0;
+		let left = opts.maxPages ?? Infinity;
+		for (;;) {
+			const res = await fetchPage(until ? { since, until, skip, top: pageSize } : { since, skip, top: pageSize });
+			pages++;
+			if (!res || !Array.isArray(res.records)) {
+				throw new PollDataError('The API returned a page without a "value" list');
+			}
+			const rows = res.records.map((r) => toRow(r, fields));
+			// Stable sort by timestamp, in case the server's order is off by sub-millisecond digits.
+			const ordered = rows
+				.map((row, i) => ({ row, i }))
+				.sort((a, b) => (a.row.ts < b.row.ts ? -1 : a.row.ts > b.row.ts ? 1 : a.i - b.i));
 
-		for (const { row } of ordered) {
-			// The server may read our literal with less precision than we sent and return a little
-			// more; records below the window were either handled before or are out of scope.
-			if (row.ts < lowerBound) continue;
-			if (seen.has(row.id, row.ts)) {
+			for (const { row } of ordered) {
+				// The server may read our literals with less precision than we sent and return a
+				// little more; anything outside the range is handled by another scan.
+				if (row.ts < start || (until && row.ts >= until)) continue;
+				if (seen.has(row.id, row.ts)) {
+					watermark = maxTimestamp(watermark, row.ts);
+					continue;
+				}
+				if (config.accept && !config.accept(row.record)) {
+					watermark = maxTimestamp(watermark, row.ts);
+					continue;
+				}
+				if (!prime && processedNew >= maxPerPoll) {
+					capped = true;
+					cappedAt = row.ts;
+					return { done: false };
+				}
+				const kind = classify(row);
+				seen.add(row.id, row.ts);
+				processedNew++;
 				watermark = maxTimestamp(watermark, row.ts);
-				continue;
+				if (!prime) events.push({ kind, record: row.record });
 			}
-			if (config.accept && !config.accept(row.record)) {
-				watermark = maxTimestamp(watermark, row.ts);
-				continue;
-			}
-			if (!prime && processedNew >= maxPerPoll) {
-				capped = true;
-				break;
-			}
-			const kind = classify(row);
-			seen.add(row.id, row.ts);
-			processedNew++;
-			watermark = maxTimestamp(watermark, row.ts);
-			if (!prime) events.push({ kind, record: row.record });
-		}
-		if (capped) break;
 
-		const full = rows.length >= pageSize || res.hasMore === true;
-		if (!full || rows.length === 0) break;
+			const full = rows.length >= pageSize || res.hasMore === true;
+			if (!full || rows.length === 0) return { done: true };
 
-		const lastTs = ordered[ordered.length - 1].row.ts;
-		if (lastTs <= since) {
-			// The whole page shares the boundary timestamp: step over it with $skip.
-			skip += rows.length;
-		} else {
-			since = lastTs;
-			skip = 0;
+			const lastTs = ordered[ordered.length - 1].row.ts;
+			if (until && lastTs >= until) return { done: true };
+			if (lastTs <= since) {
+				// The whole page shares the boundary timestamp: step over it with $skip.
+				skip += rows.length;
+			} else {
+				since = lastTs;
+				skip = 0;
+			}
+			if (--left <= 0) return { done: true, next: { from: since, skip } };
 		}
+	};
+
+	let seenFrom = sweepTo;
+	let rescan: StreamState['rescan'];
+	// 1. The slice leaving the overlap window: last look for late arrivals there.
+	if (sweepFrom < sweepTo) {
+		// Only reads below W − overlap, so the watermark does not move here.
+		const r = await scan(sweepFrom, sweepTo);
+		if (!r.done) seenFrom = cappedAt as string;
 	}
-
-	const seenFrom = maxTimestamp(subtractSeconds(watermark, overlap), lowerBound);
+	if (!capped) {
+		// 2. Where the fresh scan starts: L while the window holds at most `windowPages` pages of
+		// records (every poll re-reads the whole window: late arrivals show up on the next poll);
+		// otherwise at the newest records that fit, and the rest of the window is re-read one
+		// page per poll (rotating), and once more by the sweep when it leaves the window.
+		const budget = Math.max(1, windowPages * pageSize - Math.ceil(pageSize / 2));
+		const recent = seen.newestTimestamps(budget + 1, sweepTo);
+		const fresh = recent.length > budget && recent[recent.length - 1] > sweepTo ? recent[recent.length - 1] : sweepTo;
+		if (fresh > sweepTo) {
+			let from = prev.rescan && prev.rescan.from >= sweepTo && prev.rescan.from < fresh ? prev.rescan : undefined;
+			from ??= { from: sweepTo, skip: 0 };
+			const r = await scan(from.from, fresh, { skip: from.skip, maxPages: 1 });
+			if (r.done && r.next) rescan = r.next;
+		}
+		// 3. New changes.
+		if (!capped) await scan(fresh, undefined);
+	}
 	const state: StreamState = {
 		v: POLL_STATE_VERSION,
 		floor: prev.floor,
@@ -330,13 +408,15 @@ export async function runPollCycle(
 		seenFrom,
 		seen: seen.toJSON(seenFrom),
 	};
+	if (rescan && !capped) state.rescan = rescan;
+	else if (capped && prev.rescan) state.rescan = prev.rescan;
 	if (capped) {
 		const ids = new Set(backlogIds);
 		for (const id of seen.ids()) {
 			if (ids.size >= maxBacklogIds) break;
 			ids.add(id);
 		}
-		state.backlog = { floor: prev.backlog?.floor ?? lowerBound, ids: [...ids].sort() };
+		state.backlog = { floor: prev.backlog?.floor ?? sweepFrom, ids: [...ids].sort() };
 	}
-	return { events, state, pages, capped, primed: prime, lowerBound };
+	return { events, state, pages, capped, primed: prime, lowerBound: sweepTo };
 }
