@@ -483,8 +483,24 @@ export function compileFilter<T>(filter: string | undefined, spec: EntitySpec<T>
 	return new Parser<T>(tokenize(filter), filter, spec).parseAll();
 }
 
+/** A comparator that can also expose its sort keys (so callers can decorate-sort-undecorate). */
+export type OrderComparator<T> = ((a: T, b: T) => number) & { keyOf?: (x: T) => unknown[]; dirs?: number[] };
+
+/** Compare two precomputed key tuples (nulls first ascending, as the comparator does). */
+export function compareKeys(ka: unknown[], kb: unknown[], dirs: number[]): number {
+	for (let i = 0; i < dirs.length; i++) {
+		const x = ka[i] as string | number | null | undefined;
+		const y = kb[i] as string | number | null | undefined;
+		if (x === y) continue;
+		if (x === null || x === undefined) return -dirs[i];
+		if (y === null || y === undefined) return dirs[i];
+		return (x < y ? -1 : 1) * dirs[i];
+	}
+	return 0;
+}
+
 /** Compile `$orderby` into a comparator (stable ties are the caller's job). */
-export function compileOrderBy<T>(orderby: string | undefined, spec: EntitySpec<T>): ((a: T, b: T) => number) | undefined {
+export function compileOrderBy<T>(orderby: string | undefined, spec: EntitySpec<T>): OrderComparator<T> | undefined {
 	if (orderby === undefined || orderby.trim() === '') return undefined;
 	const parts = orderby.split(',').map((p) => p.trim()).filter(Boolean);
 	const keys = parts.map((p) => {
@@ -495,19 +511,16 @@ export function compileOrderBy<T>(orderby: string | undefined, spec: EntitySpec<
 		if (!key) throw new ODataError(`Could not find a property named '${m[1]}' on type '${spec.typeName}'.`);
 		const f = spec.fields[key];
 		if (f.sortable === false) throw new ODataError(`The property '${m[1]}' cannot be used in the $orderby query option.`);
-		return { get: f.get, dir: m[2]?.toLowerCase() === 'desc' ? -1 : 1 };
+		// Only free-text strings sort case-insensitively; datetimes/numbers compare as they are.
+		const get = f.type === 'string' ? (x: T) => lower(f.get(x)) : f.get;
+		return { get, dir: m[2]?.toLowerCase() === 'desc' ? -1 : 1 };
 	});
-	return (a, b) => {
-		for (const k of keys) {
-			const x = lower(k.get(a)) as string | number | null;
-			const y = lower(k.get(b)) as string | number | null;
-			if (x === y) continue;
-			if (x === null || x === undefined) return -k.dir;
-			if (y === null || y === undefined) return k.dir;
-			return (x < y ? -1 : 1) * k.dir;
-		}
-		return 0;
-	};
+	const dirs = keys.map((k) => k.dir);
+	const keyOf = (x: T) => keys.map((k) => k.get(x));
+	const cmp: OrderComparator<T> = (a, b) => compareKeys(keyOf(a), keyOf(b), dirs);
+	cmp.keyOf = keyOf;
+	cmp.dirs = dirs;
+	return cmp;
 }
 
 /** Parse a non-negative integer query option (`$top`, `$skip`). */

@@ -280,12 +280,32 @@ export class DefenderStore {
 	 * A cached copy of `arr` sorted by `cmp` (stable: ties keep `arr` order). Cached under `name`
 	 * until the next mutation of alerts/incidents or a change of `arr`'s length.
 	 */
-	sorted<T>(name: string, arr: T[], cmp: (a: T, b: T) => number): T[] {
+	sorted<T>(name: string, arr: T[], cmp: ((a: T, b: T) => number) & { keyOf?: (x: T) => unknown[]; dirs?: number[] }): T[] {
 		const c = this.sortCache.get(name);
 		if (c && c.version === this.version && c.arr.length === arr.length) return c.arr as T[];
-		const idx = new Map<T, number>();
-		arr.forEach((x, i) => idx.set(x, i));
-		const out = arr.slice().sort((a, b) => cmp(a, b) || idx.get(a)! - idx.get(b)!);
+		let out: T[];
+		if (cmp.keyOf && cmp.dirs) {
+			// decorate-sort-undecorate: keys computed once per record
+			const keyOf = cmp.keyOf;
+			const dirs = cmp.dirs;
+			const dec = arr.map((x, i) => ({ x, i, k: keyOf(x) }));
+			dec.sort((a, b) => {
+				for (let j = 0; j < dirs.length; j++) {
+					const p = a.k[j] as string | number | null | undefined;
+					const q = b.k[j] as string | number | null | undefined;
+					if (p === q) continue;
+					if (p === null || p === undefined) return -dirs[j];
+					if (q === null || q === undefined) return dirs[j];
+					return (p < q ? -1 : 1) * dirs[j];
+				}
+				return a.i - b.i;
+			});
+			out = dec.map((d) => d.x);
+		} else {
+			const idx = arr.map((_, i) => i);
+			idx.sort((a, b) => cmp(arr[a], arr[b]) || a - b);
+			out = idx.map((i) => arr[i]);
+		}
 		this.sortCache.set(name, { version: this.version, arr: out });
 		return out;
 	}
