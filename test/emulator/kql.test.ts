@@ -86,6 +86,8 @@ describe('operators', () => {
 		fails('let x = 1; DeviceInfo', /does not support/);
 		fails("DeviceInfo | where Timestamp > '2024-01-01'", /Cannot compare values of types datetime and string/);
 		fails('DeviceInfo | where Timestamp > ago(7)', /ago\(\) expects a timespan/);
+		fails('DeviceInfo | where DeviceName', /predicate must be a Boolean/);
+		expect(run('DeviceInfo | where IsAzureADJoined | take 1').rows.length).toBeLessThanOrEqual(1);
 	});
 	test('row cap is 100,000', () => {
 		const big = { columns: [{ name: 'N', type: 'Int64' as const }], rows: Array.from({ length: KQL_ROW_CAP + 5 }, (_, i) => ({ N: i })) };

@@ -177,6 +177,7 @@ class Runner {
 				case 'where':
 				case 'filter': {
 					const p = this.parseOr();
+					if (p.type !== 'Boolean') throw new KqlError(`Semantic error: 'where' operator: the predicate must be a Boolean expression, got ${p.type === 'Span' ? 'timespan' : p.type.toLowerCase()}.`);
 					rows = rows.filter((r) => p.fn(r) === true);
 					break;
 				}
