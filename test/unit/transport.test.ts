@@ -6,13 +6,14 @@ import {
 	defenderApiRequestAllItems,
 	defenderApiRequestFull,
 	resetTransportState,
+	quotaFor,
 	retryAfterMs,
 	transportTuning,
 	type DefenderRequest,
 } from '../../nodes/MicrosoftDefender/transport';
 import { DefenderStore } from '../emulator/data/store';
 import { startEmulator, type EmulatorHandle } from '../emulator';
-import { createExecuteContext, emulatorCredentials } from '../harness';
+import { createExecuteContext, createLoadOptionsContext, createPollContext, emulatorCredentials } from '../harness';
 
 const saved = { ...transportTuning };
 let emu: EmulatorHandle;
@@ -119,6 +120,28 @@ describe('paging per endpoint', () => {
 		const statuses = apiCalls().map((l) => l.fault ?? l.status);
 		expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
 		expect(emu.faults.pending()).toEqual([]);
+	});
+});
+
+describe('contexts and quota buckets', () => {
+	it('works from poll and load-options contexts, with the tenant override', async () => {
+		const credentials = emulatorCredentials(emu, { app: 'full', tenant: 'A' });
+		const poll = createPollContext({ credentials, parameters: { requestOptions: { tenantId: '22222222-2222-4222-8222-222222222222' } } });
+		await defenderApiRequest.call(poll, { api: 'graph', method: 'GET', path: '/v1.0/security/incidents', qs: { $top: 1 } });
+		const lo = createLoadOptionsContext({ credentials });
+		await defenderApiRequest.call(lo, { api: 'mde', method: 'GET', path: '/api/machines', qs: { $top: 1 } });
+		expect(apiCalls().map((l) => l.tenantId)).toEqual(['22222222-2222-4222-8222-222222222222', '11111111-1111-4111-8111-111111111111']);
+	});
+
+	it('hunting, package links and XDR incidents have their own pacing buckets', () => {
+		expect(quotaFor({ api: 'mde', path: '/api/advancedqueries/run' })).toBe('mdeHunting');
+		expect(quotaFor({ api: 'xdr', path: '/api/advancedhunting/run' })).toBe('xdrHunting');
+		expect(quotaFor({ api: 'graph', path: '/v1.0/security/runHuntingQuery' })).toBe('graphHunting');
+		expect(quotaFor({ api: 'mde', path: '/api/machineactions/x/GetPackageUri' })).toBe('mdePackageUri');
+		expect(quotaFor({ api: 'xdr', path: '/api/incidents' })).toBe('xdrIncidents');
+		expect(quotaFor({ api: 'mde', path: '/api/machines' })).toBe('mde');
+		expect(quotaFor({ api: 'graph', path: '/v1.0/security/alerts_v2' })).toBe('graph');
+		expect(quotaFor({ api: 'mde', path: '/api/machines', quota: 'mdeHunting' })).toBe('mdeHunting');
 	});
 });
 
