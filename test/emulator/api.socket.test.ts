@@ -175,5 +175,5 @@ describe('100,000 alerts in pages of 10,000 over HTTP (figure printed, not asser
 		} finally {
 			await emu.close();
 		}
-	});
+	}, 300_000);
 });

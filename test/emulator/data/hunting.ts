@@ -254,7 +254,7 @@ function alertTables(store: DefenderStore): Record<string, Table> {
 	};
 }
 
-const deviceCache = new WeakMap<DefenderStore, { machines: number; tables: Record<string, Table> }>();
+const deviceCache = new WeakMap<DefenderStore, { machines: number; day: number; tables: Record<string, Table> }>();
 const alertCache = new WeakMap<DefenderStore, { version: number; day: number; tables: Record<string, Table> }>();
 
 /** The named table (case-sensitive, as in KQL), or undefined. */
@@ -269,9 +269,11 @@ export function huntingTable(store: DefenderStore, name: string): Table | undefi
 		}
 		return c.tables[name];
 	}
+	// Rebuilt when machines are added or the clock moves to another day, so ago() keeps finding rows.
+	const day = Math.floor(store.now() / 86400000);
 	let d = deviceCache.get(store);
-	if (!d || d.machines !== store.machines.length) {
-		d = { machines: store.machines.length, tables: deviceTables(store) };
+	if (!d || d.machines !== store.machines.length || d.day !== day) {
+		d = { machines: store.machines.length, day, tables: deviceTables(store) };
 		deviceCache.set(store, d);
 	}
 	return d.tables[name];
