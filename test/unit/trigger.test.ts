@@ -160,9 +160,41 @@ describe('Microsoft Defender Trigger: alerts', () => {
 	});
 });
 
+describe('Microsoft Defender Trigger: cap and tenants', () => {
+	it('caps events per poll and delivers the rest on the next polls, oldest first, each once, all "new"', async () => {
+		const t0 = Date.now() + 21_600_000;
+		const p = { event: 'newOrUpdatedAlert', options: { maxEventsPerPoll: 400 } };
+		let s = (await poll(p, '{}')).saved;
+		const added = store().addAlerts(1000, { at: iso(t0), spreadMs: 60_000 }) as Array<{ id: string }>;
+		const got: string[] = [];
+		const kinds = new Set<unknown>();
+		for (let i = 0; i < 4; i++) {
+			const r = await poll(p, s);
+			s = r.saved;
+			expect(r.items.length).toBeLessThanOrEqual(400);
+			for (const it of r.items) {
+				got.push(String(it.json.id));
+				kinds.add(it.json.triggerEvent);
+			}
+		}
+		expect(got).toHaveLength(1000);
+		expect(new Set(got)).toEqual(new Set(added.map((a) => a.id)));
+		expect([...kinds]).toEqual(['new']);
+	});
+
+	it('keeps a separate cursor per tenant override (MSSP)', async () => {
+		const tenantB = FIXTURE.tenants.B.id;
+		const p = { event: 'newAlert', requestOptions: { tenantId: tenantB } };
+		emu.clearLog();
+		const r = await poll(p, '{}');
+		expect(Object.keys(JSON.parse(r.saved).defenderPoll)).toEqual([`alert@${tenantB}`]);
+		expect(emu.log.filter((e) => e.path === '/v1.0/security/alerts_v2').every((e) => e.tenantId === tenantB)).toBe(true);
+	});
+});
+
 describe('Microsoft Defender Trigger: incidents', () => {
 	it('new incidents, updates, tag and assignee filters', async () => {
-		const t0 = Date.now() + 18_000_000;
+		const t0 = Date.now() + 28_800_000; // after every record the earlier tests created
 		const p = { event: 'newOrUpdatedIncident', filters: { tags: 'ransomware' } };
 		let s = (await poll(p, '{}')).saved;
 		const tagged = store().addIncident({ tags: ['Ransomware'] }, iso(t0));
