@@ -45,8 +45,9 @@ export const QUOTAS = {
 	mdeHunting: { perMinute: 45, perHour: 1500 },
 	xdrIncidents: { perMinute: 50, perHour: 1500 },
 	xdrHunting: { perMinute: 45, perHour: 1500 },
-	// Graph security publishes no per-app number for these endpoints; pace lightly. [inf]
-	graph: { perMinute: 600, perHour: 36000 },
+	// Graph security documents 150 requests/min per app per tenant for its alert operations and
+	// nothing separate for incidents/alerts_v2; assume the same. [inf]
+	graph: { perMinute: 150, perHour: 9000 },
 	graphHunting: { perMinute: 45, perHour: 1500 },
 	mdePackageUri: { perMinute: 2, perHour: 120 },
 } satisfies Record<string, Quota>;
