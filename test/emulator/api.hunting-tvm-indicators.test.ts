@@ -40,6 +40,21 @@ describe('hunting routes', () => {
 	});
 });
 
+describe('documented failure modes (opt-in)', () => {
+	test('P-6 result too large → 400; P-10 Graph incidents $expand=alerts with $filter → 500', async () => {
+		const s = makeStore({ huntingRows: 500 });
+		s.configure({ huntingMaxResultBytes: 10000 });
+		const big = await call(s, 'POST', '/api/advancedqueries/run', { Query: 'DeviceProcessEvents' });
+		expect(big).toMatchObject({ status: 400, error: { code: 'BadRequest', message: expect.stringMatching(/exceeded the allowed result size/) } });
+		expect((await call(s, 'POST', '/api/advancedqueries/run', { Query: 'DeviceProcessEvents | take 2' })).status).toBe(200);
+		s.configure({ graphExpandWithFilterFails: true });
+		const f = encodeURIComponent("status eq 'active'");
+		expect((await call(s, 'GET', `/v1.0/security/incidents?$expand=alerts&$filter=${f}`)).status).toBe(500);
+		expect((await call(s, 'GET', `/v1.0/security/incidents?$filter=${f}`)).status).toBe(200);
+		expect((await call(s, 'GET', '/v1.0/security/incidents?$expand=alerts')).status).toBe(200);
+	});
+});
+
 describe('indicators', () => {
 	const ind = (over: Record<string, unknown> = {}) => ({
 		indicatorValue: '8.8.8.8',

@@ -35,6 +35,11 @@ function execute(req: ApiRequest, store: DefenderStore, family: ApiFamily) {
 			timeFilter = (r) => typeof r.Timestamp !== 'string' || (r.Timestamp >= from && r.Timestamp <= to);
 		}
 		const res = runKql(query, { now, resolveTable: (n) => huntingTable(store, n), timeFilter });
+		// P-6: estimate the result size from a sample of rows (full serialisation would cost too much).
+		const sample = res.rows.slice(0, 200);
+		const est = sample.length ? (JSON.stringify(sample).length / sample.length) * res.rows.length : 0;
+		if (est > store.opts.huntingMaxResultBytes)
+			throw new ApiError(400, 'BadRequest', 'Query execution has exceeded the allowed result size. Optimize your query by limiting the number of results and try again.');
 		return { res, ms: Date.now() - t0 };
 	} catch (e) {
 		if (e instanceof KqlError) throw new ApiError(400, 'BadRequest', e.message);

@@ -157,6 +157,8 @@ export const incidentRoutes: RouteDef<DefenderStore>[] = [
 			const expand = expandSet(q(req, '$expand'));
 			for (const e of expand) if (e !== 'alerts') throw new ApiError(400, 'BadRequest', `Could not find a property named '${e}' on type 'microsoft.graph.security.incident'.`);
 			const withAlerts = expand.has('alerts');
+			if (withAlerts && store.opts.graphExpandWithFilterFails && (q(req, '$filter') ?? '').trim() !== '')
+				throw new ApiError(500, 'InternalServerError', 'An error has occurred while processing the request.');
 			const unk = preferUnknown(req.headers);
 			return pageList(req, {
 				family: 'graph',

@@ -68,6 +68,10 @@ export interface StoreOptions {
 	dataSpanMs?: number;
 	/** Number of generated vulnerabilities (default 200) */
 	vulnerabilities?: number;
+	/** P-10: Graph incidents with `$expand=alerts` AND `$filter` answer a persistent 500 (default false). */
+	graphExpandWithFilterFails?: boolean;
+	/** P-6: hunting results larger than this (estimated JSON bytes) answer 400 (default 124 MiB). */
+	huntingMaxResultBytes?: number;
 }
 
 export interface AlertPartial {
@@ -187,6 +191,8 @@ export class DefenderStore {
 			domain: options.domain ?? 'contoso.com',
 			dataSpanMs: options.dataSpanMs ?? 30 * DAY,
 			vulnerabilities: options.vulnerabilities ?? 200,
+			graphExpandWithFilterFails: options.graphExpandWithFilterFails ?? false,
+			huntingMaxResultBytes: options.huntingMaxResultBytes ?? 124 * 1024 * 1024,
 			actionTiming: {
 				pendingMs: options.actionTiming?.pendingMs ?? 2000,
 				inProgressMs: options.actionTiming?.inProgressMs ?? 3000,
@@ -385,7 +391,11 @@ export class DefenderStore {
 		graphAlertsNextLink?: boolean;
 		graphAlertsPageSize?: number;
 		actionTiming?: Partial<ActionTiming>;
+		graphExpandWithFilterFails?: boolean;
+		huntingMaxResultBytes?: number;
 	}): void {
+		if (o.graphExpandWithFilterFails !== undefined) this.opts.graphExpandWithFilterFails = o.graphExpandWithFilterFails;
+		if (o.huntingMaxResultBytes !== undefined) this.opts.huntingMaxResultBytes = o.huntingMaxResultBytes;
 		if (o.duplicateActionBehaviour !== undefined) this.opts.duplicateActionBehaviour = o.duplicateActionBehaviour;
 		if (o.graphAlertsNextLink !== undefined) this.opts.graphAlertsNextLink = o.graphAlertsNextLink;
 		if (o.graphAlertsPageSize !== undefined) this.opts.graphAlertsPageSize = o.graphAlertsPageSize;
