@@ -51,6 +51,12 @@ describe('credential test (preAuthentication + declarative test request) against
 		expect(apiCall).toMatchObject({ family: api, status: 200 });
 	});
 
+	it('Custom Endpoints over HTTPS (test CA trusted) reach the emulator', async () => {
+		const res = await testCredential(credentialType, emulatorCredentials(emu, { app: 'full', tenant: 'A', https: true }), { ca: FIXTURE.tls.caPem });
+		expect(res.status).toBe('OK');
+		expect(emu.httpsUrl.startsWith('https://')).toBe(true);
+	});
+
 	it('accepts a verified domain as tenant', async () => {
 		expect((await run(creds({ tenantId: FIXTURE.tenants.A.domain }))).status).toBe('OK');
 	});
