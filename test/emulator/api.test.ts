@@ -105,6 +105,18 @@ describe('Graph alerts_v2', () => {
 		const ts = tb.body.value.map((a: { lastUpdateDateTime: string }) => a.lastUpdateDateTime);
 		expect(ts).toEqual([...ts].sort());
 	});
+	test('7-digit timestamps: a millisecond cursor (JS Date) with ge includes the sub-ms record, gt on the exact value excludes it', async () => {
+		const s = makeStore();
+		const a = s.addAlert({}, '2026-11-22T11:00:00.1234567Z');
+		expect(s.toGraphAlert(a).lastUpdateDateTime).toBe('2026-11-22T11:00:00.1234567Z');
+		const jsCursor = new Date(Date.parse(a.lastUpdateTime)).toISOString(); // 11:00:00.123Z
+		const ge = await call(s, 'GET', `/v1.0/security/alerts_v2?$filter=${enc(`lastUpdateDateTime ge ${jsCursor}`)}`);
+		expect(ge.body.value.map((x: { id: string }) => x.id)).toContain(a.id);
+		const gtMs = await call(s, 'GET', `/v1.0/security/alerts_v2?$filter=${enc(`lastUpdateDateTime gt ${jsCursor}`)}`);
+		expect(gtMs.body.value.map((x: { id: string }) => x.id)).toContain(a.id);
+		const gtExact = await call(s, 'GET', `/v1.0/security/alerts_v2?$filter=${enc('lastUpdateDateTime gt 2026-11-22T11:00:00.1234567Z')}`);
+		expect(gtExact.body.value.map((x: { id: string }) => x.id)).not.toContain(a.id);
+	});
 	test('patch, comments, 404', async () => {
 		const s = makeStore();
 		const id = s.alerts[0].id;
