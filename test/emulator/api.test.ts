@@ -97,6 +97,8 @@ describe('Graph alerts_v2', () => {
 		expect(typeof r2.body.value[0].incidentId).toBe('string');
 		const bad = await call(s, 'GET', `/v1.0/security/alerts_v2?$filter=${enc("investigationState eq 'running'")}`);
 		expect(bad).toMatchObject({ status: 400, error: { code: 'BadRequest' } });
+		const sel = await call(s, 'GET', '/v1.0/security/alerts_v2?$top=2&$select=id,lastUpdateDateTime');
+		expect(Object.keys(sel.body.value[0])).toEqual(['id', 'lastUpdateDateTime']);
 		const s2 = makeStore({ alerts: 300, graphAlertsNextLink: false });
 		const n = await call(s2, 'GET', '/v1.0/security/alerts_v2?$top=10');
 		expect(n.body['@odata.nextLink']).toBeUndefined();

@@ -177,6 +177,7 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 				defaultPage: store.opts.graphAlertsPageSize,
 				nextLink: store.opts.graphAlertsNextLink ? 'always' : 'never',
 				defaultOrder: byCreated,
+				select: true,
 			}),
 		),
 	},

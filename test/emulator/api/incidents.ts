@@ -174,6 +174,7 @@ export const incidentRoutes: RouteDef<DefenderStore>[] = [
 				defaultPage: 50,
 				nextLink: 'always',
 				defaultOrder: oldestFirst,
+				select: true,
 			});
 		}),
 	},
