@@ -22,7 +22,7 @@ export interface CertificateThumbprints {
 
 /** Normalises PEM pasted into a single-line field (spaces instead of newlines, literal \n). */
 export function normalizePem(pem: string): string {
-	let text = String(pem ?? '').trim().replace(/\\n/g, '\n').replace(/\r/g, '');
+	let text = String(pem ?? '').replace(/\\n/g, '\n').replace(/\r/g, '').trim();
 	const m = /^(-----BEGIN [A-Z0-9 ]+-----)\s*([\s\S]*?)\s*(-----END [A-Z0-9 ]+-----)$/.exec(text);
 	if (m && !m[2].includes('\n') && !/^[A-Za-z-]+:/.test(m[2])) {
 		const body = m[2].replace(/\s+/g, '');
