@@ -62,7 +62,9 @@ async function main() {
 	};
 	const fmt = (m: RunMetrics) => (m.ms !== undefined ? `${m.ms.toFixed(0)} ms` : 'done');
 	const warmups = def.warmups(quick);
-	const runs = def.runs(quick);
+	const runs = arg('runs') !== undefined ? Number(arg('runs')) : def.runs(quick);
+	const runOffset = Number(arg('run-offset') ?? 0);
+	const runTotal = Number(arg('run-total') ?? runs);
 	for (let w = 0; w < warmups; w++) {
 		for (const side of sides(w)) {
 			if (def.beforeRun) await def.beforeRun(env);
@@ -78,7 +80,7 @@ async function main() {
 			record(side, m);
 			parts.push(`${side} ${fmt(m)}`);
 		}
-		say(`run ${r + 1}/${runs}: ${parts.join(', ')}`);
+		say(`run ${runOffset + r + 1}/${runTotal}: ${parts.join(', ')}`);
 	}
 	console.log(`BENCH_RESULT ${JSON.stringify({ metrics })}`);
 }

@@ -67,6 +67,8 @@ export interface CaseDef {
 	warmups(quick: boolean): number;
 	/** Measure peak RSS per side in separate processes. */
 	memory?: boolean;
+	/** Start a new emulator for every run (runs would otherwise see each other's data). */
+	freshEmulatorPerRun?: boolean;
 	setup?(env: CaseEnv): Promise<void>;
 	/** Before each run of either side (not timed). */
 	beforeRun?(env: CaseEnv): Promise<void>;
@@ -632,6 +634,7 @@ const BURSTS = (q: boolean) => (q ? [0, 10, 100] : [0, 10, 1000]);
 function triggerCase(quiet: boolean): CaseDef {
 	return {
 		name: quiet ? 'trigger' : 'trigger-recent-history',
+		freshEmulatorPerRun: true,
 		title: (q) =>
 			`trigger polls over a ${HISTORY(q).toLocaleString('en-US')}-alert history` +
 			(quiet
@@ -645,7 +648,7 @@ function triggerCase(quiet: boolean): CaseDef {
 		runs: (q) => (q ? 1 : 3),
 		warmups: () => 0,
 		method:
-			'Node: Microsoft Defender Trigger, event New Alert (Graph alerts_v2), default options (overlap 10 min, max 1,000 events per poll, page size 1,000), fresh static data per run: ' +
+			'Node: Microsoft Defender Trigger, event New Alert (Graph alerts_v2), default options (overlap 10 min, max 1,000 events per poll, page size 1,000), fresh static data and a fresh emulator per run: ' +
 			'an activation poll, then polls after 0, 10 and 1,000 new alerts (added through the emulator control route, timestamps just after the previous poll). ' +
 			'Calls per poll are API calls in the emulator log (tokens excluded). Minimum = ⌈new events ÷ 1,000⌉, at least 1. ' +
 			(quiet

@@ -104,18 +104,50 @@ async function runCase(
 		method: def.method,
 		seconds: 0,
 	};
-	console.error(`[bench ${label}] ${report.title}: starting the emulator (own process)…`);
-	const emu = await spawnEmulator(def.emulator(quick));
-	report.emulatorGenMs = emu.genMs;
-	try {
+	const startEmulator = async () => {
+		console.error(`[bench ${label}] ${report.title}: starting the emulator (own process)…`);
+		const emu = await spawnEmulator(def.emulator(quick));
+		report.emulatorGenMs = emu.genMs;
 		console.error(
-			`[bench ${label}] emulator ready at ${emu.url} (data generated in ${emu.genMs} ms); timing runs…`,
+			`[bench ${label}] emulator ready at ${emu.url} (data generated in ${emu.genMs} ms)`,
 		);
-		const common = ['--url', emu.url, '--label', label, ...(quick ? ['--quick'] : [])];
-		const timing = (await runChild([def.name, ...common, '--mode', 'timing'])) as {
-			metrics: Record<string, number[]>;
-		};
-		const results: CaseResults = { timing: timing.metrics, memory: { node: [], baseline: [] } };
+		return emu;
+	};
+	const args = (url: string) => ['--url', url, '--label', label, ...(quick ? ['--quick'] : [])];
+	let emu = await startEmulator();
+	try {
+		let metrics: Record<string, number[]> = {};
+		if (def.freshEmulatorPerRun) {
+			const runs = def.runs(quick);
+			for (let r = 0; r < runs; r++) {
+				if (r > 0) {
+					await emu.close();
+					emu = await startEmulator();
+				}
+				const one = (await runChild([
+					def.name,
+					...args(emu.url),
+					'--mode',
+					'timing',
+					'--runs',
+					'1',
+					'--run-offset',
+					String(r),
+					'--run-total',
+					String(runs),
+				])) as {
+					metrics: Record<string, number[]>;
+				};
+				for (const [k, v] of Object.entries(one.metrics)) (metrics[k] ??= []).push(...v);
+			}
+		} else {
+			metrics = (
+				(await runChild([def.name, ...args(emu.url), '--mode', 'timing'])) as {
+					metrics: Record<string, number[]>;
+				}
+			).metrics;
+		}
+		const results: CaseResults = { timing: metrics, memory: { node: [], baseline: [] } };
 		if (def.memory) {
 			const memoryRuns = quick ? 1 : 3;
 			for (let m = 0; m < memoryRuns; m++) {
@@ -128,7 +160,7 @@ async function runCase(
 					results.memory[side].push(
 						(await runChild([
 							def.name,
-							...common,
+							...args(emu.url),
 							'--mode',
 							'memory',
 							'--side',
