@@ -26,7 +26,10 @@ class FakeCollection {
 	failOn = new Set<number>();
 	hasMore = false;
 
+	private sorted: Array<{ id: string; createdDateTime: string; lastUpdateDateTime: string; seq: number }> | undefined;
+
 	put(id: string, lastUpdate: string, created?: string) {
+		this.sorted = undefined;
 		const existing = this.records.get(id);
 		this.records.set(id, {
 			id,
@@ -39,9 +42,12 @@ class FakeCollection {
 	fetch: FetchPage = async ({ since, until, skip, top }) => {
 		this.calls.push({ since, skip, top });
 		if (this.failOn.has(this.calls.length)) throw new Error('HTTP 503');
-		const rows = [...this.records.values()]
-			.filter((r) => r.lastUpdateDateTime >= since && (!until || r.lastUpdateDateTime < until))
-			.sort((a, b) => (a.lastUpdateDateTime < b.lastUpdateDateTime ? -1 : a.lastUpdateDateTime > b.lastUpdateDateTime ? 1 : a.seq - b.seq));
+		if (!this.sorted) {
+			this.sorted = [...this.records.values()].sort((a, b) =>
+				a.lastUpdateDateTime < b.lastUpdateDateTime ? -1 : a.lastUpdateDateTime > b.lastUpdateDateTime ? 1 : a.seq - b.seq,
+			);
+		}
+		const rows = this.sorted.filter((r) => r.lastUpdateDateTime >= since && (!until || r.lastUpdateDateTime < until));
 		const page = rows.slice(skip, skip + top).map((r) => ({ id: r.id, createdDateTime: r.createdDateTime, lastUpdateDateTime: r.lastUpdateDateTime }));
 		return { records: page as IDataObject[], hasMore: this.hasMore && rows.length > skip + top };
 	};
