@@ -133,6 +133,25 @@ describe('machine actions', () => {
 		expect(s.actionStatus(u).status).toBe('Succeeded');
 		expect(s.machineState(m.id).isolated).toBe(false);
 	});
+	test("P-4 'stuckPending': a duplicate isolate stays Pending and re-isolates after a later unisolate", () => {
+		const clock = { t: T0 };
+		const s = mk({ actionTiming: { pendingMs: 1000, inProgressMs: 1000 }, duplicateActionBehaviour: 'stuckPending' }, clock);
+		const m = s.machines[0];
+		const first = s.createAction(m, 'Isolate', { comment: 'c', requestor: 'app' });
+		const dup = s.createAction(m, 'Isolate', { comment: 'again', requestor: 'app' });
+		expect(dup.duplicate).toBe(false);
+		expect(dup.action.id).not.toBe(first.action.id);
+		clock.t += 10000;
+		expect(s.actionStatus(first.action).status).toBe('Succeeded');
+		expect(s.actionStatus(dup.action).status).toBe('Pending');
+		expect(s.machineState(m.id).isolated).toBe(true);
+		s.createAction(m, 'Unisolate', { comment: 'release', requestor: 'app' });
+		clock.t += 2500;
+		expect(s.actionStatus(dup.action).status).toBe('InProgress');
+		clock.t += 1000;
+		expect(s.actionStatus(dup.action).status).toBe('Succeeded');
+		expect(s.machineState(m.id).isolated).toBe(true);
+	});
 	test('cancel, per-machine outcome override, TimeOut', () => {
 		const clock = { t: T0 };
 		const s = mk({ actionTiming: { pendingMs: 1000, inProgressMs: 1000 } }, clock);

@@ -326,6 +326,8 @@ export interface MachineActionRecord {
 	timing: Required<ActionTiming>;
 	relatedFileInfo: { fileIdentifier: string; fileIdentifierType: string } | null;
 	cancel: { ms: number; requestor: string; comment: string } | null;
+	/** duplicateActionBehaviour 'stuckPending': Pending until an action of this type succeeds (P-4). */
+	stuckUntilOpposite?: string;
 }
 
 export interface IndicatorRecord {

@@ -57,7 +57,7 @@ export interface StoreOptions {
 	now?: () => number;
 	actionTiming?: ActionTiming;
 	/** How a repeat of a pending/in-progress machine action is answered. Default 'error400'. */
-	duplicateActionBehaviour?: 'error400' | 'returnPending';
+	duplicateActionBehaviour?: 'error400' | 'returnPending' | 'stuckPending';
 	/** alerts_v2 emits @odata.nextLink (documented) — false mimics the observed behaviour (none). */
 	graphAlertsNextLink?: boolean;
 	/** Default alerts_v2 page size when no $top is given. */
@@ -387,7 +387,7 @@ export class DefenderStore {
 	 * `POST /_control/tenants/:tenant/store/configure` with `[{...}]`).
 	 */
 	configure(o: {
-		duplicateActionBehaviour?: 'error400' | 'returnPending';
+		duplicateActionBehaviour?: 'error400' | 'returnPending' | 'stuckPending';
 		graphAlertsNextLink?: boolean;
 		graphAlertsPageSize?: number;
 		actionTiming?: Partial<ActionTiming>;
@@ -604,6 +604,7 @@ export class DefenderStore {
 	}
 
 	actionStatus(a: MachineActionRecord, now = this.now()): { status: ActionStatus; sinceMs: number } {
+		if (a.stuckUntilOpposite) return this.stuckStatus(a, now);
 		const t1 = a.createdMs + a.timing.pendingMs;
 		const t2 = t1 + a.timing.inProgressMs;
 		if (a.cancel) return { status: 'Cancelled', sinceMs: a.cancel.ms };
@@ -611,6 +612,24 @@ export class DefenderStore {
 		if (now < t1) return { status: 'Pending', sinceMs: a.createdMs };
 		if (now < t2) return { status: 'InProgress', sinceMs: t1 };
 		return { status: a.timing.outcome, sinceMs: t2 };
+	}
+
+	/**
+	 * P-4 (microsoft-365-docs#5903): a duplicate that got stuck in Pending runs only after a later
+	 * action of the opposite type (e.g. Unisolate for Isolate) succeeded — and then re-applies itself.
+	 */
+	private stuckStatus(a: MachineActionRecord, now: number): { status: ActionStatus; sinceMs: number } {
+		if (a.cancel) return { status: 'Cancelled', sinceMs: a.cancel.ms };
+		let release: number | undefined;
+		for (const o of this.actionsOfMachine(a.machineId)) {
+			if (o.type !== a.stuckUntilOpposite || o.createdMs < a.createdMs || o.stuckUntilOpposite) continue;
+			const st = this.actionStatus(o, now);
+			if (st.status === 'Succeeded' && (release === undefined || st.sinceMs < release)) release = st.sinceMs;
+		}
+		if (release === undefined || now < release) return { status: 'Pending', sinceMs: a.createdMs };
+		const done = release + a.timing.inProgressMs;
+		if (now < done) return { status: 'InProgress', sinceMs: release };
+		return { status: 'Succeeded', sinceMs: done };
 	}
 
 	isFinal(a: MachineActionRecord, now = this.now()): boolean {
@@ -656,7 +675,14 @@ export class DefenderStore {
 	): { action: MachineActionRecord; duplicate: boolean } {
 		const now = this.now();
 		const existing = this.actionsOfMachine(machine.id).find((a) => a.type === type && !this.isFinal(a, now));
-		if (existing) return { action: existing, duplicate: true };
+		const opposite: Record<string, string> = {
+			Isolate: 'Unisolate',
+			Unisolate: 'Isolate',
+			RestrictCodeExecution: 'UnrestrictCodeExecution',
+			UnrestrictCodeExecution: 'RestrictCodeExecution',
+		};
+		const stuck = !!existing && this.opts.duplicateActionBehaviour === 'stuckPending' && !!opposite[type];
+		if (existing && !stuck) return { action: existing, duplicate: true };
 		const ov = this.actionOverrides.get(machine.id) ?? {};
 		const timing = {
 			pendingMs: ov.pendingMs ?? this.opts.actionTiming.pendingMs,
@@ -679,6 +705,7 @@ export class DefenderStore {
 			timing,
 			relatedFileInfo: o.relatedFileInfo ?? null,
 			cancel: null,
+			stuckUntilOpposite: stuck ? opposite[type] : undefined,
 		};
 		this.actions.push(a);
 		this.actionById.set(a.id, a);
