@@ -105,3 +105,20 @@ describe('operators', () => {
 		expect(() => parseTimespan('last week', NOW)).toThrow(KqlError);
 	});
 });
+
+describe('robustness', () => {
+	test('random token soup only ever yields a result or a KqlError (→ 400, never 500)', () => {
+		const parts = ['DeviceInfo', '|', 'where', 'project', 'take', '10', 'DeviceName', '==', '!=', "'x'", '"y"', 'and', 'or', 'ago(1d)', 'ago', '(', ')', 'Timestamp', '>', 'summarize', 'count()', 'by', 'OSPlatform', 'order', 'sort', 'desc', 'asc', 'top', 'has', 'contains', '!', 'in', ',', 'datetime(2024-01-01)', 'not', '=', 'x', ';', 'count', 'distinct', '7d'];
+		let seed = 7;
+		const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+		for (let i = 0; i < 5000; i++) {
+			const n = 1 + Math.floor(rnd() * 10);
+			const q = (rnd() < 0.7 ? 'DeviceInfo ' : '') + Array.from({ length: n }, () => parts[Math.floor(rnd() * parts.length)]).join(' ');
+			try {
+				run(q);
+			} catch (e) {
+				if (!(e instanceof KqlError)) throw new Error(`${q} → ${(e as Error).message}`);
+			}
+		}
+	});
+});

@@ -126,3 +126,21 @@ describe('$orderby, $top/$skip, $select', () => {
 		expect(() => compileSelect('zzz', ['id'])).toThrow(ODataError);
 	});
 });
+
+describe('robustness', () => {
+	test('random token soup only ever yields a predicate or an ODataError (→ 400, never 500)', () => {
+		const parts = ['status', 'eq', 'ne', 'gt', "'New'", "'o''x'", '(', ')', 'and', 'or', 'not', '2024-01-01T00:00:00Z', '12', 'null', 'true', 'in', ',', 'lastUpdateTime', 'machineTags', '/', 'any', ':', 't', 'startswith', "'", "datetime'2024-01-01'", 'n', '-', '$', '%', 'contains', 'tolower'];
+		let seed = 42;
+		const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+		for (let i = 0; i < 5000; i++) {
+			const n = 1 + Math.floor(rnd() * 8);
+			const q = Array.from({ length: n }, () => parts[Math.floor(rnd() * parts.length)]).join(rnd() < 0.5 ? ' ' : '');
+			try {
+				const f = compileFilter(q, spec);
+				if (f) rows.filter(f);
+			} catch (e) {
+				if (!(e instanceof ODataError)) throw new Error(`${q} → ${(e as Error).message}`);
+			}
+		}
+	});
+});
