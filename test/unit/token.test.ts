@@ -121,6 +121,29 @@ describe('token service', () => {
 	});
 });
 
+describe('renewal while the login endpoint is down', () => {
+	afterEach(() => {
+		jest.useRealTimers();
+	});
+
+	it('keeps using the still-valid token when an early renewal fails, and does not hammer Entra', async () => {
+		const ctx = createExecuteContext({ credentials: emulatorCredentials(emu, { app: 'full', tenant: 'A' }) });
+		const get = { api: 'mde' as const, method: 'GET' as const, path: '/api/machineactions', qs: { $top: 1 } };
+		await defenderApiRequest.call(ctx, get);
+		// 58 minutes later (only Date moves): inside the renewal window of a 1-hour token, still valid.
+		jest.useFakeTimers({
+			doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+			now: Date.now() + 58 * 60 * 1000,
+		});
+		emu.faults.next(3, 'tokenDown');
+		emu.clearLog();
+		await defenderApiRequest.call(ctx, get);
+		await defenderApiRequest.call(ctx, get);
+		expect(emu.log.map((l) => `${l.family}:${l.status}`)).toEqual(['entra:503', 'mde:200', 'mde:200']);
+		emu.faults.clear();
+	});
+});
+
 describe('short token lifetimes', () => {
 	let short: EmulatorHandle;
 	beforeAll(async () => {

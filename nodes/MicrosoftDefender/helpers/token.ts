@@ -74,6 +74,8 @@ interface CacheEntry {
 	token: string;
 	expiresAt: number;
 	renewAt: number;
+	/** After a failed early renewal: no new attempt before this time. */
+	retryRenewalAt?: number;
 }
 
 const cache = new Map<string, CacheEntry>();
@@ -297,19 +299,40 @@ export async function getAccessToken(
 	options: TokenRequestOptions = {},
 ): Promise<string> {
 	const entry = cache.get(target.cacheKey);
-	if (entry && Date.now() < entry.renewAt) return entry.token;
+	const now = Date.now();
+	if (entry && now < entry.renewAt) return entry.token;
+	const stillValid = (e: CacheEntry | undefined) => e !== undefined && Date.now() < e.expiresAt - 1000;
+	// A renewal failed a moment ago: keep the valid token instead of hammering the login endpoint.
+	if (entry && stillValid(entry) && entry.retryRenewalAt !== undefined && now < entry.retryRenewalAt) {
+		return entry.token;
+	}
 	let pending = inflight.get(target.cacheKey);
 	if (!pending) {
-		pending = requestToken(requester, c, target, options)
+		// An early renewal gets one attempt: the current token still works if it fails.
+		const attempts = stillValid(entry) ? 1 : options.attempts;
+		pending = requestToken(requester, c, target, { ...options, attempts })
 			.then((fresh) => {
-				const e = { token: fresh.token, expiresAt: fresh.expiresAt, renewAt: fresh.renewAt };
+				const e: CacheEntry = { token: fresh.token, expiresAt: fresh.expiresAt, renewAt: fresh.renewAt };
 				cache.set(target.cacheKey, e);
 				return e;
 			})
 			.finally(() => inflight.delete(target.cacheKey));
 		inflight.set(target.cacheKey, pending);
 	}
-	return (await pending).token;
+	let fresh: CacheEntry | undefined;
+	let failure: unknown;
+	try {
+		fresh = await pending;
+	} catch (error) {
+		failure = error;
+	}
+	if (fresh) return fresh.token;
+	const current = cache.get(target.cacheKey);
+	if (current && stillValid(current)) {
+		current.retryRenewalAt = Date.now() + Math.min(10000, (current.expiresAt - current.renewAt) / 4);
+		return current.token;
+	}
+	throw failure;
 }
 
 /** Forgets the cached token of the target (the next call mints a fresh one, e.g. after consent). */
