@@ -1,4 +1,4 @@
-/* eslint-disable no-console */
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, no-console */
 /**
  * EMU-DATA routes over real sockets through the core (auth, error rendering, public routes),
  * plus the 100,000-alert paging figure.
@@ -126,14 +126,18 @@ describe('Defender routes over HTTP', () => {
 	});
 });
 
-describe('100,000 alerts in pages of 10,000 over HTTP (figure printed, not asserted)', () => {
-	test('follow @odata.nextLink to the end', async () => {
+// 100,000 alerts by default would cost every `npm test` ~25 s on the shared box: run 30,000 (3 pages)
+// unless EMU_PERF=1 (then the full 100,000 in 10 pages, as reported in README.md).
+const PERF_ALERTS = process.env.EMU_PERF === '1' ? 100000 : 30000;
+
+describe('alerts in pages of 10,000 over HTTP (figure printed, not asserted)', () => {
+	test(`follow @odata.nextLink to the end (${PERF_ALERTS} alerts)`, async () => {
 		const t0 = Date.now();
 		const emu = await startEmulator({
 			port: 0,
 			httpsPort: 0,
 			quotas: false,
-			sizes: { machines: 500, alerts: 100000, incidents: 30000 },
+			sizes: { machines: 500, alerts: PERF_ALERTS, incidents: PERF_ALERTS / 3 },
 		});
 		try {
 			const token = await getToken(emu.httpUrl, { scope: SCOPES.mde });
@@ -155,10 +159,10 @@ describe('100,000 alerts in pages of 10,000 over HTTP (figure printed, not asser
 				pages++;
 			}
 			const tEnd = Date.now();
-			expect(pages).toBe(10);
-			expect(ids.size).toBe(100000);
+			expect(pages).toBe(PERF_ALERTS / 10000);
+			expect(ids.size).toBe(PERF_ALERTS);
 			console.log(
-				`100,000 alerts: store generated in ${tGen - t0} ms (incl. start+token); served+parsed 10 pages (${(bytes / 1e6).toFixed(0)} MB) in ${tEnd - tStart} ms (${((tEnd - tStart) / pages).toFixed(0)} ms/page; server-side ${serverMs} ms total)`,
+				`${PERF_ALERTS} alerts: store generated in ${tGen - t0} ms (incl. start+token); served+parsed ${pages} pages (${(bytes / 1e6).toFixed(0)} MB) in ${tEnd - tStart} ms (${((tEnd - tStart) / pages).toFixed(0)} ms/page; server-side ${serverMs} ms total)`,
 			);
 			// a second pass hits the cached projections
 			const t2 = Date.now();
