@@ -34,7 +34,7 @@ export async function call(
 	const u = new URL(url, 'http://emu.test');
 	const query: Record<string, string> = {};
 	u.searchParams.forEach((v, k) => (query[k] = v));
-	const m = router.match(method, decodeURIComponent(u.pathname).includes('findbyip(') ? u.pathname : u.pathname);
+	const m = router.match(method, u.pathname);
 	if (!m.match) return { status: m.pathMatched ? 405 : 404, body: undefined };
 	const req: ApiRequest = {
 		method,
