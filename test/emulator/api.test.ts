@@ -10,6 +10,9 @@ describe('route table', () => {
 			expect(typeof r.quota).toBe('string');
 			if (!r.public) expect(r.roles.length).toBeGreaterThan(0);
 		}
+		const keys = routes.map((r) => `${r.method} ${r.path.toLowerCase()}`);
+		expect(new Set(keys).size).toBe(keys.length);
+		expect(routes.length).toBeGreaterThanOrEqual(50);
 		const cancel = routes.find((r) => r.path === '/api/machineactions/:id/cancel')!;
 		expect(cancel.roles).toEqual(expect.arrayContaining(['Machine.Isolate', 'Machine.Scan', 'Machine.CollectForensics', 'Machine.LiveResponse']));
 		expect(routes.find((r) => r.path === '/api/incidents')!.api).toBe('xdr');
