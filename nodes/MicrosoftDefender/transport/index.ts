@@ -523,9 +523,12 @@ function recordKey(r: IDataObject): string | undefined {
 }
 
 /**
- * Pages of a list endpoint (records, not envelopes). MDE/XDR: `$top` + `$skip` until a short
- * page. Graph: `@odata.nextLink`; when a full page comes without one (alerts_v2 does that),
- * continue with `$skip`. Records already seen (same `id`) are not yielded twice.
+ * Pages of a list endpoint (records, not envelopes).
+ *  - MDE lists, Return All: no `$top` (pages of 10,000 with `@odata.nextLink`), follow the links.
+ *  - MDE with a limit, XDR: `$top` + `$skip` until a short page (`$top` suppresses nextLink).
+ *  - Graph: `@odata.nextLink`; alerts_v2 may omit it on a full page: when no page of the listing
+ *    had a link, continue with `$skip`.
+ * Records already seen (same `id`) are not yielded twice.
  */
 export async function* defenderApiPages(
 	this: DefenderContext,
@@ -541,6 +544,7 @@ export async function* defenderApiPages(
 	const seen = new Set<string>();
 	let yielded = 0;
 	let consumed = 0;
+	let sawNextLink = false;
 
 	const take = (records: IDataObject[]): IDataObject[] => {
 		const fresh: IDataObject[] = [];
@@ -559,11 +563,13 @@ export async function* defenderApiPages(
 
 	if (limit === 0) return;
 	const top = Math.min(pl.maxPageSize, limit ?? Number.POSITIVE_INFINITY);
+	// MDE answers pages of 10,000 with a nextLink when no $top is sent: one call per page.
+	const linksWithoutTop = pl.style === 'skip' && pl.api === 'mde' && limit === undefined;
 
 	let next: DefenderRequest = {
 		...req,
 		method: req.method ?? 'GET',
-		qs: { ...baseQs, $top: top, ...(startSkip && { $skip: startSkip }) },
+		qs: { ...baseQs, ...(!linksWithoutTop && { $top: top }), ...(startSkip && { $skip: startSkip }) },
 	};
 	for (;;) {
 		const isFirst = consumed === 0;
@@ -587,21 +593,18 @@ export async function* defenderApiPages(
 		if (limit !== undefined && yielded >= limit) return;
 		if (records.length === 0) return;
 
-		if (pl.style === 'nextLink') {
-			const link = body['@odata.nextLink'];
-			if (typeof link === 'string' && link) {
-				next = { ...req, method: 'GET', url: link, qs: undefined };
-				continue;
-			}
-			if (!pl.nextLinkUnreliable || records.length < top || fresh.length === 0) return;
-			// A full page without nextLink (alerts_v2 does that): continue with $skip.
-			next = { ...req, method: 'GET', url: undefined, qs: { ...baseQs, $top: top, $skip: startSkip + consumed } };
+		const link = body['@odata.nextLink'];
+		if (typeof link === 'string' && link) {
+			sawNextLink = true;
+			next = { ...req, method: 'GET', url: link, qs: undefined };
 			continue;
 		}
-		// $top + $skip: a short page is the last one; a page of only repeats means $skip is ignored.
+		// No link. A short page, or a page of only repeats, is the end.
 		if (records.length < top || fresh.length === 0) return;
-		// Keep the page size stable so the short-page test holds; the limit is trimmed locally.
-		next = { ...req, method: 'GET', qs: { ...baseQs, $top: top, $skip: startSkip + consumed } };
+		// A full page without a link: the end if this listing pages by links, else probe with $skip.
+		if (sawNextLink) return;
+		if (pl.style === 'nextLink' && !pl.nextLinkUnreliable) return;
+		next = { ...req, method: 'GET', url: undefined, qs: { ...baseQs, $top: top, $skip: startSkip + consumed } };
 	}
 }
 
