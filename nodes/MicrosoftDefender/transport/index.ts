@@ -517,6 +517,9 @@ export async function defenderApiRequest<T = IDataObject>(this: DefenderContext,
 	return res.body as T;
 }
 
+/** Page size of MDE lists requested without $top (they then carry @odata.nextLink). */
+const MDE_DEFAULT_PAGE = 10000;
+
 function recordKey(r: IDataObject): string | undefined {
 	const id = r?.id;
 	return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
@@ -563,8 +566,10 @@ export async function* defenderApiPages(
 
 	if (limit === 0) return;
 	const top = Math.min(pl.maxPageSize, limit ?? Number.POSITIVE_INFINITY);
-	// MDE answers pages of 10,000 with a nextLink when no $top is sent: one call per page.
-	const linksWithoutTop = pl.style === 'skip' && pl.api === 'mde' && limit === undefined;
+	// MDE answers pages of 10,000 with a nextLink when no $top is sent: one call per page. Only
+	// where our page size is that default (vulnerabilities page at 8,000 and keep $top/$skip).
+	const linksWithoutTop =
+		pl.style === 'skip' && pl.api === 'mde' && limit === undefined && pl.maxPageSize === MDE_DEFAULT_PAGE;
 
 	let next: DefenderRequest = {
 		...req,
