@@ -89,14 +89,14 @@ describe('paging per endpoint', () => {
 		expect(apiCalls().map((l) => l.query.$skip ?? '0')).toEqual(['0', '1000', '2000']);
 	});
 
-	it('MDE Return All over 10,000 records: follows nextLink, one call per page, nothing lost or repeated', async () => {
+	it('MDE Return All over 10,000 records: $top=10,000 pages with $skip, nothing lost or repeated', async () => {
 		const store = emu.store('B');
 		store.addAlerts(12000 - store.alerts.length, {});
 		const c = createExecuteContext({ credentials: emulatorCredentials(emu, { app: 'full', tenant: 'B' }) });
 		const all = await defenderApiRequestAllItems.call(c, { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts' });
 		expect(all).toHaveLength(12000);
 		expect(new Set(ids(all)).size).toBe(12000);
-		expect(apiCalls().map((l) => `${l.query.$top ?? '-'}/${l.query.$skip ?? 0}`)).toEqual(['-/0', '-/10000']);
+		expect(apiCalls().map((l) => `${l.query.$top}/${l.query.$skip ?? 0}`)).toEqual(['10000/0', '10000/10000']);
 	});
 
 	it('limits: one request with $top = limit, records capped', async () => {
@@ -110,12 +110,8 @@ describe('paging per endpoint', () => {
 		expect(await defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts', limit: 0 })).toEqual([]);
 	});
 
-	it('MDE Return All sends no $top (pages of 10,000 with nextLink); a limit above 10,000 is capped', async () => {
-		const all = await defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts' });
-		expect(all).toHaveLength(emu.store('A').alerts.length);
-		expect(apiCalls().map((l) => l.query.$top)).toEqual([undefined]);
-		emu.clearLog();
-		await defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts', limit: 50000 });
+	it('MDE $top is capped at 10,000 per page', async () => {
+		await defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts' });
 		expect(apiCalls().map((l) => l.query.$top)).toEqual(['10000']);
 	});
 

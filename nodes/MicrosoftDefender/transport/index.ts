@@ -517,9 +517,6 @@ export async function defenderApiRequest<T = IDataObject>(this: DefenderContext,
 	return res.body as T;
 }
 
-/** Page size of MDE lists requested without $top (they then carry @odata.nextLink). */
-const MDE_DEFAULT_PAGE = 10000;
-
 function recordKey(r: IDataObject): string | undefined {
 	const id = r?.id;
 	return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
@@ -527,8 +524,8 @@ function recordKey(r: IDataObject): string | undefined {
 
 /**
  * Pages of a list endpoint (records, not envelopes).
- *  - MDE lists, Return All: no `$top` (pages of 10,000 with `@odata.nextLink`), follow the links.
- *  - MDE with a limit, XDR: `$top` + `$skip` until a short page (`$top` suppresses nextLink).
+ *  - MDE and XDR: `$top` + `$skip` until a short page (`$top` suppresses nextLink on MDE, so a
+ *    listing that is an exact multiple of the page size costs one extra, empty call).
  *  - Graph: `@odata.nextLink`; alerts_v2 may omit it on a full page: when no page of the listing
  *    had a link, continue with `$skip`.
  * Records already seen (same `id`) are not yielded twice.
@@ -566,15 +563,11 @@ export async function* defenderApiPages(
 
 	if (limit === 0) return;
 	const top = Math.min(pl.maxPageSize, limit ?? Number.POSITIVE_INFINITY);
-	// MDE answers pages of 10,000 with a nextLink when no $top is sent: one call per page. Only
-	// where our page size is that default (vulnerabilities page at 8,000 and keep $top/$skip).
-	const linksWithoutTop =
-		pl.style === 'skip' && pl.api === 'mde' && limit === undefined && pl.maxPageSize === MDE_DEFAULT_PAGE;
 
 	let next: DefenderRequest = {
 		...req,
 		method: req.method ?? 'GET',
-		qs: { ...baseQs, ...(!linksWithoutTop && { $top: top }), ...(startSkip && { $skip: startSkip }) },
+		qs: { ...baseQs, $top: top, ...(startSkip && { $skip: startSkip }) },
 	};
 	for (;;) {
 		const isFirst = consumed === 0;
