@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals, no-console */
 /**
- * `npm run bench [-- --quick] [--only alerts-mde,hunting] [--no-docs]`
+ * `npm run bench [-- --quick] [--only alerts-mde,hunting] [--runs N] [--no-docs]`
  *
  * For every case: starts the emulator in its own process (bench/emulator.ts), runs the case's
  * timing process (bench/case.ts: warm-up, then node and baseline interleaved), then, for cases
@@ -64,7 +64,7 @@ function fmt(v: number, unit: string): string {
 function markdown(reports: CaseReport[], meta: Record<string, unknown>): string {
 	const lines: string[] = [];
 	lines.push(
-		`Run: ${meta.date} · \`${meta.command}\` · ${meta.machine} · total ${meta.totalSeconds} s`,
+		`Run: ${meta.date} · \`${meta.command}\` · ${meta.machine} · load average ${meta.loadAverageStart} at start, ${meta.loadAverageEnd} at end · total ${meta.totalSeconds} s`,
 	);
 	lines.push('');
 	reports.forEach((r, k) => {
@@ -95,6 +95,7 @@ async function runCase(
 	k: number,
 	total: number,
 	quick: boolean,
+	runsOverride?: number,
 ): Promise<CaseReport> {
 	const label = `${k + 1}/${total}`;
 	const t0 = Date.now();
@@ -118,7 +119,7 @@ async function runCase(
 	try {
 		let metrics: Record<string, number[]> = {};
 		if (def.freshEmulatorPerRun) {
-			const runs = def.runs(quick);
+			const runs = runsOverride ?? def.runs(quick);
 			for (let r = 0; r < runs; r++) {
 				if (r > 0) {
 					await emu.close();
@@ -142,7 +143,13 @@ async function runCase(
 			}
 		} else {
 			metrics = (
-				(await runChild([def.name, ...args(emu.url), '--mode', 'timing'])) as {
+				(await runChild([
+					def.name,
+					...args(emu.url),
+					'--mode',
+					'timing',
+					...(runsOverride ? ['--runs', String(runsOverride)] : []),
+				])) as {
 					metrics: Record<string, number[]>;
 				}
 			).metrics;
@@ -196,6 +203,10 @@ async function main() {
 	const onlyArg = argv.indexOf('--only');
 	const only = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : undefined;
 	const cases = CASES.filter((c) => !only || only.includes(c.name));
+	const runsArg = argv.indexOf('--runs');
+	const runsOverride = runsArg >= 0 ? Number(argv[runsArg + 1]) : undefined;
+	if (runsOverride !== undefined && !(Number.isInteger(runsOverride) && runsOverride > 0))
+		throw new Error('--runs needs a whole number ≥ 1');
 	if (only && cases.length !== only.length)
 		throw new Error(`unknown case in --only; known: ${CASES.map((c) => c.name).join(', ')}`);
 
@@ -208,7 +219,8 @@ async function main() {
 	);
 
 	const reports: CaseReport[] = [];
-	for (const [k, def] of cases.entries()) reports.push(await runCase(def, k, cases.length, quick));
+	for (const [k, def] of cases.entries())
+		reports.push(await runCase(def, k, cases.length, quick, runsOverride));
 
 	const meta = {
 		date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
