@@ -133,8 +133,13 @@ function base(opts: HarnessOptions, typeName = 'microsoftDefender') {
 			throw new Error('The harness does not implement httpRequestWithAuthentication; the node uses its own token service');
 		},
 		returnJsonArray(data: IDataObject | IDataObject[]): INodeExecutionData[] {
+			// n8n-core: items that already have a `json` key are not wrapped twice.
 			const arr = Array.isArray(data) ? data : [data];
-			return arr.map((json) => ({ json }));
+			return arr.map((d) =>
+				d && typeof d === 'object' && d.json && typeof d.json === 'object'
+					? ({ ...d, json: d.json } as INodeExecutionData)
+					: { json: d },
+			);
 		},
 		constructExecutionMetaData(
 			inputData: INodeExecutionData[],
