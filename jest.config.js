@@ -5,8 +5,9 @@ module.exports = {
 	testMatch: ['**/*.test.ts'],
 	testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
 	transform: {
-		// Type-checking happens in `npm run typecheck`; transpile-only keeps the suite fast.
-		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }],
+		// tsconfig.test.json sets isolatedModules: ts-jest transpiles file by file (fast);
+		// `npm run typecheck` does the type-checking.
+		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 	},
 	testTimeout: 60000,
 };

@@ -10,7 +10,7 @@ module.exports = {
 	testMatch: ['**/*.e2e.test.ts'],
 	globalSetup: '<rootDir>/test/e2e/global-setup.ts',
 	transform: {
-		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }],
+		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 	},
 	// Each file starts real n8n processes (own ports, own user folders); keep the machine calm.
 	maxWorkers: 2,
