@@ -1,52 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { mdeRequest } from '../../helpers/machineActions';
-import { ipSeenAtOption, machineLocator, resolveMachine, toItems } from './common';
+import { executeTag, tagDescription } from './tag';
 
-const properties: INodeProperties[] = [
-	machineLocator,
-	{
-		displayName: 'Tag',
-		name: 'tag',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. quarantine-2026-11',
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [ipSeenAtOption],
-	},
-];
-
-const displayOptions = { show: { resource: ['machine'], operation: ['addTag'] } };
-
-export const description = updateDisplayOptions(displayOptions, properties);
+export const description = tagDescription('addTag');
 
 /** Add a tag to a machine. Returns the updated machine. */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const operation = { resource: 'machine', operation: 'addTag' };
-	const tag = String(this.getNodeParameter('tag', i, '')).trim();
-	if (tag === '' || tag.length > 200) {
-		throw new NodeOperationError(this.getNode(), `"Tag" must be 1 to 200 characters (item ${i})`, {
-			itemIndex: i,
-			description: 'Enter the tag text, e.g. quarantine-2026-11.',
-		});
-	}
-	const { id } = await resolveMachine.call(this, i, operation);
-	const machine = await mdeRequest.call(this, {
-		method: 'POST',
-		path: `/api/machines/${encodeURIComponent(id)}/tags`,
-		body: { Value: tag, Action: 'Add' },
-		// Adding or removing the same tag twice has the same effect: safe to retry.
-		idempotent: true,
-		itemIndex: i,
-		operation,
-	});
-	return toItems.call(this, machine as IDataObject, i);
+	return await executeTag.call(this, i, 'Add');
 }
