@@ -319,6 +319,21 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 					message: 'The API base URL answered 404: check the Cloud, or the base URLs of Custom Endpoints',
 				},
 			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 429,
+					message:
+						'The credentials work, but the API is throttling this app right now (HTTP 429): try the test again in a minute',
+				},
+			},
+			...[500, 502, 503, 504].map((value) => ({
+				type: 'responseCode' as const,
+				properties: {
+					value,
+					message: `The token was issued, but the API had a server error (HTTP ${value}): try the test again in a minute`,
+				},
+			})),
 		],
 	};
 }

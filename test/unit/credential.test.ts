@@ -57,6 +57,16 @@ describe('credential test (preAuthentication + declarative test request) against
 		expect(emu.httpsUrl.startsWith('https://')).toBe(true);
 	});
 
+	it('HTTP errors of the test call map to a fix (403, 429, 5xx)', async () => {
+		emu.faults.next(1, 429, '/api/machineactions');
+		expect((await run(creds())).message).toContain('throttling this app');
+		emu.faults.next(1, 503, '/api/machineactions');
+		expect((await run(creds())).message).toContain('server error (HTTP 503)');
+		const rule403 = credentialType.test.rules?.find((r) => r.type === 'responseCode' && r.properties.value === 403);
+		expect(rule403?.properties.message).toMatch(/Machine\.Read\.All \(WindowsDefenderATP\).*Grant admin consent/);
+		emu.faults.clear();
+	});
+
 	it('accepts a verified domain as tenant', async () => {
 		expect((await run(creds({ tenantId: FIXTURE.tenants.A.domain }))).status).toBe('OK');
 	});
