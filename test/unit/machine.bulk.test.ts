@@ -6,8 +6,8 @@ import { apiCalls, byId, run, startEmu, storeOf, type Emulator } from './machine
 /**
  * 300 isolations (300 input items, distinct machines) against the documented MDE quota of
  * 100 calls per minute, time-compressed: the emulator and the transport's pacer both run a
- * minute in a second (timeScale 60). Each item costs two calls (the pending-action check and the
- * POST), so the run needs ~7 quota minutes. Pacing keeps it under the quota: 0 failed items.
+ * minute in a second (timeScale 60). The pending-action check is one list call for the whole run,
+ * so the run needs ~3 quota minutes. Pacing keeps it under the quota: 0 failed items.
  */
 describe('machine: 300 isolations against a 100/min quota (time-compressed)', () => {
 	const TIME_SCALE = 60;
@@ -59,6 +59,8 @@ describe('machine: 300 isolations against a 100/min quota (time-compressed)', ()
 		const posts = apiCalls(emu, 'POST', '/isolate');
 		expect(posts).toHaveLength(300);
 		expect(posts.every((p) => p.status === 201)).toBe(true);
+		// The pre-check reads the pending isolations once for the run, not once per item.
+		expect(apiCalls(emu, 'GET', '/api/machineactions')).toHaveLength(1);
 		const throttled = apiCalls(emu).filter((e) => e.status === 429);
 		expect(throttled).toHaveLength(0);
 		for (const m of machines) {
@@ -66,4 +68,20 @@ describe('machine: 300 isolations against a 100/min quota (time-compressed)', ()
 			expect(isolations).toHaveLength(1);
 		}
 	}, 180_000);
+
+	it('two items for the same machine in one run send one isolation; the second is flagged alreadyPending', async () => {
+		emu.clearLog();
+		const machine = (storeOf(emu).machines as IDataObject[])[310];
+		const items: INodeExecutionData[] = [{ json: {} }, { json: {} }];
+		const out = await run(
+			emu,
+			{ resource: 'machine', operation: 'isolate', machineId: byId(String(machine.id)), comment: 'Two alerts, one device' },
+			{ items },
+		);
+		expect(out).toHaveLength(2);
+		expect(out[0].json.alreadyPending).toBeUndefined();
+		expect(out[1].json.alreadyPending).toBe(true);
+		expect(out[1].json.id).toBe(out[0].json.id);
+		expect(apiCalls(emu, 'POST', '/isolate')).toHaveLength(1);
+	});
 });

@@ -81,6 +81,71 @@ function timeOf(action: IDataObject): number {
 	return Number.isNaN(ms) ? 0 : ms;
 }
 
+/** Newest matching action for the request among `actions` (already filtered by the API or not). */
+function newestPending(actions: IDataObject[], req: Pick<ResponseActionRequest, 'machineId' | 'type' | 'sha1'>): IDataObject | undefined {
+	const sha1 = req.sha1?.toLowerCase();
+	const candidates = actions.filter(
+		(action) =>
+			action.type === req.type &&
+			String(action.machineId ?? '').toLowerCase() === req.machineId.toLowerCase() &&
+			isActiveStatus(action.status) &&
+			(sha1 === undefined || fileOf(action) === sha1),
+	);
+	candidates.sort((a, b) => timeOf(b) - timeOf(a));
+	return candidates[0];
+}
+
+/**
+ * The pending actions of one type in one tenant, read once per node run. A bulk run (say 500
+ * isolations) then costs one list call for the pre-check instead of one per item, which halves
+ * the calls charged against the 100/min quota. Actions this run submits are added to the list,
+ * so two items for the same machine still send only one request. An action someone else starts
+ * during the run is caught by Microsoft's 400 ActiveRequestAlreadyExists, as before.
+ */
+const pendingByRun = new WeakMap<IExecuteFunctions, Map<string, Promise<IDataObject[]>>>();
+
+function runCacheKey(ctx: IExecuteFunctions, req: Pick<ResponseActionRequest, 'type' | 'itemIndex'>): string {
+	const tenant = ctx.getNodeParameter('requestOptions.tenantId', req.itemIndex, '') as string;
+	return `${String(tenant).trim().toLowerCase()}|${req.type}`;
+}
+
+function pendingOfRun(
+	this: IExecuteFunctions,
+	req: Pick<ResponseActionRequest, 'type' | 'itemIndex' | 'operation'>,
+): Promise<IDataObject[]> {
+	let byKey = pendingByRun.get(this);
+	if (!byKey) {
+		byKey = new Map();
+		pendingByRun.set(this, byKey);
+	}
+	const key = runCacheKey(this, req);
+	let list = byKey.get(key);
+	if (!list) {
+		list = defenderApiRequestAllItems.call(
+			this,
+			{
+				api: 'mde',
+				method: 'GET',
+				path: '/api/machineactions',
+				qs: { $filter: and(eq('type', req.type), or(eq('status', 'Pending'), eq('status', 'InProgress'))) },
+				itemIndex: req.itemIndex,
+				operation: req.operation,
+			},
+			{ endpoint: 'mdeMachineActions' },
+		);
+		// A failed read is not cached: the next item asks again.
+		list.catch(() => byKey?.delete(key));
+		byKey.set(key, list);
+	}
+	return list;
+}
+
+/** Records an action this run created, so later items of the run see it as pending. */
+async function rememberSubmitted(this: IExecuteFunctions, req: ResponseActionRequest, action: IDataObject) {
+	const list = pendingByRun.get(this)?.get(runCacheKey(this, req));
+	if (list) (await list.catch(() => [] as IDataObject[])).push(action);
+}
+
 /** Newest Pending/InProgress action of this type on the machine, or undefined. */
 export async function findPendingAction(
 	this: IExecuteFunctions,
@@ -103,16 +168,7 @@ export async function findPendingAction(
 		},
 		{ endpoint: 'mdeMachineActions', limit: 100 },
 	);
-	const sha1 = req.sha1?.toLowerCase();
-	const candidates = actions.filter(
-		(action) =>
-			action.type === req.type &&
-			String(action.machineId ?? '').toLowerCase() === req.machineId.toLowerCase() &&
-			isActiveStatus(action.status) &&
-			(sha1 === undefined || fileOf(action) === sha1),
-	);
-	candidates.sort((a, b) => timeOf(b) - timeOf(a));
-	return candidates[0];
+	return newestPending(actions, req);
 }
 
 /** Collects the text of an error (message, description, Microsoft's body) for code matching. */
@@ -167,7 +223,11 @@ export async function submitMachineAction(
 	req: ResponseActionRequest,
 ): Promise<IDataObject> {
 	if (req.reusePending !== false) {
-		const existing = await findPendingAction.call(this, req);
+		// One item: ask about this machine only. Several: one list of the run's tenant and type.
+		const existing =
+			this.getInputData().length > 1
+				? newestPending(await pendingOfRun.call(this, req), req)
+				: await findPendingAction.call(this, req);
 		if (existing) return { ...existing, alreadyPending: true };
 	}
 
@@ -229,6 +289,7 @@ export async function submitMachineAction(
 		// The API returned the action that was already pending instead of creating ours.
 		return { ...action, alreadyPending: true };
 	}
+	await rememberSubmitted.call(this, req, action);
 	return action;
 }
 
