@@ -296,4 +296,21 @@ describe('pacing', () => {
 		expect(calls).toHaveLength(150);
 		expect(calls.filter((l) => l.status === 429)).toHaveLength(0);
 	});
+
+	it('pacing spans executions: two runs back to back share the window, zero 429s', async () => {
+		Object.assign(transportTuning, { pacing: true, timeScale: 60 });
+		paced.clearLog();
+		const credentials = emulatorCredentials(paced, { app: 'full', tenant: 'B' });
+		for (const n of [95, 60]) {
+			const run = createExecuteContext({ credentials });
+			await Promise.all(
+				Array.from({ length: n }, (_, i) =>
+					defenderApiRequest.call(run, { api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $top: 1 }, itemIndex: i }),
+				),
+			);
+		}
+		const calls = paced.log.filter((l) => l.family === 'mde');
+		expect(calls).toHaveLength(155);
+		expect(calls.filter((l) => l.status === 429)).toHaveLength(0);
+	});
 });
