@@ -9,6 +9,12 @@
  *     credentials,
  *   });
  *   // out: INodeExecutionData[][]; throws like n8n when the node fails and continueOnFail is off
+ *
+ *   await runPoll(new MicrosoftDefenderTrigger(), { parameters, credentials, staticData });  // reuse staticData
+ *   createLoadOptionsContext({ parameters, credentials })   // for listSearch/loadOptions methods
+ *   await testCredential(new MicrosoftDefenderEntraAppApi(), credentials)  // n8n's Test button → {status, message}
+ *   capturedLogs / clearCapturedLogs()                      // every logger call (secrets scan)
+ *   options: items, continueOnFail, nodeType ('…Tool' = AI agent), mode, ca (PEM for https), onRequest (observe)
  */
 import type {
 	ICredentialDataDecryptedObject,
