@@ -275,7 +275,7 @@ describe('authorization', () => {
 		});
 		expect(r.status).toBe(403);
 		expect(r.json.error.message).toBe(
-			'Missing application roles. API required roles: Machine.Isolate, application roles: Alert.Read.All,Machine.Read.All,AdvancedQuery.Read.All,Vulnerability.Read.All,Software.Read.All.',
+			'Missing application roles. API required roles: Machine.Isolate, application roles: Alert.Read.All,Machine.Read.All,AdvancedQuery.Read.All,Vulnerability.Read.All,Software.Read.All,User.Read.All.',
 		);
 		const g = await get('/v1.0/security/incidents', tokens.noGraph);
 		expect(g.status).toBe(403);

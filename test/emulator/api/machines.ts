@@ -195,7 +195,8 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		path: '/api/machines/:id/logonusers',
 		api: 'mde',
 		quota: 'mde',
-		roles: ['User.Read.All', ...M_READ],
+		// get-machine-log-on-users documents User.Read.All only.
+		roles: ['User.Read.All'],
 		handler: guard('mde', (req, store) => {
 			const m = getMachine(store, req.params.id);
 			return ok({

@@ -62,6 +62,7 @@ export const ALL_ROLES: Record<ApiFamily, string[]> = {
 		'Ti.ReadWrite.All',
 		'Vulnerability.Read.All',
 		'Software.Read.All',
+		'User.Read.All',
 	],
 	xdr: ['Incident.Read.All', 'Incident.ReadWrite.All', 'AdvancedHunting.Read.All'],
 	graph: [
