@@ -175,7 +175,7 @@ function listAlertsCase(api: 'mde' | 'graph'): CaseDef {
 			sizes: { alerts: size(q), incidents: 50, machines: 50, huntingRows: 10 },
 			quotas: false,
 		}),
-		runs: (q) => (q ? 2 : 5),
+		runs: (q) => (q ? 2 : 7),
 		warmups: () => 1,
 		memory: true,
 		method:
