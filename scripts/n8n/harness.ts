@@ -429,6 +429,13 @@ export interface RunningN8n {
 	child: ChildProcess;
 	/** Everything n8n printed so far. */
 	logs(): string;
+	/**
+	 * Wait until a production webhook path is registered. Published workflows are activated AFTER
+	 * /rest/settings is ready (2.x logs nothing when done), so a webhook answers 404 at first.
+	 * Probes with a CORS preflight (`OPTIONS` + Origin), which never runs the workflow:
+	 * 204 = registered, 404 = not yet.
+	 */
+	waitForWebhook(path: string, method?: string, timeoutMs?: number): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -465,6 +472,23 @@ export async function startN8n(
 		baseUrl,
 		child,
 		logs: () => out,
+		waitForWebhook: async (path: string, method = 'POST', timeoutMs = 120_000) => {
+			const deadline = Date.now() + timeoutMs;
+			for (;;) {
+				const problem = /There was a problem activating the workflow[^\n]*/.exec(out);
+				if (problem) throw new Error(`n8n could not activate a workflow: ${problem[0]}`);
+				if (exited) throw new Error(`n8n exited while activating workflows:\n${out.slice(-3000)}`);
+				const r = await fetch(`${baseUrl}/webhook/${path.replace(/^\//, '')}`, {
+					method: 'OPTIONS',
+					headers: { origin: baseUrl, 'access-control-request-method': method },
+				}).catch(() => undefined);
+				if (r && r.status >= 200 && r.status < 300) return;
+				if (Date.now() > deadline) {
+					throw new Error(`webhook ${path} not registered within ${timeoutMs} ms (last ${r?.status}):\n${out.slice(-3000)}`);
+				}
+				await new Promise((res) => setTimeout(res, 250));
+			}
+		},
 		stop: async () => {
 			if (exited) return;
 			killGroup(child, 'SIGTERM');

@@ -153,6 +153,7 @@ describe.each(e2eLines())('real n8n line %i: the example workflows', (line) => {
 		emu.clearLog();
 		srv = await startN8n(folder);
 		api = await setupOwnerAndLogin(srv);
+		await srv.waitForWebhook('defender/machine-action');
 
 		// Workflow 2.
 		const machine = store.machines[5];
