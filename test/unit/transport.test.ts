@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import {
@@ -152,6 +152,45 @@ describe('contexts and quota buckets', () => {
 		expect(quotaFor({ api: 'mde', path: '/api/machines' })).toBe('mde');
 		expect(quotaFor({ api: 'graph', path: '/v1.0/security/alerts_v2' })).toBe('graph');
 		expect(quotaFor({ api: 'mde', path: '/api/machines', quota: 'mdeHunting' })).toBe('mdeHunting');
+	});
+});
+
+describe('hunting concurrency', () => {
+	it('runs at most three hunting queries at once per tenant; other calls are not held back', async () => {
+		const c = ctx();
+		const original = c.helpers.httpRequest;
+		let inFlight = 0;
+		let maxHunting = 0;
+		let huntingNow = 0;
+		c.helpers.httpRequest = async (o: IHttpRequestOptions) => {
+			const hunting = String(o.url).includes('runHuntingQuery');
+			inFlight++;
+			if (hunting) maxHunting = Math.max(maxHunting, ++huntingNow);
+			try {
+				return await original(o);
+			} finally {
+				inFlight--;
+				if (hunting) huntingNow--;
+			}
+		};
+		emu.faults.latency(100);
+		try {
+			const hunts = Array.from({ length: 8 }, () =>
+				defenderApiRequest.call(c, {
+					api: 'graph',
+					method: 'POST',
+					path: '/v1.0/security/runHuntingQuery',
+					body: { Query: 'DeviceInfo | take 1' },
+				}),
+			);
+			const others = Array.from({ length: 4 }, () => defenderApiRequest.call(c, { api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $top: 1 } }));
+			await Promise.all([...hunts, ...others]);
+		} finally {
+			emu.faults.latency(0);
+		}
+		expect(maxHunting).toBe(3);
+		expect(inFlight).toBe(0);
+		expect(apiCalls().filter((l) => l.path === '/v1.0/security/runHuntingQuery' && l.status === 200)).toHaveLength(8);
 	});
 });
 

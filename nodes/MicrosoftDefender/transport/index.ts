@@ -85,6 +85,8 @@ export const transportTuning = {
 	baseBackoffMs: 1000,
 	/** Backoff for 429 without Retry-After. */
 	throttleBackoffMs: 10000,
+	/** Hunting queries running at once per tenant (they share the tenant's CPU quota). */
+	huntingConcurrency: 3,
 };
 
 interface PacerEntry {
@@ -97,6 +99,7 @@ const pacers = new Map<string, PacerEntry[]>();
 /** Clears tokens and pacing windows (tests). */
 export function resetTransportState(): void {
 	pacers.clear();
+	huntingSlots.clear();
 	clearTokenCache();
 }
 
@@ -146,6 +149,34 @@ async function pace(key: string, quota: Quota): Promise<PacerEntry | undefined> 
 
 function released(entry: PacerEntry | undefined): void {
 	if (entry) entry.t = Date.now();
+}
+
+/**
+ * Hunting queries share a CPU quota per tenant: parallel heavy queries exhaust it and then every
+ * query is refused for up to 15 minutes. At most `huntingConcurrency` run at once per tenant.
+ */
+const huntingSlots = new Map<string, { running: number; waiting: Array<() => void> }>();
+
+async function acquireHuntingSlot(key: string): Promise<() => void> {
+	let slot = huntingSlots.get(key);
+	if (!slot) {
+		slot = { running: 0, waiting: [] };
+		huntingSlots.set(key, slot);
+	}
+	const s = slot;
+	if (s.running >= Math.max(1, transportTuning.huntingConcurrency)) {
+		await new Promise<void>((resolve) => s.waiting.push(resolve));
+	} else {
+		s.running++;
+	}
+	let done = false;
+	return () => {
+		if (done) return;
+		done = true;
+		const next = s.waiting.shift();
+		if (next) next();
+		else s.running--;
+	};
 }
 
 export function quotaFor(req: Pick<DefenderRequest, 'api' | 'path' | 'url' | 'quota'>): QuotaKey {
@@ -379,6 +410,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 
 		let res: { statusCode: number; body: unknown; headers: IDataObject } | undefined;
 		let networkCode = '';
+		const releaseHunting = quotaKey.endsWith('Hunting') ? await acquireHuntingSlot(paceKey) : undefined;
 		try {
 			res = (await this.helpers.httpRequest(httpOptions)) as typeof res;
 		} catch (error) {
@@ -394,6 +426,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			}
 		} finally {
 			released(paced);
+			releaseHunting?.();
 		}
 
 		if (!res) {
