@@ -313,6 +313,9 @@ export async function getAccessToken(
 		pending = requestToken(requester, c, target, { ...options, attempts })
 			.then((fresh) => {
 				const e: CacheEntry = { token: fresh.token, expiresAt: fresh.expiresAt, renewAt: fresh.renewAt };
+				// Expired entries of other tenants or edited credentials are of no use: drop them.
+				const now = Date.now();
+				for (const [k, v] of cache) if (v.expiresAt < now) cache.delete(k);
 				cache.set(target.cacheKey, e);
 				return e;
 			})
