@@ -399,7 +399,7 @@ function bulkCase(reuse: boolean): CaseDef {
 		method:
 			`Node: Machine → Isolate, one execution with N items (distinct machines), Continue On Fail on, ` +
 			(reuse
-				? 'default options (Reuse Pending Action on: a pending-action check, then the POST: 2 calls per item). '
+				? 'default options (Reuse Pending Action on: the node first looks for pending actions of the same type, then POSTs). '
 				: 'Reuse Pending Action off (1 call per item). ') +
 			`Emulator MDE quota ${BULK_QUOTA}/min and 1,500/h in fixed windows, time compressed ×${BULK_SCALE} (a quota minute lasts ${scaledMinuteMs} ms); ` +
 			`the transport pacer runs on the same compressed clock (transportTuning.timeScale = ${BULK_SCALE}). ` +
