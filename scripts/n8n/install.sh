@@ -2,6 +2,7 @@
 # Install a PINNED real n8n into a cache outside this package's dependencies, and reuse it.
 #
 #   scripts/n8n/install.sh <1|2|all>      # 1 = n8n 1.x on the machine's Node 20, 2 = n8n 2.x on Node 24
+#                                         # (all = both, in parallel)
 #   scripts/n8n/install.sh --print-dir 1  # print the cache folder of that line (no install)
 #
 # Cache: ${N8N_CACHE_DIR:-$HOME/.cache/n8n-nodes-microsoft-defender}/n8n-<version>/
@@ -195,7 +196,18 @@ main() {
 	fi
 	case "${1:-}" in
 		1 | 2) install_line "$1" ;;
-		all) install_line 1 && install_line 2 ;;
+		all)
+			# Both lines at once: the installs are mostly network and unpacking (measured together on
+			# 2 CPUs: 375 s and 360 s, i.e. ~6 min for both instead of ~12 one after the other).
+			local rc1=0 rc2=0
+			install_line 1 &
+			local p1=$!
+			install_line 2 &
+			local p2=$!
+			wait "$p1" || rc1=$?
+			wait "$p2" || rc2=$?
+			[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] || die "install failed (line 1 exit $rc1, line 2 exit $rc2)"
+			;;
 		*) echo "usage: $0 <1|2|all> | --print-dir <1|2>" >&2; exit 2 ;;
 	esac
 	log "done"
