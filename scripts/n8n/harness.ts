@@ -116,6 +116,20 @@ export async function run(
 	});
 }
 
+/** `n8n start` processes still running; killed if this process exits without stopping them. */
+const liveServers = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackServer(child: ChildProcess): void {
+	liveServers.add(child);
+	child.on('exit', () => liveServers.delete(child));
+	if (!exitHookInstalled) {
+		exitHookInstalled = true;
+		process.on('exit', () => {
+			for (const c of liveServers) killGroup(c, 'SIGKILL');
+		});
+	}
+}
+
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 	if (child.pid === undefined) return;
 	try {
@@ -456,6 +470,7 @@ export async function startN8n(
 		...(opts.env ?? {}),
 	};
 	const child = spawn(folder.bin, ['start'], { env, cwd: folder.userFolder, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+	trackServer(child);
 	let out = '';
 	const onData = (d: Buffer) => {
 		out += d.toString();
