@@ -91,7 +91,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 			},
 			{
 				displayName: 'Simplify',
-				name: 'simple',
+				name: 'simplify',
 				type: 'boolean',
 				default: true,
 				description: 'Whether to return a simplified version of the response instead of the raw data',
@@ -252,7 +252,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 			throw new NodeOperationError(this.getNode(), `Unknown event "${String(event)}"`);
 		}
 		const resource: TriggerResource = def.resource;
-		const simple = this.getNodeParameter('simple', true) as boolean;
+		const simple = this.getNodeParameter('simplify', true) as boolean;
 		const f = this.getNodeParameter('filters', {}) as IDataObject;
 		const o = this.getNodeParameter('options', {}) as IDataObject;
 		const requestOptions = this.getNodeParameter('requestOptions', {}) as IDataObject;

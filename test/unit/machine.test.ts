@@ -62,7 +62,7 @@ describe('machine: read operations (emulator)', () => {
 	});
 
 	it('Get Many: Return All reads every machine; Simplify off returns raw records', async () => {
-		const out = await run(emu, { resource: 'machine', operation: 'getAll', returnAll: true, simple: false });
+		const out = await run(emu, { resource: 'machine', operation: 'getAll', returnAll: true, simplify: false });
 		expect(out).toHaveLength(machines.length);
 		expect(new Set(out.map((o) => o.json.id)).size).toBe(machines.length);
 		expect(out[0].json).toHaveProperty('firstSeen');

@@ -75,7 +75,7 @@ describe('Microsoft Defender Trigger: alerts', () => {
 		store().updateAlert(added[0].id, { status: 'InProgress' }, iso(t0 + 5000));
 		const onlyNew = await poll({ event: 'newAlert' }, s);
 		expect(onlyNew.items).toHaveLength(0);
-		const onlyUpdated = await poll({ event: 'updatedAlert', simple: false }, s);
+		const onlyUpdated = await poll({ event: 'updatedAlert', simplify: false }, s);
 		expect(onlyUpdated.items.map((i) => [i.json.id, i.json.status, i.json.triggerEvent])).toEqual([[added[0].id, 'inProgress', 'updated']]);
 		expect(onlyUpdated.items[0].json.evidence).toBeDefined(); // raw Graph alert
 	});

@@ -52,7 +52,7 @@ async function runStream(kind: Kind, tenant: 'A' | 'B' | 'C', step: number, poll
 	const pageSize = kind === 'alert' ? 1000 : 50;
 	const parameters: IDataObject = {
 		event: kind === 'alert' ? 'newOrUpdatedAlert' : 'newOrUpdatedIncident',
-		simple: false,
+		simplify: false,
 		options: { overlapMinutes, maxEventsPerPoll: 100000 },
 		requestOptions: { maxRetries: 1, maxRetryWaitSeconds: 1 },
 	};

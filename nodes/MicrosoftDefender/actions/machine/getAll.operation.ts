@@ -1,27 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { returnAllOrLimit, simplifyParameter } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyEquals, anyOf, dateTime, eq, parseDateTime, startsWith } from '../../helpers/odata';
 import { pickFields, SIMPLE_MACHINE_FIELDS, toItems } from './common';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { returnAll: [false] } },
-	},
+	...returnAllOrLimit,
 	{
 		displayName: 'Filters',
 		name: 'filters',
@@ -111,13 +97,7 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
-	{
-		displayName: 'Simplify',
-		name: 'simple',
-		type: 'boolean',
-		default: true,
-		description: 'Whether to return a simplified version of the response instead of the raw data',
-	},
+	simplifyParameter,
 ];
 
 const displayOptions = { show: { resource: ['machine'], operation: ['getAll'] } };
@@ -159,7 +139,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
 	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
 	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
-	const simple = this.getNodeParameter('simple', i, true) as boolean;
+	const simple = this.getNodeParameter('simplify', i, true) as boolean;
 
 	const filter = buildMachineFilter.call(this, filters, i);
 	let machines: IDataObject[];
