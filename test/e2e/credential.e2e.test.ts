@@ -94,6 +94,14 @@ describe.each(e2eLines())('real n8n line %i: package load and credential test', 
 		expect(emu.log.some((e) => /oauth2\/v2\.0\/token$/.test(e.path) && e.status === 401)).toBe(true);
 	});
 
+	it('a wrong secret typed over a credential that already holds a token is still red (the stored token is not reused)', async () => {
+		expect((await api.testCredential({ id: 'e2eCredGood00001' })).status).toBe('OK'); // stores a token
+		emu.clearLog();
+		const res = await api.testCredential({ id: 'e2eCredGood00001', data: { clientSecret: 'typed-but-wrong' } });
+		expect(res.status).toBe('Error');
+		expect(emu.log.some((e) => /oauth2\/v2\.0\/token$/.test(e.path) && e.status === 401)).toBe(true);
+	});
+
 	if (line === 2) {
 		it('SSRF protection is on: the same emulator via 127.0.0.2 (not allowed) is refused before any request', async () => {
 			emu.clearLog();
