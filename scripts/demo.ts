@@ -125,6 +125,8 @@ async function main() {
 		const rest = await n8n.setupOwnerAndLogin(server);
 
 		stage('Workflow 2: a webhook isolates, then releases, a machine and answers with the final machine action');
+		// n8n 2.x registers published webhooks a moment after it reports ready.
+		await server.waitForWebhook('defender/machine-action');
 		const machine = store.machines[1].computerDnsName;
 		for (const action of ['isolate', 'release']) {
 			const response = await fetch(`${server.baseUrl}/webhook/defender/machine-action`, {
