@@ -68,6 +68,7 @@ async function main() {
 	for (let w = 0; w < warmups; w++) {
 		for (const side of sides(w)) {
 			if (def.beforeRun) await def.beforeRun(env);
+			env.client = rawClient();
 			const m = await (side === 'node' ? def.node(env, true) : def.baseline!(env, true));
 			say(`warm-up ${w + 1}/${warmups} ${side} ${fmt(m)}`);
 		}
@@ -76,6 +77,9 @@ async function main() {
 		const parts: string[] = [];
 		for (const side of sides(r)) {
 			if (def.beforeRun) await def.beforeRun(env);
+			// A fresh keep-alive pool per run: a pooled socket idle during the other side's run may be
+			// closed by the server (keepAliveTimeout) just as it is reused.
+			env.client = rawClient();
 			const m = await (side === 'node' ? def.node(env, false) : def.baseline!(env, false));
 			record(side, m);
 			parts.push(`${side} ${fmt(m)}`);

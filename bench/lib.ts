@@ -93,7 +93,13 @@ export interface LogEntry {
 }
 
 export class Control {
-	private http = rawClient();
+	// No keep-alive: control calls come seconds apart, and a socket the server closes as idle
+	// (keepAliveTimeout 5 s) while the client reuses it fails with "socket hang up".
+	private http = axios.create({
+		proxy: false,
+		timeout: 60_000,
+		httpAgent: new http.Agent({ keepAlive: false }),
+	});
 	constructor(private url: string) {}
 	async clearLog(): Promise<void> {
 		await this.http.delete(`${this.url}/_control/log`);
