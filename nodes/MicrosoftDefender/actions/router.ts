@@ -92,7 +92,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	for (let i = 0; i < items.length; i++) {
 		try {
 			const result = await module.execute.call(this, i);
-			returnData.push(...result);
+			// Not push(...result): spreading 100,000+ rows (hunting, Return All) overflows the stack.
+			for (const item of result) returnData.push(item);
 		} catch (error) {
 			if (this.continueOnFail()) {
 				const json: IDataObject = { error: error.message };
