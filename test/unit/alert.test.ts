@@ -1,9 +1,10 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefender.node';
 import { emulatorCredentials, runNode } from '../harness';
-import type { FixtureAppName } from '../harness';
+import * as shared from './node.helpers';
+import type { RunOptions } from './node.helpers';
 import { startEmulator } from '../emulator';
 import type { EmulatorHandle } from '../emulator';
 import { FIXTURE } from '../emulator/core/fixture';
@@ -45,31 +46,13 @@ function rl(value: string, mode = 'id') {
 	return { __rl: true, mode, value };
 }
 
-async function run(
-	parameters: IDataObject,
-	o: { app?: FixtureAppName; items?: INodeExecutionData[]; continueOnFail?: boolean } = {},
-) {
-	const out = await runNode(new MicrosoftDefender(), {
-		parameters: { resource: 'alert', ...parameters },
-		credentials: emulatorCredentials(emu, { app: o.app ?? 'full', tenant: 'A' }),
-		items: o.items,
-		continueOnFail: o.continueOnFail,
-	});
-	return out[0];
-}
+const run = (parameters: IDataObject, o: RunOptions = {}) =>
+	shared.run(emu, { resource: 'alert', ...parameters }, o);
 
-async function runError(parameters: IDataObject, o: { app?: FixtureAppName } = {}) {
-	try {
-		await run(parameters, o);
-	} catch (error) {
-		return error as NodeApiError | NodeOperationError;
-	}
-	throw new Error('expected the node to fail');
-}
+const runError = async (parameters: IDataObject, o: RunOptions = {}) =>
+	(await shared.runError(emu, { resource: 'alert', ...parameters }, o)) as NodeApiError | NodeOperationError;
 
-function apiCalls(pathPart: string) {
-	return emu.log.filter((e) => e.family !== 'entra' && e.family !== 'control' && e.path.includes(pathPart));
-}
+const apiCalls = (pathPart: string) => shared.apiCalls(emu, undefined, pathPart);
 
 function store() {
 	return emu.store(TENANT_A);

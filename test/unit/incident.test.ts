@@ -1,12 +1,12 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefender.node';
 import { searchIncidents } from '../../nodes/MicrosoftDefender/methods/listSearch/incidents';
 import { searchAlerts } from '../../nodes/MicrosoftDefender/methods/listSearch/alerts';
 import { transportTuning } from '../../nodes/MicrosoftDefender/transport';
-import { createLoadOptionsContext, emulatorCredentials, runNode } from '../harness';
-import type { FixtureAppName } from '../harness';
+import { createLoadOptionsContext, emulatorCredentials } from '../harness';
+import * as shared from './node.helpers';
+import type { RunOptions } from './node.helpers';
 import { startEmulator } from '../emulator';
 import type { EmulatorHandle } from '../emulator';
 import { FIXTURE } from '../emulator/core/fixture';
@@ -47,31 +47,13 @@ function rl(value: string, mode = 'id') {
 	return { __rl: true, mode, value };
 }
 
-async function run(
-	parameters: IDataObject,
-	o: { app?: FixtureAppName; items?: INodeExecutionData[]; continueOnFail?: boolean } = {},
-) {
-	const out = await runNode(new MicrosoftDefender(), {
-		parameters: { resource: 'incident', ...parameters },
-		credentials: emulatorCredentials(emu, { app: o.app ?? 'full', tenant: 'A' }),
-		items: o.items,
-		continueOnFail: o.continueOnFail,
-	});
-	return out[0];
-}
+const run = (parameters: IDataObject, o: RunOptions = {}) =>
+	shared.run(emu, { resource: 'incident', ...parameters }, o);
 
-async function runError(parameters: IDataObject, o: { app?: FixtureAppName } = {}) {
-	try {
-		await run(parameters, o);
-	} catch (error) {
-		return error as NodeApiError | NodeOperationError;
-	}
-	throw new Error('expected the node to fail');
-}
+const runError = async (parameters: IDataObject, o: RunOptions = {}) =>
+	(await shared.runError(emu, { resource: 'incident', ...parameters }, o)) as NodeApiError | NodeOperationError;
 
-function apiCalls(pathPart: string) {
-	return emu.log.filter((e) => e.family !== 'entra' && e.family !== 'control' && e.path.includes(pathPart));
-}
+const apiCalls = (pathPart: string) => shared.apiCalls(emu, undefined, pathPart);
 
 function store() {
 	return emu.store(TENANT_A);

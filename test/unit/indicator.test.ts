@@ -1,7 +1,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 
 import { PAGE_LIMITS } from '../../nodes/MicrosoftDefender/helpers/limits';
-import { apiCalls, run, runError, startEmu, type Emulator } from './machine.helpers';
+import { apiCalls, run, runError, startEmu, type Emulator } from './node.helpers';
 
 const SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 

@@ -1,7 +1,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { transportTuning } from '../../nodes/MicrosoftDefender/transport';
-import { apiCalls, byId, run, startEmu, storeOf, type Emulator } from './machine.helpers';
+import { apiCalls, byId, run, startEmu, storeOf, type Emulator } from './node.helpers';
 
 /**
  * 300 isolations (300 input items, distinct machines) against the documented MDE quota of

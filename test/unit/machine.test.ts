@@ -18,7 +18,7 @@ import {
 	storeOf,
 	windowsMachine,
 	type Emulator,
-} from './machine.helpers';
+} from './node.helpers';
 
 const SIMPLE_FIELDS = [
 	'id',

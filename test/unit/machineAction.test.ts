@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import { apiCalls, byId, run, runError, startEmu, storeOf, windowsMachine, type Emulator } from './machine.helpers';
+import { apiCalls, byId, run, runError, startEmu, storeOf, windowsMachine, type Emulator } from './node.helpers';
 
 describe('machine action (emulator)', () => {
 	let emu: Emulator;

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { apiCalls, run, runError, startEmu, storeOf, type Emulator } from './machine.helpers';
+import { apiCalls, run, runError, startEmu, storeOf, type Emulator } from './node.helpers';
 
 describe('software (emulator)', () => {
 	let emu: Emulator;

@@ -1,5 +1,5 @@
 /**
- * Shared bits of the OPS-MDE tests (machine, machine action, indicator, vulnerability, software):
+ * Shared bits of the action-node tests (alert, incident, machine, machine action, indicator, ...):
  * run the action node against the emulator with real HTTP.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
