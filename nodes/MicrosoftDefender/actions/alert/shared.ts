@@ -57,20 +57,36 @@ function locatorValue(ctx: IExecuteFunctions, name: string, i: number): string {
 	return String(value).trim();
 }
 
-export function readAlertId(ctx: IExecuteFunctions, i: number, displayName = 'Alert'): string {
-	const id = locatorValue(ctx, 'alertId', i);
+/** Reads a resource-locator ID and checks it against `pattern`; messages name the item. */
+function readLocatorId(
+	ctx: IExecuteFunctions,
+	i: number,
+	parameter: string,
+	displayName: string,
+	pattern: RegExp,
+	hints: { empty: string; kind: string; rule: string },
+): string {
+	const id = locatorValue(ctx, parameter, i);
 	if (!id) {
-		throw fail(ctx, i, `The parameter "${displayName}" is empty (${itemLabel(i)})`, 'Pick an alert from the list or enter its ID, e.g. da637472900382838869_1364969609.');
+		throw fail(ctx, i, `The parameter "${displayName}" is empty (${itemLabel(i)})`, hints.empty);
 	}
-	if (!ALERT_ID.test(id)) {
+	if (!pattern.test(id)) {
 		throw fail(
 			ctx,
 			i,
-			`The parameter "${displayName}" is not a valid alert ID: "${id}" (${itemLabel(i)})`,
-			'Alert IDs contain only letters, digits, "_", "-" and ".", e.g. da637472900382838869_1364969609.',
+			`The parameter "${displayName}" is not a valid ${hints.kind}: "${id}" (${itemLabel(i)})`,
+			hints.rule,
 		);
 	}
 	return id;
+}
+
+export function readAlertId(ctx: IExecuteFunctions, i: number, displayName = 'Alert'): string {
+	return readLocatorId(ctx, i, 'alertId', displayName, ALERT_ID, {
+		empty: 'Pick an alert from the list or enter its ID, e.g. da637472900382838869_1364969609.',
+		kind: 'alert ID',
+		rule: 'Alert IDs contain only letters, digits, "_", "-" and ".", e.g. da637472900382838869_1364969609.',
+	});
 }
 
 export function readIncidentId(
@@ -79,19 +95,11 @@ export function readIncidentId(
 	parameter = 'incidentId',
 	displayName = 'Incident',
 ): string {
-	const id = locatorValue(ctx, parameter, i);
-	if (!id) {
-		throw fail(ctx, i, `The parameter "${displayName}" is empty (${itemLabel(i)})`, 'Pick an incident from the list or enter its numeric ID, e.g. 2972395.');
-	}
-	if (!INCIDENT_ID.test(id)) {
-		throw fail(
-			ctx,
-			i,
-			`The parameter "${displayName}" is not a valid incident ID: "${id}" (${itemLabel(i)})`,
-			'Incident IDs are numbers, e.g. 2972395.',
-		);
-	}
-	return id;
+	return readLocatorId(ctx, i, parameter, displayName, INCIDENT_ID, {
+		empty: 'Pick an incident from the list or enter its numeric ID, e.g. 2972395.',
+		kind: 'incident ID',
+		rule: 'Incident IDs are numbers, e.g. 2972395.',
+	});
 }
 
 /** Validates an optional incident id typed into a filter. */
