@@ -37,7 +37,6 @@ import { FIXTURE } from '../emulator/core/fixture';
 import { makeHttpRequest } from './http';
 import { evaluateWithScope, getNodeParameter, resolvedTopLevel, type ResolveContext } from './params';
 
-export { stringifyQuery, toAxiosConfig } from './http';
 export { evaluateExpression, evaluateWithScope } from './params';
 
 export const PACKAGE_NAME = 'n8n-nodes-microsoft-defender';

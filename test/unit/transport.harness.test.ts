@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IDataObject, IN8nHttpFullResponse, INodeProperties } from 'n8n-workflow';
 
-import { createExecuteContext, createPollContext, stringifyQuery } from '../harness';
+import { createExecuteContext, createPollContext } from '../harness';
 
 interface Seen {
 	method?: string;
@@ -49,7 +49,7 @@ afterAll(async () => {
 	await new Promise<void>((r) => server.close(() => r()));
 });
 
-describe('harness helpers.httpRequest (n8n-core semantics)', () => {
+describe('harness helpers.httpRequest is n8n-core\'s', () => {
 	const ctx = createExecuteContext();
 
 	it('sends qs, Accept for json, User-Agent n8n and returns the parsed body', async () => {
@@ -125,8 +125,9 @@ describe('harness helpers.httpRequest (n8n-core semantics)', () => {
 		expect(d.echo).toBe('');
 	});
 
-	it('serialises arrays like qs indices', () => {
-		expect(stringifyQuery({ a: [1, 2], b: 'x y' })).toBe('a%5B0%5D=1&a%5B1%5D=2&b=x%20y');
+	it('serialises arrays like qs indices (n8n-core default)', async () => {
+		await ctx.helpers.httpRequest({ url: `${origin}/echo`, qs: { a: [1, 2], b: 'x y' } });
+		expect(seen[seen.length - 1].url).toBe('/echo?a%5B0%5D=1&a%5B1%5D=2&b=x%20y');
 	});
 });
 
