@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import {
 	defenderApiRequest,
@@ -352,4 +352,55 @@ describe('pacing', () => {
 		expect(calls).toHaveLength(155);
 		expect(calls.filter((l) => l.status === 429)).toHaveLength(0);
 	});
+
+	it('Quota Share 50 %: a burst is paced to half the quota (at most 45 calls in any quota minute)', async () => {
+		Object.assign(transportTuning, { pacing: true, timeScale: 60 });
+		paced.clearLog();
+		const c = createExecuteContext({
+			credentials: emulatorCredentials(paced, { app: 'full', tenant: 'C' }),
+			parameters: { requestOptions: { quotaSharePercent: 50 } },
+		});
+		await Promise.all(
+			Array.from({ length: 100 }, (_, i) =>
+				defenderApiRequest.call(c, { api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $top: 1 }, itemIndex: i }),
+			),
+		);
+		const times = paced.log
+			.filter((l) => l.family === 'mde')
+			.map((l) => Date.parse(l.time))
+			.sort((a, b) => a - b);
+		expect(times).toHaveLength(100);
+		// A quota minute lasts 1,000 ms at time scale 60 (1 ms of slack for the log's ms rounding).
+		let most = 0;
+		for (let i = 0, j = 0; i < times.length; i++) {
+			while (times[i] - times[j] >= 999) j++;
+			most = Math.max(most, i - j + 1);
+		}
+		expect(most).toBeLessThanOrEqual(45);
+		expect(most).toBeGreaterThan(30);
+	});
+
+	it('after a 429 the whole process waits out Retry-After on that quota, not only the refused call', async () => {
+		Object.assign(transportTuning, { pacing: true, timeScale: 60 });
+		paced.clearLog();
+		const c = createExecuteContext({ credentials: emulatorCredentials(paced, { app: 'full', tenant: 'A' }) });
+		paced.faults.next(1, 429, { path: '/api/machineactions', retryAfterSec: 1 });
+		const first = defenderApiRequest.call(c, { api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $top: 1 } });
+		const refusedAt = await waitForLog(() => paced.log.find((l) => l.status === 429));
+		// Another call on the same quota (MDE), sent while the first waits for its retry.
+		await defenderApiRequest.call(c, { api: 'mde', method: 'GET', path: '/api/machines', qs: { $top: 1 } });
+		await first;
+		const other = paced.log.find((l) => l.path === '/api/machines');
+		expect(Date.parse(other!.time) - Date.parse(refusedAt.time)).toBeGreaterThanOrEqual(950);
+		expect(paced.log.filter((l) => l.status === 429)).toHaveLength(1);
+	});
 });
+
+async function waitForLog<T>(find: () => T | undefined): Promise<T> {
+	for (let i = 0; i < 500; i++) {
+		const found = find();
+		if (found) return found;
+		await sleep(5);
+	}
+	throw new Error('the emulator log never showed the expected request');
+}

@@ -57,6 +57,15 @@ export const requestOptionsParameter: INodeProperties = {
 			description: 'Longest single wait between retries, including waits asked for by Retry-After',
 		},
 		{
+			displayName: 'Quota Share (%)',
+			name: 'quotaSharePercent',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 100 },
+			default: 100,
+			description:
+				"Share of Microsoft's per-app API quota this n8n process paces itself to. In queue mode with N workers calling the same tenant with the same app, 100/N keeps the workers together under the quota; at 100 they may exceed it briefly and back off on 429 (Retry-After). See docs/deployment.md.",
+		},
+		{
 			displayName: 'Tenant ID Override',
 			name: 'tenantId',
 			type: 'string',

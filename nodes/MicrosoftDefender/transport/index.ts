@@ -95,10 +95,18 @@ interface PacerEntry {
 }
 
 const pacers = new Map<string, PacerEntry[]>();
+/**
+ * After a 429 every request of this process on that quota waits out the Retry-After, not just the
+ * refused one: when several n8n processes (queue-mode workers) share an app's quota, the first
+ * refusal tells this process the window is spent, and sending the rest of its burst would only
+ * collect more 429s.
+ */
+const throttledUntil = new Map<string, number>();
 
 /** Clears tokens and pacing windows (tests). */
 export function resetTransportState(): void {
 	pacers.clear();
+	throttledUntil.clear();
 	huntingSlots.clear();
 	clearTokenCache();
 }
@@ -109,12 +117,13 @@ export function resetTransportState(): void {
  * time, which is at or after the moment the server counted them, so latency cannot push two
  * windows' worth of requests into one of the server's windows. Returns a handle to release.
  */
-async function pace(key: string, quota: Quota): Promise<PacerEntry | undefined> {
+async function pace(key: string, quota: Quota, share = 1): Promise<PacerEntry | undefined> {
 	if (!transportTuning.pacing) return undefined;
 	const scale = transportTuning.timeScale > 0 ? transportTuning.timeScale : 1;
+	const part = transportTuning.paceSafety * share;
 	const windows = [
-		{ len: 60000 / scale, limit: Math.max(1, Math.floor(quota.perMinute * transportTuning.paceSafety)) },
-		{ len: 3600000 / scale, limit: Math.max(1, Math.floor(quota.perHour * transportTuning.paceSafety)) },
+		{ len: 60000 / scale, limit: Math.max(1, Math.floor(quota.perMinute * part)) },
+		{ len: 3600000 / scale, limit: Math.max(1, Math.floor(quota.perHour * part)) },
 	];
 	let entries = pacers.get(key);
 	if (!entries) {
@@ -144,6 +153,14 @@ async function pace(key: string, quota: Quota): Promise<PacerEntry | undefined> 
 			return entry;
 		}
 		await sleep(Math.ceil(wait));
+	}
+}
+
+async function waitOutThrottle(key: string): Promise<void> {
+	for (;;) {
+		const paused = (throttledUntil.get(key) ?? 0) - Date.now();
+		if (paused <= 0) return;
+		await sleep(Math.ceil(paused));
 	}
 }
 
@@ -194,6 +211,8 @@ interface ItemRequestOptions {
 	tenant?: string;
 	maxRetries: number;
 	maxRetryWaitMs: number;
+	/** Share (0.01–1) of the documented quota this process paces to (Request Options → Quota Share). */
+	quotaShare: number;
 }
 
 function isExecuteContext(ctx: DefenderContext): ctx is IExecuteFunctions {
@@ -225,6 +244,7 @@ function readRequestOptions(ctx: DefenderContext, itemIndex: number | undefined)
 		tenant: tenant || undefined,
 		maxRetries: Math.min(20, Math.floor(num(raw.maxRetries, 5))),
 		maxRetryWaitMs: Math.max(1, num(raw.maxRetryWaitSeconds, 120)) * 1000,
+		quotaShare: Math.min(100, Math.max(1, num(raw.quotaSharePercent, 100))) / 100,
 	};
 }
 
@@ -381,7 +401,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			}
 			if (!token) throw tokenErrorToNodeError(node, req.itemIndex, failure!);
 		}
-		const paced = req.noAuth ? undefined : await pace(paceKey, QUOTAS[quotaKey]);
+		await waitOutThrottle(paceKey);
+		const paced = req.noAuth ? undefined : await pace(paceKey, QUOTAS[quotaKey], options.quotaShare);
 
 		const headers: IDataObject = { ...(req.headers ?? {}) };
 		if (!req.noAuth) headers.Authorization = `Bearer ${token}`;
@@ -505,7 +526,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			if (wait <= options.maxRetryWaitMs) {
 				retries++;
 				this.logger?.debug?.(`Microsoft Defender: throttled on ${quotaKey}, waiting ${Math.round(wait)} ms`);
-				await sleep(wait);
+				// The pause holds every request of this process on the quota (see throttledUntil).
+				throttledUntil.set(paceKey, Math.max(throttledUntil.get(paceKey) ?? 0, Date.now() + wait));
 				continue;
 			}
 		}
