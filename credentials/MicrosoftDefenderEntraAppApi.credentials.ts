@@ -8,14 +8,13 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { cloudOptions, customEndpointFields } from '../nodes/MicrosoftDefender/descriptions/credentialFields';
 import {
-	CLOUDS,
 	CONNECTION_TEST_CALLS,
 	RESOURCE_APPS,
 	baseUrlExpression,
 	testPathExpression,
 	type ApiFamily,
-	type CloudName,
 } from '../nodes/MicrosoftDefender/helpers/hosts';
 import { grantHint } from '../nodes/MicrosoftDefender/helpers/errors';
 import { rolesOf } from '../nodes/MicrosoftDefender/helpers/jwt';
@@ -26,11 +25,6 @@ import {
 } from '../nodes/MicrosoftDefender/helpers/token';
 
 const TEST_FAMILY = "$credentials.testApi || 'mde'";
-
-const cloudOptions = [
-	...(Object.keys(CLOUDS) as CloudName[]).map((c) => ({ name: CLOUDS[c].displayName, value: c })),
-	{ name: 'Custom Endpoints', value: 'custom' },
-];
 
 const custom = { show: { cloud: ['custom'] } };
 
@@ -84,44 +78,7 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			default: '',
 			displayOptions: custom,
 		},
-		{
-			displayName: 'Login URL',
-			name: 'customLoginUrl',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: 'e.g. https://login.microsoftonline.com',
-			description: 'Entra authority; the token URL is <Login URL>/<tenant>/oauth2/v2.0/token',
-			displayOptions: custom,
-		},
-		{
-			displayName: 'Defender for Endpoint API Base URL',
-			name: 'customMdeBaseUrl',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: 'e.g. https://api.security.microsoft.com',
-			displayOptions: custom,
-		},
-		{
-			displayName: 'Defender XDR API Base URL',
-			name: 'customXdrBaseUrl',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: 'e.g. https://api.security.microsoft.com',
-			displayOptions: custom,
-		},
-		{
-			displayName: 'Microsoft Graph Base URL',
-			name: 'customGraphBaseUrl',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: 'e.g. https://graph.microsoft.com',
-			description: 'Without /v1.0',
-			displayOptions: custom,
-		},
+		...customEndpointFields('Entra authority; the token URL is <Login URL>/<tenant>/oauth2/v2.0/token'),
 		{
 			displayName: 'Tenant ID',
 			name: 'tenantId',

@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL_NAME, requestOptionsParameter } from './actions/node.description';
+import { authenticationParameter, nodeCredentials, requestOptionsParameter } from './actions/node.description';
 import { and, ge, lt, rawLiteral } from './helpers/odata';
 import {
 	GRAPH_COLLECTION,
@@ -47,8 +47,9 @@ export class MicrosoftDefenderTrigger implements INodeType {
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: CREDENTIAL_NAME, required: true }],
+		credentials: nodeCredentials,
 		properties: [
+			authenticationParameter,
 			{
 				displayName: 'Event',
 				name: 'event',

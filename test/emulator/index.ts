@@ -14,6 +14,7 @@ import { Faults, type FaultKind, type FaultOptions } from './core/faults';
 import { defaultFixture, FIXTURE, type Fixture } from './core/fixture';
 import { DEFAULT_QUOTAS, Quotas, type QuotaLimit } from './core/quotas';
 import { createPipeline } from './core/server';
+import { revokeUser } from './core/delegated';
 
 export { FIXTURE } from './core/fixture';
 export type { RequestLogEntry } from './core/context';
@@ -86,6 +87,8 @@ export interface EmulatorHandle<S = DefenderStore> {
 	reset(): void;
 	/** Public key that signs access tokens (tests may verify tokens with it). */
 	tokenSigningKeyPem: string;
+	/** Revokes every refresh token of a user (upn or object id), like "Revoke sessions"; returns how many. */
+	revokeSignIns(user: string): number;
 	close(): Promise<void>;
 }
 
@@ -230,6 +233,7 @@ export async function startEmulator<S = DefenderStore>(
 			stores = new Map();
 		},
 		tokenSigningKeyPem: ctx.signing.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+		revokeSignIns: (user) => revokeUser(ctx, user),
 		close: async () => {
 			const closeOne = (s: http.Server | https.Server) =>
 				new Promise<void>((resolve) => {

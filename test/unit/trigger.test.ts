@@ -47,7 +47,11 @@ describe('Microsoft Defender Trigger: description', () => {
 		expect(d.polling).toBe(true);
 		expect(d.inputs).toEqual([]);
 		expect(d.usableAsTool).toBeUndefined();
-		expect(d.credentials).toEqual([{ name: 'microsoftDefenderEntraAppApi', required: true }]);
+		expect(d.credentials).toEqual([
+			{ name: 'microsoftDefenderEntraAppApi', required: true, displayOptions: { show: { authentication: ['entraApp'] } } },
+			{ name: 'microsoftDefenderDelegatedOAuth2Api', required: true, displayOptions: { show: { authentication: ['delegatedOAuth2'] } } },
+		]);
+		expect(d.properties[0]).toMatchObject({ name: 'authentication', default: 'entraApp' });
 		expect(d.icon).toEqual({ light: 'file:defender.svg', dark: 'file:defender.dark.svg' });
 		expect(d.group).toEqual(['trigger']);
 	});

@@ -11,6 +11,33 @@ import * as software from './software';
 import * as vulnerability from './vulnerability';
 
 export const CREDENTIAL_NAME = 'microsoftDefenderEntraAppApi';
+export const DELEGATED_CREDENTIAL_NAME = 'microsoftDefenderDelegatedOAuth2Api';
+
+/** Both nodes: the app-only credential, or an analyst's delegated sign-in (MSSP customer tenants). */
+export const authenticationParameter: INodeProperties = {
+	displayName: 'Authentication',
+	name: 'authentication',
+	type: 'options',
+	options: [
+		{
+			name: 'Entra App (Application Permissions)',
+			value: 'entraApp',
+			description: 'The app acts as itself with admin-consented application permissions',
+		},
+		{
+			name: 'Delegated (Signed-In Analyst)',
+			value: 'delegatedOAuth2',
+			description:
+				"An analyst signs in to the customer tenant; the node can do what the app's delegated permissions and the analyst's Defender role both allow",
+		},
+	],
+	default: 'entraApp',
+};
+
+export const nodeCredentials = [
+	{ name: CREDENTIAL_NAME, required: true, displayOptions: { show: { authentication: ['entraApp'] } } },
+	{ name: DELEGATED_CREDENTIAL_NAME, required: true, displayOptions: { show: { authentication: ['delegatedOAuth2'] } } },
+];
 
 const resourceParameter: INodeProperties = {
 	displayName: 'Resource',
@@ -88,6 +115,7 @@ export const allowDestructiveParameter: INodeProperties = {
 
 /** Every parameter of the action node, in display order. */
 export const nodeProperties: INodeProperties[] = [
+	authenticationParameter,
 	resourceParameter,
 	...advancedHunting.description,
 	...alert.description,

@@ -325,3 +325,110 @@ export const NETWORK_REASONS: Record<string, string> = {
 	UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'untrusted TLS certificate',
 };
 
+
+/* ------------------------------------------------------------------------------------------
+ * Delegated sign-in (authorization code + refresh token)
+ * ---------------------------------------------------------------------------------------- */
+
+const SIGN_IN_AGAIN =
+	'Open the Microsoft Defender Delegated OAuth2 API credential and press "Connect my account" (or "Reconnect") to sign in again as the analyst; then run the workflow again.';
+
+/** AADSTS codes of the refresh-token and authorization-code grants (Learn: "Microsoft Entra authentication and authorization error codes"). */
+export const DELEGATED_AADSTS_EXPLANATIONS: Record<number, Explanation> = {
+	70008: {
+		message: 'The sign-in has expired (AADSTS70008: the refresh token or authorization code expired)',
+		description: SIGN_IN_AGAIN,
+	},
+	700082: {
+		message: 'The sign-in has expired because it was not used for too long (AADSTS700082)',
+		description: `${SIGN_IN_AGAIN} Refresh tokens expire after 90 days without use.`,
+	},
+	50173: {
+		message: 'The sign-in was revoked (AADSTS50173: the grant was revoked, for example after a password change or a "revoke sessions" by an admin)',
+		description: SIGN_IN_AGAIN,
+	},
+	700084: {
+		message: 'The sign-in has expired (AADSTS700084)',
+		description: SIGN_IN_AGAIN,
+	},
+	50076: {
+		message: 'The customer tenant requires multifactor authentication again (AADSTS50076)',
+		description: SIGN_IN_AGAIN,
+	},
+	50079: {
+		message: 'The customer tenant requires the analyst to register for multifactor authentication (AADSTS50079)',
+		description: SIGN_IN_AGAIN,
+	},
+	65001: {
+		message: 'Consent missing (AADSTS65001): the app has no consented delegated permission on this API',
+		description:
+			'In the customer tenant open App registrations → your app → API permissions → Add a permission → the API ("WindowsDefenderATP" under "APIs my organization uses", or Microsoft Graph) → Delegated permissions, tick the permissions the workflow needs, and press "Grant admin consent". Then run again (no new sign-in is needed for admin consent).',
+	},
+	90094: {
+		message: 'Admin consent is required (AADSTS90094)',
+		description:
+			'An administrator of the customer tenant must grant consent to the delegated permissions (App registrations → your app → API permissions → "Grant admin consent"), then sign in again.',
+	},
+	50011: {
+		message: 'The redirect URI does not match the app registration (AADSTS50011)',
+		description:
+			'Copy the "OAuth Redirect URL" shown in this credential into the app registration → Authentication → Web → Redirect URIs (exactly, including http/https and path), save, and connect again.',
+	},
+	54005: {
+		message: 'The authorization code was already used (AADSTS54005)',
+		description: 'Press "Connect my account" again to sign in with a fresh code.',
+	},
+	7000215: AADSTS_EXPLANATIONS[7000215],
+	7000222: AADSTS_EXPLANATIONS[7000222],
+	700016: AADSTS_EXPLANATIONS[700016],
+	90002: AADSTS_EXPLANATIONS[90002],
+	500011: AADSTS_EXPLANATIONS[500011],
+};
+
+/** Needs a fresh interactive sign-in (as opposed to a permission or credential problem). */
+export function needsSignInAgain(code: number | undefined, error?: string): boolean {
+	if (code !== undefined && [70008, 700082, 50173, 700084, 50076, 50079, 54005].includes(code)) return true;
+	return code === undefined && error === 'invalid_grant';
+}
+
+/** Explains a failed refresh-token redemption (or n8n's own refresh) for the user. */
+export function explainDelegatedTokenError(status: number | undefined, body: unknown, family: ApiFamily): Explanation {
+	const code = aadstsCode(body);
+	const error = (body as TokenErrorBody | undefined)?.error;
+	const api = RESOURCE_APPS[family];
+	const known = code !== undefined ? DELEGATED_AADSTS_EXPLANATIONS[code] : undefined;
+	if (known) return { message: `Could not get a delegated token for ${api}: ${known.message}`, description: known.description };
+	if (needsSignInAgain(code, error)) {
+		return { message: `Could not get a delegated token for ${api}: the sign-in is no longer valid (${error})`, description: SIGN_IN_AGAIN };
+	}
+	return {
+		message: `Could not get a delegated token for ${api}${code ? ` (AADSTS${code})` : ''}${error ? `: ${error}` : ''}${status ? ` (HTTP ${status})` : ''}`,
+		description: entraSummary(body) || 'Check the credential (tenant, client ID and secret, Cloud) and sign in again.',
+	};
+}
+
+/**
+ * A 403 on a delegated token: either the app lacks the delegated permission (not in the token's
+ * `scp`) or the signed-in user's Defender role does not allow the action.
+ */
+export function explainDelegatedForbidden(
+	family: ApiFamily,
+	scp: string[],
+	needed: string[],
+	userPermission: string | undefined,
+	user: string | undefined,
+	apiMessage: string | undefined,
+): Explanation {
+	const api = API_NAMES[family];
+	const who = user ? `The signed-in user (${user})` : 'The signed-in user';
+	if (needed.length && !needed.some((n) => scp.includes(n))) {
+		return {
+			message: `Forbidden by the ${api}: the app has no delegated permission for this call (needs ${needed.join(' or ')} on ${RESOURCE_APPS[family]}; the token carries ${scp.length ? scp.join(', ') : 'no delegated permissions'})`,
+			description: `Add ${needed[0]} as a Delegated permission on ${family === 'graph' ? 'Microsoft Graph' : `"${RESOURCE_APPS[family]}"`} in the customer tenant's app registration and press "Grant admin consent"; then sign in again (press "Reconnect" on the credential) so the token carries it.`,
+		};
+	}
+	return {
+		message: `Forbidden by the ${api}: ${who} is not allowed to do this in Defender${userPermission ? ` (needs the "${userPermission}" permission)` : ''}${apiMessage ? `: ${apiMessage}` : ''}`,
+		description: `Delegated access is what the app's delegated permissions AND the user's Defender role both allow. Give the user a Defender role (Microsoft Defender portal → Permissions → Roles) that includes ${userPermission ? `"${userPermission}"` : 'this action'} and covers the device's device group, or sign in with another analyst.`,
+	};
+}

@@ -254,3 +254,38 @@ export function testPathExpression(familyExpr: string): string {
 	const map = API_FAMILIES.map((f) => `${f}: '${CONNECTION_TEST_CALLS[f].path}'`).join(', ');
 	return `={{ ({ ${map} })[${familyExpr}] }}`;
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Delegated (authorization code) sign-in: n8n's OAuth2 credential evaluates these expressions
+ * over the credential's own fields ($self), so its Connect button uses this table too.
+ * ---------------------------------------------------------------------------------------- */
+
+/** The Entra resource (application ID URI) behind a client-credentials scope. */
+export function resourceOfScope(scope: string): string {
+	return scope.replace(/\/\.default$/i, '');
+}
+
+/** JS (inside an expression) for the credential's login host, without a trailing slash. */
+function authorityJs(self: string): string {
+	const table = (Object.keys(CLOUDS) as CloudName[]).map((c) => `${c}: '${CLOUDS[c].authority}'`).join(', ');
+	return `(${self}.cloud === 'custom' ? String(${self}.customLoginUrl || '').trim().replace(/\\/+$/, '') : ({ ${table} })[${self}.cloud || 'global'])`;
+}
+
+/** n8n expression: `<login host>/<tenant>/oauth2/v2.0/<endpoint>` for the credential's cloud. */
+export function delegatedEndpointExpression(endpoint: 'authorize' | 'token', self = '$self'): string {
+	return `={{ ${authorityJs(self)} + '/' + String(${self}.tenantId || '').trim() + '/oauth2/v2.0/${endpoint}' }}`;
+}
+
+/**
+ * n8n expression: the scopes of the sign-in: the delegated permissions listed in the credential
+ * (or `/.default`: every delegated permission configured and consented on the app registration),
+ * each prefixed with the sign-in API's resource, plus offline_access for the refresh token.
+ */
+export function delegatedScopeExpression(self = '$self'): string {
+	const table = (Object.keys(CLOUDS) as CloudName[])
+		.map((c) => `${c}: { ${API_FAMILIES.map((f) => `${f}: '${resourceOfScope(CLOUDS[c].api[f].scope)}'`).join(', ')} }`)
+		.join(', ');
+	const resource = `(({ ${table} })[${self}.cloud === 'custom' ? 'global' : (${self}.cloud || 'global')][${self}.signInApi || 'graph'])`;
+	const names = `String(${self}.delegatedPermissions || '').split(/[\\s,]+/).filter(Boolean)`;
+	return `={{ (${names}.length ? ${names} : ['.default']).map(p => ${resource} + '/' + p).concat(['offline_access']).join(' ') }}`;
+}

@@ -80,3 +80,46 @@ export function permissionsFor(resource: string, operation: string, api?: ApiFam
 		(p) => p.resource === resource && p.operation === operation && (api === undefined || p.api === api),
 	);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Delegated access (a signed-in user): the app's delegated permission AND the user's Defender
+ * role must both allow the call ("Fetch alerts from MSSP customer tenant"; "Access the Microsoft
+ * Defender for Endpoint APIs on behalf of a user").
+ * ---------------------------------------------------------------------------------------- */
+
+/** The Defender (unified RBAC / MDE) permission a signed-in user needs, by kind of operation. */
+export type DefenderUserPermission =
+	| 'View data'
+	| 'Alerts investigation'
+	| 'Active remediation actions'
+	| 'Manage security settings';
+
+const REMEDIATION = new Set([
+	'Machine.Isolate',
+	'Machine.Scan',
+	'Machine.RestrictExecution',
+	'Machine.StopAndQuarantine',
+	'Machine.Offboard',
+	'Machine.LiveResponse',
+]);
+
+/**
+ * The delegated permission names of an application-permission row: Graph uses the same names;
+ * Defender for Endpoint and XDR drop the `.All` (Alert.Read.All → Alert.Read).
+ */
+export function delegatedScopes(row: Pick<OperationPermission, 'api' | 'roles'>): string[] {
+	const names = row.api === 'graph' ? row.roles : row.roles.map((r) => r.replace(/\.All$/, ''));
+	return [...new Set(names)];
+}
+
+/** Which Defender permission the signed-in user's role must include for the operation. */
+export function userPermissionFor(row: Pick<OperationPermission, 'roles' | 'operation'>): DefenderUserPermission {
+	const first = row.roles[0] ?? '';
+	if (row.operation.startsWith('get')) return 'View data';
+	if (REMEDIATION.has(first)) return 'Active remediation actions';
+	if (first === 'Machine.CollectForensics') return 'Alerts investigation';
+	if (first.startsWith('Ti.') && first !== 'Ti.Read.All') return 'Manage security settings';
+	if (first === 'Machine.ReadWrite.All') return 'Manage security settings';
+	if (/ReadWrite/.test(first)) return 'Alerts investigation';
+	return 'View data';
+}

@@ -18,7 +18,20 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
-import { apiDisplayName, explainApiError, NETWORK_REASONS } from '../helpers/errors';
+import { apiDisplayName, explainApiError, explainDelegatedForbidden, NETWORK_REASONS } from '../helpers/errors';
+import {
+	clearDelegatedCache,
+	DELEGATED_CREDENTIAL_TYPE,
+	delegatedClaims,
+	delegatedTarget,
+	getDelegatedToken,
+	invalidateDelegatedToken,
+	refreshFailure,
+	signInFamily,
+	storedAccessToken,
+	type DelegatedCredentialData,
+} from '../helpers/delegated';
+import { delegatedScopes, permissionsFor, userPermissionFor } from '../helpers/permissions';
 import type { ApiFamily } from '../helpers/hosts';
 import { PAGE_LIMITS, QUOTAS, type PageLimit, type PagedEndpoint, type Quota, type QuotaKey } from '../helpers/limits';
 import {
@@ -109,6 +122,7 @@ export function resetTransportState(): void {
 	throttledUntil.clear();
 	huntingSlots.clear();
 	clearTokenCache();
+	clearDelegatedCache();
 }
 
 /**
@@ -327,24 +341,64 @@ interface Resolved {
 	target?: TokenTarget;
 	credentials: DefenderCredentialData;
 	options: ItemRequestOptions;
+	/** Set for the delegated credential; `signIn`: n8n itself holds and refreshes this API's token. */
+	delegated?: { credentials: DelegatedCredentialData; signIn: boolean };
 }
 
-async function resolveContext(ctx: DefenderContext, req: DefenderRequest): Promise<Resolved> {
-	const credentials = (await ctx.getCredentials(CREDENTIAL_TYPE, req.itemIndex ?? 0)) as DefenderCredentialData;
-	const options = readRequestOptions(ctx, req.itemIndex);
+/** The node's Authentication parameter ('entraApp' when absent: workflows made before it existed). */
+function authenticationOf(ctx: DefenderContext, itemIndex: number | undefined): string {
+	try {
+		return String(
+			isExecuteContext(ctx)
+				? ctx.getNodeParameter('authentication', itemIndex ?? 0, 'entraApp')
+				: (ctx as IPollFunctions).getNodeParameter('authentication', 'entraApp'),
+		);
+	} catch {
+		return 'entraApp';
+	}
+}
+
+/** The token target, or the credential problem as a NodeOperationError. */
+function targetOrThrow(ctx: DefenderContext, itemIndex: number | undefined, resolve: () => TokenTarget): TokenTarget {
 	let target: TokenTarget | undefined;
 	let problem: TokenError | undefined;
 	try {
-		target = tokenTarget(credentials, req.api, options.tenant);
+		target = resolve();
 	} catch (error) {
 		problem = error instanceof TokenError ? error : new TokenError({ message: 'The credential is invalid', description: '' });
 	}
 	if (!target) {
 		throw new NodeOperationError(ctx.getNode(), problem!.explanation.message, {
-			itemIndex: req.itemIndex,
+			itemIndex,
 			description: problem!.explanation.description,
 		});
 	}
+	return target;
+}
+
+async function resolveDelegated(ctx: DefenderContext, req: DefenderRequest): Promise<Resolved> {
+	const credentials = (await ctx.getCredentials(DELEGATED_CREDENTIAL_TYPE, req.itemIndex ?? 0)) as DelegatedCredentialData;
+	const options = readRequestOptions(ctx, req.itemIndex);
+	if (options.tenant) {
+		throw new NodeOperationError(ctx.getNode(), 'Tenant ID Override does not apply to a delegated credential', {
+			itemIndex: req.itemIndex,
+			description: 'A delegated sign-in belongs to one customer tenant: create one Microsoft Defender Delegated OAuth2 API credential per customer and clear the override.',
+		});
+	}
+	const target = targetOrThrow(ctx, req.itemIndex, () => delegatedTarget(credentials, req.api));
+	return {
+		target,
+		credentials: {},
+		options,
+		delegated: { credentials, signIn: signInFamily(credentials) === req.api },
+	};
+}
+
+async function resolveContext(ctx: DefenderContext, req: DefenderRequest): Promise<Resolved> {
+	if (authenticationOf(ctx, req.itemIndex) === 'delegatedOAuth2') return await resolveDelegated(ctx, req);
+	const credentials = (await ctx.getCredentials(CREDENTIAL_TYPE, req.itemIndex ?? 0)) as DefenderCredentialData;
+	const options = readRequestOptions(ctx, req.itemIndex);
+	const target = targetOrThrow(ctx, req.itemIndex, () => tokenTarget(credentials, req.api, options.tenant));
 	return { target, credentials, options };
 }
 
@@ -355,12 +409,16 @@ export async function getDefenderToken(
 	itemIndex?: number,
 	opts: { fresh?: boolean } = {},
 ): Promise<{ token: string; tenant: string; scope: string; authority: string }> {
-	const { target, credentials, options } = await resolveContext(this, { api, method: 'GET', path: '', itemIndex });
+	const { target, credentials, options, delegated } = await resolveContext(this, { api, method: 'GET', path: '', itemIndex });
 	if (opts.fresh) dropToken(target!);
 	let token: string | undefined;
 	let failure: TokenError | undefined;
 	try {
-		token = await getAccessToken(this, credentials, target!, { maxWaitMs: options.maxRetryWaitMs });
+		token = delegated
+			? delegated.signIn
+				? storedAccessToken(delegated.credentials)
+				: await getDelegatedToken(this, delegated.credentials, target!)
+			: await getAccessToken(this, credentials, target!, { maxWaitMs: options.maxRetryWaitMs });
 	} catch (error) {
 		failure = error instanceof TokenError ? error : new TokenError({ message: 'Could not get an access token', description: '' });
 	}
@@ -377,7 +435,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 	isComplete?: (body: unknown) => boolean,
 ): Promise<DefenderResponse<T>> {
 	const node = this.getNode();
-	const { target, credentials, options } = await resolveContext(this, req);
+	const { target, credentials, options, delegated } = await resolveContext(this, req);
 	const tgt = target!;
 	const base = tgt.endpoints.api[req.api].baseUrl;
 	const url = resolveUrl(node, req, base);
@@ -395,7 +453,9 @@ export async function defenderApiRequestFull<T = IDataObject>(
 		if (!req.noAuth) {
 			let failure: TokenError | undefined;
 			try {
-				token = await getAccessToken(this, credentials, tgt, { maxWaitMs: options.maxRetryWaitMs });
+				if (!delegated) token = await getAccessToken(this, credentials, tgt, { maxWaitMs: options.maxRetryWaitMs });
+				// n8n signs requests of the Sign-In API itself (and refreshes that token on a 401).
+				else token = delegated.signIn ? 'n8n' : await getDelegatedToken(this, delegated.credentials, tgt);
 			} catch (error) {
 				failure = error instanceof TokenError ? error : new TokenError({ message: 'Could not get an access token', description: '' });
 			}
@@ -405,7 +465,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 		const paced = req.noAuth ? undefined : await pace(paceKey, QUOTAS[quotaKey], options.quotaShare);
 
 		const headers: IDataObject = { ...(req.headers ?? {}) };
-		if (!req.noAuth) headers.Authorization = `Bearer ${token}`;
+		if (!req.noAuth && !delegated?.signIn) headers.Authorization = `Bearer ${token}`;
 		if (req.api === 'graph' && !req.noAuth && header(headers, 'prefer') === undefined) {
 			headers.Prefer = 'include-unknown-enum-members';
 		}
@@ -433,8 +493,20 @@ export async function defenderApiRequestFull<T = IDataObject>(
 		let networkCode = '';
 		const releaseHunting = quotaKey.endsWith('Hunting') ? await acquireHuntingSlot(paceKey) : undefined;
 		try {
-			res = (await this.helpers.httpRequest(httpOptions)) as typeof res;
-		} catch (error) {
+			res = (
+				delegated?.signIn && !req.noAuth
+					? await this.helpers.httpRequestWithAuthentication.call(this, DELEGATED_CREDENTIAL_TYPE, {
+							...httpOptions,
+							// n8n refreshes the token only when the request throws a 401.
+							ignoreHttpStatusErrors: false,
+						})
+					: await this.helpers.httpRequest(httpOptions)
+			) as typeof res;
+		} catch (thrown) {
+			// n8n wraps errors of httpRequestWithAuthentication in a NodeApiError; the cause is axios' error.
+			const error = delegated?.signIn ? ((thrown as { cause?: unknown })?.cause ?? thrown) : thrown;
+			const refresh = delegated?.signIn ? refreshFailure(thrown, req.api) : undefined;
+			if (refresh) throw tokenErrorToNodeError(node, req.itemIndex, refresh);
 			// Never pass the raw error on: its request config carries the Authorization header.
 			const e = error as { code?: unknown; response?: { status?: number; data?: unknown; headers?: IDataObject } };
 			const st = e?.response?.status;
@@ -517,7 +589,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 
 		if (status === 401 && !req.noAuth && !refreshed) {
 			refreshed = true;
-			invalidateToken(tgt, token);
+			if (!delegated) invalidateToken(tgt, token);
+			else if (!delegated.signIn) invalidateDelegatedToken(tgt, token);
 			continue;
 		}
 		if (status === 429 && retries < options.maxRetries) {
@@ -537,7 +610,9 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			continue;
 		}
 
-		const explained = explainApiError(status, res.body, {
+		const explained = status === 403 && delegated
+			? { ...explainApiError(status, res.body, { family: req.api, method, path: req.path }), ...explainForbiddenDelegated(req, delegated, token, res.body) }
+			: explainApiError(status, res.body, {
 			family: req.api,
 			method,
 			path: req.path,
@@ -559,6 +634,25 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			...(explained.message && { apiMessage: String(parseApiMessage(res.body) ?? '') }),
 		});
 	}
+}
+
+/** A 403 on a delegated token: the app's delegated permission, or the user's Defender role? */
+function explainForbiddenDelegated(
+	req: DefenderRequest,
+	delegated: NonNullable<Resolved['delegated']>,
+	token: string,
+	body: unknown,
+): { message: string; description: string } {
+	const row = req.operation ? permissionsFor(req.operation.resource, req.operation.operation, req.api) : undefined;
+	const { scp, user } = delegatedClaims(delegated.signIn ? storedAccessToken(delegated.credentials) : token);
+	return explainDelegatedForbidden(
+		req.api,
+		scp,
+		row ? delegatedScopes(row) : [],
+		row ? userPermissionFor(row) : undefined,
+		user,
+		parseApiMessage(body),
+	);
 }
 
 function parseApiMessage(body: unknown): string | undefined {

@@ -4,6 +4,7 @@ import { missingRolesMessage } from './apiErrors';
 import type { CoreContext } from './context';
 import { decodeJwt, verifyJwtSignature } from './jwt';
 import { familyOfResource } from './resources';
+import { delegatedRefusal } from './delegated';
 
 export interface AuthFailure {
 	status: 401 | 403;
@@ -41,6 +42,7 @@ export function authenticate(
 	authorization: string | undefined,
 	family: ApiFamily,
 	requiredRoles: string[],
+	method = 'GET',
 ): { auth: CallerAuth } | { fail: AuthFailure } {
 	const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
 	if (!m) return { fail: unauthorized(family, 'Access token is empty.') };
@@ -107,6 +109,15 @@ export function authenticate(
 		return {
 			fail: unauthorized(family, 'Access token validation failure. Invalid audience.', partial),
 		};
+	}
+	if (typeof p.scp === 'string') {
+		// Delegated: the app's delegated permissions AND the user's Defender role.
+		const scp = p.scp.split(' ').filter(Boolean);
+		const refusal = delegatedRefusal(ctx, family, method, requiredRoles, scp, typeof p.oid === 'string' ? p.oid : undefined);
+		if (refusal) return { fail: { status: 403, code: 'Forbidden', message: refusal, partial: { ...partial, roles: scp } } };
+		// Route handlers read application-role names: map each delegated name to its app role too.
+		const asRoles = [...new Set([...scp, ...scp.map((n) => (family === 'graph' || n.endsWith('.All') ? n : `${n}.All`))])];
+		return { auth: { tenantId: tenant.id, appId: partial.appId ?? '', audience: partial.audience!, roles: asRoles } };
 	}
 	if (requiredRoles.length && !requiredRoles.some((r) => roles.includes(r))) {
 		return {

@@ -26,6 +26,7 @@ function parseTime(v: unknown): number {
  *   POST   /_control/latency {ms}
  *   GET    /_control/clock  POST /_control/clock {now?: ms|ISO, advance?: ms, realTime?: true}
  *   DELETE /_control/quotas                     forget quota windows
+ *   POST   /_control/delegated/revoke {user}     revoke a user's refresh tokens (upn or oid)
  *   POST   /_control/reset                       log, faults, quotas, replay cache, clock, stores
  *   POST   /_control/tenants/:tenant/alerts {partial?, at?}          → store.addAlert
  *   PATCH  /_control/tenants/:tenant/alerts/:id {patch, at?}        → store.updateAlert
@@ -85,6 +86,9 @@ export function createControl(emu: () => EmulatorHandle<unknown>) {
 					if (body?.advance !== undefined) e.advance(Number(body.advance));
 				}
 				return ok({ now: e.now(), iso: new Date(e.now()).toISOString() });
+			}
+			if (a === 'delegated' && b === 'revoke' && method === 'POST') {
+				return ok({ revoked: e.revokeSignIns(String(body?.user ?? '')) });
 			}
 			if (a === 'quotas' && method === 'DELETE') {
 				e.resetQuotas();

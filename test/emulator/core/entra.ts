@@ -9,6 +9,7 @@ import type { FixtureApp, FixtureTenant } from './fixture';
 import { rolesOf } from './fixture';
 import { certThumbprints, decodeJwt, signJwt, verifyJwtSignature, type JwtAlg } from './jwt';
 import { familyOfResource } from './resources';
+import { handleAuthorize, handleDelegatedGrant, isAuthorizePath } from './delegated';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -220,12 +221,15 @@ export interface EntraRequest {
 	headers: Record<string, string>;
 	body: string;
 	origin: string;
+	/** Query string (the /authorize endpoint reads it). */
+	query?: Record<string, string>;
 }
 
 /** Returns undefined when the path is not an Entra path. */
 export function isEntraPath(segments: string[]): boolean {
 	const s = segments.map((x) => x.toLowerCase());
 	if (s.length === 4 && s[1] === 'oauth2' && s[2] === 'v2.0' && s[3] === 'token') return true;
+	if (isAuthorizePath(segments)) return true;
 	if (s.length === 3 && s[1] === 'oauth2' && s[2] === 'token') return true;
 	if (
 		s.length === 4 &&
@@ -340,6 +344,8 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 		};
 	}
 
+	if (isAuthorizePath(req.segments)) return handleAuthorize(ctx, tenant, req.method, req.query ?? {}, req.body);
+
 	if (s[2] === 'token' && s.length === 3) {
 		return fail(
 			400,
@@ -363,7 +369,8 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 	const basic = basicAuth(req.headers.authorization);
 	const clientId = (form.client_id ?? basic?.id ?? '').trim();
 	const log: Partial<RequestLogEntry> = { tenantId: tenant.id, scope: form.scope };
-	if (form.grant_type !== 'client_credentials') {
+	const delegatedGrant = form.grant_type === 'authorization_code' || form.grant_type === 'refresh_token';
+	if (form.grant_type !== 'client_credentials' && !delegatedGrant) {
 		if (!form.grant_type)
 			return fail(
 				400,
@@ -389,7 +396,7 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 			log,
 		);
 	log.appId = clientId;
-	if (!form.scope)
+	if (!form.scope && !delegatedGrant)
 		return fail(
 			400,
 			'invalid_request',
@@ -450,6 +457,8 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 			log,
 		);
 	}
+
+	if (delegatedGrant) return handleDelegatedGrant(ctx, tenant, app, form, fail, log);
 
 	const sc = checkScope(form.scope, tenant);
 	if (sc.fail) return fail(400, sc.fail.error, sc.fail.code, sc.fail.text, log);

@@ -36,11 +36,27 @@ export interface FixtureApp {
 	roles: Record<ApiFamily, string[]>;
 	/** Optional per-tenant override of `roles`. */
 	rolesByTenant?: Record<string, Partial<Record<ApiFamily, string[]>>>;
+	/** Web redirect URIs (delegated sign-in). Loopback http URIs match on any port. */
+	redirectUris?: string[];
+	/** Delegated permissions with admin consent, per resource family (what `/.default` yields). */
+	delegated?: Partial<Record<ApiFamily, string[]>>;
+}
+
+/** A user who can sign in (delegated flows); Defender permissions come from the user's roles. */
+export interface FixtureUser {
+	upn: string;
+	oid: string;
+	displayName: string;
+	tenantId: string;
+	/** Defender role permissions: 'View data', 'Alerts investigation', 'Active remediation actions', 'Manage security settings'. */
+	defenderPermissions: string[];
 }
 
 export interface Fixture {
 	tenants: Record<string, FixtureTenant>;
 	apps: Record<string, FixtureApp>;
+	/** Users by upn (delegated sign-in). */
+	users?: Record<string, FixtureUser>;
 }
 
 /** Every application permission the node can use, per resource family (defender-api.md §2). */
@@ -117,6 +133,28 @@ export const FIXTURE = {
 			secretId: '7d3e2f40-5162-4c7d-ae8f-90a1b2c3d4e5',
 			roles: { mde: [], xdr: [], graph: [] },
 		},
+		delegated: {
+			name: 'MSSP-DELEGATED',
+			clientId: 'aaaaaaaa-0000-4000-8000-000000000005',
+			tenants: [TENANT_A],
+			secret: 'delegated-secret-value',
+			redirectUris: ['http://localhost/rest/oauth2-credential/callback', 'http://127.0.0.1/rest/oauth2-credential/callback'],
+			roles: { mde: [], xdr: [], graph: [] },
+			delegated: {
+				mde: ['Alert.Read', 'Alert.ReadWrite', 'Machine.Read', 'Machine.ReadWrite', 'Machine.Isolate', 'Machine.Scan', 'AdvancedQuery.Read'],
+				xdr: ['Incident.Read', 'AdvancedHunting.Read'],
+				graph: ['SecurityAlert.ReadWrite.All', 'SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All'],
+			},
+		},
+		delegatedGraphOnly: {
+			name: 'MSSP-DELEGATED-GRAPH-ONLY',
+			clientId: 'aaaaaaaa-0000-4000-8000-000000000006',
+			tenants: [TENANT_A],
+			secret: 'delegated-graph-only-secret',
+			redirectUris: ['http://localhost/rest/oauth2-credential/callback', 'http://127.0.0.1/rest/oauth2-credential/callback'],
+			roles: { mde: [], xdr: [], graph: [] },
+			delegated: { graph: ['SecurityAlert.Read.All', 'SecurityIncident.Read.All'] },
+		},
 		expired: {
 			name: 'EXPIRED',
 			clientId: 'aaaaaaaa-0000-4000-8000-000000000004',
@@ -125,6 +163,23 @@ export const FIXTURE = {
 			secretId: '8e4f3051-6273-4d8e-bf90-a1b2c3d4e5f6',
 			secretExpiresAt: '2024-01-01T00:00:00Z',
 			roles: { mde: [...ALL_ROLES.mde], xdr: [...ALL_ROLES.xdr], graph: [...ALL_ROLES.graph] },
+		},
+	},
+	/** Analysts of tenant A for delegated sign-in. */
+	users: {
+		analyst: {
+			upn: 'analyst@contoso.onmicrosoft.com',
+			oid: 'bbbbbbbb-0000-4000-8000-000000000001',
+			displayName: 'Ana Analyst',
+			tenantId: TENANT_A,
+			defenderPermissions: ['View data', 'Alerts investigation', 'Active remediation actions'],
+		},
+		reader: {
+			upn: 'reader@contoso.onmicrosoft.com',
+			oid: 'bbbbbbbb-0000-4000-8000-000000000002',
+			displayName: 'Rita Reader',
+			tenantId: TENANT_A,
+			defenderPermissions: ['View data'],
 		},
 	},
 	/** A valid certificate + key registered on no app (→ AADSTS700027). */
@@ -149,7 +204,9 @@ export function defaultFixture(): Fixture {
 			roles: { mde: [...a.roles.mde], xdr: [...a.roles.xdr], graph: [...a.roles.graph] },
 		};
 	}
-	return { tenants, apps };
+	const users: Record<string, FixtureUser> = {};
+	for (const u of Object.values(FIXTURE.users)) users[u.upn] = { ...u, defenderPermissions: [...u.defenderPermissions] };
+	return { tenants, apps, users };
 }
 
 export function rolesOf(app: FixtureApp, tenantId: string, family: ApiFamily): string[] {

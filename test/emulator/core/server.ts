@@ -236,6 +236,7 @@ export function createPipeline(o: PipelineOptions) {
 				headers,
 				body: bodyBuf.toString('utf8'),
 				origin,
+				query,
 			});
 			Object.assign(entry, result.log);
 			entry.status = result.status;
@@ -338,7 +339,7 @@ export function createPipeline(o: PipelineOptions) {
 			}
 			entry.tenantId = tenantParam;
 		} else {
-			const authResult = authenticate(ctx, headers.authorization, family, route.roles);
+			const authResult = authenticate(ctx, headers.authorization, family, route.roles, method);
 			if ('fail' in authResult) {
 				const f = authResult.fail;
 				Object.assign(entry, {

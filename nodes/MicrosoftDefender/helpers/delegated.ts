@@ -1,0 +1,217 @@
+/**
+ * Delegated access (credential `microsoftDefenderDelegatedOAuth2Api`): one analyst's sign-in
+ * in a customer tenant serves every Defender API.
+ *
+ * n8n holds the refresh token and refreshes the token of the credential's Sign-In API itself
+ * (requests of that API go through `httpRequestWithAuthentication`, so n8n also stores each
+ * rotated refresh token). For the other APIs this module redeems n8n's current refresh token at
+ * the token endpoint (grant_type=refresh_token, scope `<resource>/.default`): Microsoft documents
+ * that refresh tokens are not tied to a resource, and that redeeming one does not revoke it
+ * (Learn: "Refresh tokens in the Microsoft identity platform"). So n8n's copy stays valid; the
+ * rotated refresh token we receive is dropped, never stored, and only the access token is cached
+ * here (in memory, keyed by a hash of the refresh token, until shortly before it expires).
+ */
+import { createHash } from 'node:crypto';
+import type { IDataObject } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+
+import { explainDelegatedTokenError, type Explanation } from './errors';
+import { decodeJwtPayload } from './jwt';
+import { HostConfigurationError, resolveEndpoints, resourceOfScope, tokenUrl, type ApiFamily } from './hosts';
+import { isValidTenant, TokenError, type HttpRequester, type TokenTarget } from './token';
+
+export const DELEGATED_CREDENTIAL_TYPE = 'microsoftDefenderDelegatedOAuth2Api';
+
+/** Credential data of `microsoftDefenderDelegatedOAuth2Api` (n8n adds `oauthTokenData` on connect). */
+export interface DelegatedCredentialData {
+	cloud?: string;
+	tenantId?: string;
+	clientId?: string;
+	clientSecret?: string;
+	signInApi?: string;
+	customLoginUrl?: string;
+	customMdeBaseUrl?: string;
+	customXdrBaseUrl?: string;
+	customGraphBaseUrl?: string;
+	oauthTokenData?: { access_token?: string; refresh_token?: string; [key: string]: unknown };
+	[key: string]: unknown;
+}
+
+/** The API whose token n8n itself keeps and refreshes. */
+export function signInFamily(c: DelegatedCredentialData): ApiFamily {
+	return c.signInApi === 'mde' || c.signInApi === 'xdr' ? c.signInApi : 'graph';
+}
+
+const NOT_CONNECTED: Explanation = {
+	message: 'The Microsoft Defender Delegated OAuth2 API credential is not connected',
+	description: 'Open the credential and press "Connect my account" to sign in as the analyst of the customer tenant.',
+};
+
+function hash(text: string): string {
+	return createHash('sha256').update(text).digest('hex');
+}
+
+function problem(message: string, description: string): TokenError {
+	return new TokenError({ message, description });
+}
+
+/** Where the delegated tokens of `family` come from (same shape as the app-only target). */
+export function delegatedTarget(c: DelegatedCredentialData, family: ApiFamily): TokenTarget {
+	let endpoints;
+	let hostProblem = '';
+	try {
+		endpoints = resolveEndpoints({ ...c, mdeScope: '', xdrScope: '', graphScope: '' });
+	} catch (error) {
+		hostProblem = error instanceof HostConfigurationError ? error.message : 'bad cloud settings';
+	}
+	if (!endpoints) {
+		throw problem(`The credential's endpoints are invalid: ${hostProblem}`, 'For Custom Endpoints enter full http(s) URLs.');
+	}
+	const tenant = String(c.tenantId ?? '').trim();
+	if (!isValidTenant(tenant)) {
+		throw problem(
+			tenant ? `The tenant ID "${tenant}" is not a GUID or a domain` : 'The credential has no tenant ID',
+			"Use the customer's Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com.",
+		);
+	}
+	const clientId = String(c.clientId ?? '').trim();
+	const scope = `${resourceOfScope(endpoints.api[family].scope)}/.default`;
+	const refresh = String(c.oauthTokenData?.refresh_token ?? '');
+	const cacheKey = ['delegated', endpoints.authority, tenant.toLowerCase(), clientId.toLowerCase(), hash(refresh), scope].join('|');
+	return { endpoints, tenant, clientId, family, scope, cacheKey };
+}
+
+interface Entry {
+	token: string;
+	renewAt: number;
+	expiresAt: number;
+}
+
+const cache = new Map<string, Entry>();
+const inflight = new Map<string, Promise<Entry>>();
+
+/** Counters for tests (no secrets). */
+export const delegatedStats = { redemptions: 0 };
+
+export function clearDelegatedCache(): void {
+	cache.clear();
+	inflight.clear();
+	delegatedStats.redemptions = 0;
+}
+
+/** Redeems the refresh token for `target.scope`; never throws anything holding a token. */
+async function redeem(requester: HttpRequester, c: DelegatedCredentialData, target: TokenTarget): Promise<Entry> {
+	const refresh = String(c.oauthTokenData?.refresh_token ?? '');
+	if (!refresh) throw new TokenError(NOT_CONNECTED);
+	const form = new URLSearchParams({
+		client_id: target.clientId,
+		grant_type: 'refresh_token',
+		refresh_token: refresh,
+		scope: `${target.scope} offline_access`,
+	});
+	if (c.clientSecret) form.set('client_secret', String(c.clientSecret));
+	let last: TokenError | undefined;
+	for (let attempt = 0; attempt < 3; attempt++) {
+		if (attempt) await sleep(500 * 2 ** attempt);
+		delegatedStats.redemptions++;
+		let res: { statusCode: number; body: unknown } | undefined;
+		try {
+			res = (await requester.helpers.httpRequest({
+				method: 'POST',
+				url: tokenUrl(target.endpoints.authority, target.tenant),
+				headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+				body: form.toString(),
+				json: true,
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				timeout: 30000,
+			})) as { statusCode: number; body: unknown };
+		} catch {
+			last = new TokenError({
+				message: 'Could not reach the login endpoint to get a delegated token',
+				description: 'Check that n8n can reach the login host (proxy, firewall, DNS).',
+			});
+			continue;
+		}
+		let body = res.body;
+		if (typeof body === 'string') {
+			try {
+				body = JSON.parse(body);
+			} catch {
+				body = undefined;
+			}
+		}
+		const p = body as IDataObject | undefined;
+		if (res.statusCode >= 200 && res.statusCode < 300 && p && typeof p.access_token === 'string') {
+			const now = Date.now();
+			let expiresAt = now + Math.max(1, Number(p.expires_in) || 3599) * 1000;
+			const exp = Number(decodeJwtPayload(p.access_token)?.exp);
+			if (Number.isFinite(exp) && exp * 1000 > now) expiresAt = Math.min(expiresAt, exp * 1000);
+			const life = expiresAt - now;
+			// The rotated refresh token in p.refresh_token is dropped on purpose (see the file comment).
+			return { token: p.access_token, expiresAt, renewAt: now + life - Math.min(120000, life * 0.2) };
+		}
+		if (res.statusCode === 429 || res.statusCode >= 500) {
+			last = new TokenError({ message: `The login endpoint failed (HTTP ${res.statusCode})`, description: 'Try again in a minute.' }, res.statusCode);
+			continue;
+		}
+		const codes = p && Array.isArray(p.error_codes) ? (p.error_codes as number[]) : [];
+		throw new TokenError(explainDelegatedTokenError(res.statusCode, p, target.family), res.statusCode, codes[0]);
+	}
+	throw last!;
+}
+
+/** A delegated access token for `target` (cached; parallel callers share one redemption). */
+export async function getDelegatedToken(
+	requester: HttpRequester,
+	c: DelegatedCredentialData,
+	target: TokenTarget,
+): Promise<string> {
+	const hit = cache.get(target.cacheKey);
+	if (hit && Date.now() < hit.renewAt) return hit.token;
+	let pending = inflight.get(target.cacheKey);
+	if (!pending) {
+		pending = redeem(requester, c, target)
+			.then((e) => {
+				const now = Date.now();
+				for (const [k, v] of cache) if (v.expiresAt < now) cache.delete(k);
+				cache.set(target.cacheKey, e);
+				return e;
+			})
+			.finally(() => inflight.delete(target.cacheKey));
+		inflight.set(target.cacheKey, pending);
+	}
+	return (await pending).token;
+}
+
+/** Forgets `token` (after a 401) unless a newer one already replaced it. */
+export function invalidateDelegatedToken(target: TokenTarget, token: string): void {
+	if (cache.get(target.cacheKey)?.token === token) cache.delete(target.cacheKey);
+}
+
+/** The token n8n stored for the Sign-In API (used to read `scp` when explaining a 403). */
+export function storedAccessToken(c: DelegatedCredentialData): string {
+	return String(c.oauthTokenData?.access_token ?? '');
+}
+
+/** `scp` (delegated permissions) and the user of a delegated access token. */
+export function delegatedClaims(token: string): { scp: string[]; user?: string } {
+	const p = decodeJwtPayload(token);
+	const scp = typeof p?.scp === 'string' ? p.scp.split(' ').filter(Boolean) : [];
+	const user = [p?.upn, p?.unique_name, p?.preferred_username].find((u) => typeof u === 'string') as string | undefined;
+	return { scp, user };
+}
+
+/** Explains a failed refresh by n8n (an error thrown from httpRequestWithAuthentication), if it is one. */
+export function refreshFailure(error: unknown, family: ApiFamily): TokenError | undefined {
+	const cause = ((error as { cause?: unknown })?.cause ?? error) as { body?: unknown; status?: number; message?: unknown };
+	if (/OAuth credentials not connected/i.test(String(cause?.message ?? ''))) return new TokenError(NOT_CONNECTED);
+	const body = cause?.body;
+	if (!body || typeof body !== 'object' || !('error' in (body as object))) return undefined;
+	const codes = (body as IDataObject).error_codes;
+	return new TokenError(
+		explainDelegatedTokenError(cause.status, body, family),
+		cause.status,
+		Array.isArray(codes) ? Number(codes[0]) : undefined,
+	);
+}
