@@ -117,17 +117,19 @@ describe('token endpoint with a client secret', () => {
 		expect(jwtPayload(none.json.access_token).roles).toBeUndefined();
 	});
 
-	test('every cloud scope from hosts.ts is accepted', async () => {
-		const { CLOUDS } = await import('../../nodes/MicrosoftDefender/helpers/hosts');
-		for (const cloud of Object.values(CLOUDS)) {
+	test("every cloud's resource in the emulator's own cloud table is accepted", async () => {
+		// The package's hosts.ts is compared with this table in test/unit/contract.test.ts.
+		const { EMULATED_CLOUDS } = await import('./core/clouds');
+		for (const cloud of Object.values(EMULATED_CLOUDS)) {
 			for (const api of Object.values(cloud.api)) {
+				const scope = `${api.resource}/.default`;
 				const r = await tokenRequest(emu.httpUrl, A.id, {
 					client_id: FULL.clientId,
 					client_secret: FULL.secret,
-					scope: api.scope,
+					scope,
 				});
-				expect([api.scope, r.status]).toEqual([api.scope, 200]);
-				expect(jwtPayload(r.json.access_token).aud).toBe(api.scope.replace('/.default', ''));
+				expect([scope, r.status]).toEqual([scope, 200]);
+				expect(jwtPayload(r.json.access_token).aud).toBe(api.resource);
 			}
 		}
 	});

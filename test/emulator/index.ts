@@ -7,16 +7,18 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { QuotaBucket, RouteDef } from './types';
+import { variantsForSeed, type EmulatorMode, type EmulatorVariants } from './contract';
 import type { DefenderStore } from './data/store';
 import { Clock, newSigningKey, type CoreContext, type RequestLogEntry } from './core/context';
 import { createControl } from './core/control';
 import { Faults, type FaultKind, type FaultOptions } from './core/faults';
-import { defaultFixture, FIXTURE, type Fixture } from './core/fixture';
+import { defaultFixture, FIXTURE, type Fixture, type FixtureApp } from './core/fixture';
 import { DEFAULT_QUOTAS, Quotas, type QuotaLimit } from './core/quotas';
 import { createPipeline } from './core/server';
 import { revokeUser } from './core/delegated';
 
 export { FIXTURE } from './core/fixture';
+export type { EmulatorMode, EmulatorVariants } from './contract';
 export type { RequestLogEntry } from './core/context';
 export type { FaultKind, FaultOptions } from './core/faults';
 
@@ -56,6 +58,14 @@ export interface EmulatorOptions<S = DefenderStore> {
 	rejectReplayedJti?: boolean;
 	/** Request log cap (oldest dropped). Default 100,000. */
 	maxLog?: number;
+	/**
+	 * Strict by default: exactly the documented permissions, query options and enum values
+	 * (contract.ts), and the seeded hostile variant wherever the docs are silent. A test that
+	 * cannot meet the contract passes `{ lenient: 'why' }`; the reason is required.
+	 */
+	strict?: true | { lenient: string };
+	/** Pin variants instead of deriving them from `seed` (tests that cover each variant). */
+	variants?: Partial<EmulatorVariants>;
 }
 
 export interface EmulatorHandle<S = DefenderStore> {
@@ -89,6 +99,10 @@ export interface EmulatorHandle<S = DefenderStore> {
 	tokenSigningKeyPem: string;
 	/** Revokes every refresh token of a user (upn or object id), like "Revoke sessions"; returns how many. */
 	revokeSignIns(user: string): number;
+	/** Strict or lenient (and why), and the variants in effect. */
+	mode: EmulatorMode;
+	/** Register one more app (e.g. one holding exactly a given set of roles). */
+	addApp(app: FixtureApp): void;
 	close(): Promise<void>;
 }
 
@@ -178,6 +192,14 @@ export async function startEmulator<S = DefenderStore>(
 		return s;
 	};
 
+	const lenient = options.strict !== undefined && options.strict !== true ? options.strict.lenient : undefined;
+	if (lenient !== undefined && !lenient.trim()) throw new Error('startEmulator: strict: { lenient } needs the reason');
+	const mode: EmulatorMode = {
+		strict: lenient === undefined,
+		...(lenient !== undefined ? { lenientReason: lenient } : {}),
+		variants: { ...variantsForSeed(options.seed ?? 1), ...(options.variants ?? {}) },
+	};
+
 	const handleRef: { current?: EmulatorHandle<S> } = {};
 	const pipeline = createPipeline({
 		ctx,
@@ -189,6 +211,7 @@ export async function startEmulator<S = DefenderStore>(
 		log,
 		maxLog: options.maxLog ?? 100_000,
 		control: createControl(() => handleRef.current!),
+		mode,
 	});
 
 	const httpServer = http.createServer({ keepAliveTimeout: 5000 }, pipeline);
@@ -234,6 +257,10 @@ export async function startEmulator<S = DefenderStore>(
 		},
 		tokenSigningKeyPem: ctx.signing.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
 		revokeSignIns: (user) => revokeUser(ctx, user),
+		mode,
+		addApp: (app) => {
+			fixture.apps[app.clientId] = app;
+		},
 		close: async () => {
 			const closeOne = (s: http.Server | https.Server) =>
 				new Promise<void>((resolve) => {

@@ -2,9 +2,12 @@
  * The contract between the emulator's core (HTTP/TLS server, Entra token endpoint, auth,
  * quotas, faults, request log) and its Defender semantics (data, OData, KQL, route handlers).
  */
+import type { EmulatorMode } from './contract';
 
 /** The three API surfaces, each with its own token audience. */
 export type ApiFamily = 'mde' | 'xdr' | 'graph';
+
+export type { EmulatorMode } from './contract';
 
 /**
  * Quota buckets. Limits per bucket live in the core's quota table; a route names its bucket.
@@ -16,6 +19,7 @@ export type QuotaBucket =
 	| 'mde-package-uri'
 	| 'mde-indicator-import'
 	| 'mde-alert-batch-update'
+	| 'mde-machine-vulnerabilities'
 	| 'xdr-incidents'
 	| 'xdr-hunting'
 	| 'graph'
@@ -46,6 +50,8 @@ export interface ApiRequest {
 	now: number;
 	/** Origin of this server as the client reached it, e.g. `http://127.0.0.1:41234`. For nextLinks. */
 	origin: string;
+	/** Strict or lenient, and the seeded variants (see contract.ts). Absent when the core runs custom routes. */
+	mode?: EmulatorMode;
 }
 
 export interface ApiResponse {
@@ -84,3 +90,6 @@ export interface RouteDef<Store = unknown> {
 	 */
 	public?: true;
 }
+
+/** A route as the Defender modules write it: permissions and quota come from contract.ts. */
+export type RouteImpl<Store = unknown> = Omit<RouteDef<Store>, 'roles' | 'quota'>;

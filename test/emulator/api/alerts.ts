@@ -1,5 +1,5 @@
 /** MDE alerts (`/api/alerts`) and Graph alerts_v2 (`/v1.0/security/alerts_v2`). */
-import { ApiError, type RouteDef } from '../types';
+import { ApiError, type RouteImpl } from '../types';
 import type { AlertRecord } from '../data/model';
 import type { AlertPatch, DefenderStore } from '../data/store';
 import { expandSet } from '../odata';
@@ -7,10 +7,6 @@ import { ctxUrl, guard, notFound, ok, pageList, q } from './common';
 import { graphAlertSpec, mdeAlertSpec } from './specs';
 import { cachedJson, graphComments } from '../data/projections';
 
-const MDE_READ = ['Alert.Read.All', 'Alert.ReadWrite.All'];
-const MDE_WRITE = ['Alert.ReadWrite.All'];
-const G_READ = ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'];
-const G_WRITE = ['SecurityAlert.ReadWrite.All'];
 
 const byCreated = (a: AlertRecord, b: AlertRecord) => (a.alertCreationTime < b.alertCreationTime ? -1 : a.alertCreationTime > b.alertCreationTime ? 1 : 0);
 
@@ -74,13 +70,11 @@ function graphGetAlert(store: DefenderStore, id: string): AlertRecord {
 	return a;
 }
 
-export const alertRoutes: RouteDef<DefenderStore>[] = [
+export const alertRoutes: RouteImpl<DefenderStore>[] = [
 	{
 		method: 'GET',
 		path: '/api/alerts',
 		api: 'mde',
-		quota: 'mde',
-		roles: MDE_READ,
 		handler: guard('mde', (req, store) => {
 			const ev = expandSet(q(req, '$expand')).has('evidence');
 			return pageList(req, {
@@ -104,8 +98,6 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/alerts/:id',
 		api: 'mde',
-		quota: 'mde',
-		roles: MDE_READ,
 		handler: guard('mde', (req, store) => {
 			const a = mdeGetAlert(store, req.params.id);
 			return ok({ '@odata.context': ctxUrl(req, 'mde', 'Alerts/$entity'), ...store.toMdeAlert(a, true) });
@@ -115,8 +107,6 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 		method: 'PATCH',
 		path: '/api/alerts/:id',
 		api: 'mde',
-		quota: 'mde',
-		roles: MDE_WRITE,
 		handler: guard('mde', (req, store) => {
 			const a = mdeGetAlert(store, req.params.id);
 			store.updateAlert(a.id, mdePatch(req.body, req.auth.appId));
@@ -127,8 +117,6 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/api/alerts/batchUpdate',
 		api: 'mde',
-		quota: 'mde-alert-batch-update',
-		roles: MDE_WRITE,
 		handler: guard('mde', (req, store) => {
 			const b = req.body as Record<string, unknown> | undefined;
 			const ids = b?.alertIds;
@@ -145,8 +133,6 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/alerts/:id/machine',
 		api: 'mde',
-		quota: 'mde',
-		roles: ['Machine.Read.All', 'Machine.ReadWrite.All'],
 		handler: guard('mde', (req, store) => {
 			const a = mdeGetAlert(store, req.params.id);
 			const m = store.getMachine(a.machineId);
@@ -160,8 +146,6 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/v1.0/security/alerts_v2',
 		api: 'graph',
-		quota: 'graph',
-		roles: G_READ,
 		handler: guard('graph', (req, store) =>
 			pageList(req, {
 				family: 'graph',
@@ -185,8 +169,6 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/v1.0/security/alerts_v2/:id',
 		api: 'graph',
-		quota: 'graph',
-		roles: G_READ,
 		handler: guard('graph', (req, store) => {
 			const a = graphGetAlert(store, req.params.id);
 			return ok({ '@odata.context': ctxUrl(req, 'graph', 'security/alerts_v2/$entity'), ...store.toGraphAlert(a) });
@@ -196,8 +178,6 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 		method: 'PATCH',
 		path: '/v1.0/security/alerts_v2/:id',
 		api: 'graph',
-		quota: 'graph',
-		roles: G_WRITE,
 		handler: guard('graph', (req, store) => {
 			const a = graphGetAlert(store, req.params.id);
 			store.updateAlert(a.id, graphPatch(req.body));
@@ -208,8 +188,6 @@ export const alertRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/v1.0/security/alerts_v2/:id/comments',
 		api: 'graph',
-		quota: 'graph',
-		roles: G_WRITE,
 		handler: guard('graph', (req, store) => {
 			const a = graphGetAlert(store, req.params.id);
 			store.updateAlert(a.id, { comment: graphComment(req.body), commentBy: req.auth.appId });

@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/require-node-api-error */
 /** Advanced hunting: MDE `advancedqueries/run`, XDR `advancedhunting/run`, Graph `runHuntingQuery`. */
-import { ApiError, type ApiFamily, type ApiRequest, type RouteDef } from '../types';
+import { ApiError, type ApiFamily, type ApiRequest, type RouteImpl } from '../types';
 import { huntingTable } from '../data/hunting';
 import type { DefenderStore } from '../data/store';
 import { KqlError, parseTimespan, runKql } from '../kql';
@@ -59,13 +59,11 @@ function stats(res: { rows: unknown[] }, ms: number) {
 	};
 }
 
-export const huntingRoutes: RouteDef<DefenderStore>[] = [
+export const huntingRoutes: RouteImpl<DefenderStore>[] = [
 	{
 		method: 'POST',
 		path: '/api/advancedqueries/run',
 		api: 'mde',
-		quota: 'mde-hunting',
-		roles: ['AdvancedQuery.Read.All'],
 		handler: (req, store) => {
 			const { res, ms } = execute(req, store, 'mde');
 			return ok({
@@ -79,8 +77,6 @@ export const huntingRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/api/advancedhunting/run',
 		api: 'xdr',
-		quota: 'xdr-hunting',
-		roles: ['AdvancedHunting.Read.All'],
 		handler: (req, store) => {
 			const { res, ms } = execute(req, store, 'xdr');
 			return ok({
@@ -94,8 +90,6 @@ export const huntingRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/v1.0/security/runHuntingQuery',
 		api: 'graph',
-		quota: 'graph-hunting',
-		roles: ['ThreatHunting.Read.All'],
 		handler: (req, store) => {
 			const { res } = execute(req, store, 'graph');
 			return ok({

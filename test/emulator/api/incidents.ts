@@ -1,5 +1,5 @@
 /** XDR incidents (`/api/incidents`) and Graph incidents (`/v1.0/security/incidents`). */
-import { ApiError, type RouteDef } from '../types';
+import { ApiError, type RouteImpl } from '../types';
 import type { IncidentRecord } from '../data/model';
 import type { DefenderStore, IncidentPatch } from '../data/store';
 import { graphComments } from '../data/projections';
@@ -8,10 +8,6 @@ import { ctxUrl, guard, ok, pageList, q } from './common';
 import { graphIncidentSpec, xdrIncidentSpec } from './specs';
 import { graphComment } from './alerts';
 
-const X_READ = ['Incident.Read.All', 'Incident.ReadWrite.All'];
-const X_WRITE = ['Incident.ReadWrite.All'];
-const G_READ = ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'];
-const G_WRITE = ['SecurityIncident.ReadWrite.All'];
 
 const newestFirst = (a: IncidentRecord, b: IncidentRecord) => (a.createdTime > b.createdTime ? -1 : a.createdTime < b.createdTime ? 1 : b.incidentId - a.incidentId);
 const oldestFirst = (a: IncidentRecord, b: IncidentRecord) => (a.createdTime < b.createdTime ? -1 : a.createdTime > b.createdTime ? 1 : a.incidentId - b.incidentId);
@@ -101,14 +97,12 @@ function graphPatch(body: unknown): IncidentPatch {
 
 const preferUnknown = (h: Record<string, string>) => /include-unknown-enum-members/i.test(h.prefer ?? h.Prefer ?? '');
 
-export const incidentRoutes: RouteDef<DefenderStore>[] = [
+export const incidentRoutes: RouteImpl<DefenderStore>[] = [
 	// ------------------------------------------------------------ XDR
 	{
 		method: 'GET',
 		path: '/api/incidents',
 		api: 'xdr',
-		quota: 'xdr-incidents',
-		roles: X_READ,
 		handler: guard('xdr', (req, store) =>
 			pageList(req, {
 				family: 'xdr',
@@ -130,16 +124,12 @@ export const incidentRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/incidents/:id',
 		api: 'xdr',
-		quota: 'xdr-incidents',
-		roles: X_READ,
 		handler: guard('xdr', (req, store) => ok({ '@odata.context': ctxUrl(req, 'xdr', 'Incidents/$entity'), ...store.toXdrIncident(xdrGet(store, req.params.id)) })),
 	},
 	{
 		method: 'PATCH',
 		path: '/api/incidents/:id',
 		api: 'xdr',
-		quota: 'xdr-incidents',
-		roles: X_WRITE,
 		handler: guard('xdr', (req, store) => {
 			const i = xdrGet(store, req.params.id);
 			store.updateIncident(i.incidentId, xdrPatch(req.body, req.auth.appId));
@@ -151,8 +141,6 @@ export const incidentRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/v1.0/security/incidents',
 		api: 'graph',
-		quota: 'graph',
-		roles: G_READ,
 		handler: guard('graph', (req, store) => {
 			const expand = expandSet(q(req, '$expand'));
 			for (const e of expand) if (e !== 'alerts') throw new ApiError(400, 'BadRequest', `Could not find a property named '${e}' on type 'microsoft.graph.security.incident'.`);
@@ -182,8 +170,6 @@ export const incidentRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/v1.0/security/incidents/:id',
 		api: 'graph',
-		quota: 'graph',
-		roles: G_READ,
 		handler: guard('graph', (req, store) => {
 			const i = graphGet(store, req.params.id);
 			const withAlerts = expandSet(q(req, '$expand')).has('alerts');
@@ -194,8 +180,6 @@ export const incidentRoutes: RouteDef<DefenderStore>[] = [
 		method: 'PATCH',
 		path: '/v1.0/security/incidents/:id',
 		api: 'graph',
-		quota: 'graph',
-		roles: G_WRITE,
 		handler: guard('graph', (req, store) => {
 			const i = graphGet(store, req.params.id);
 			store.updateIncident(i.incidentId, graphPatch(req.body));
@@ -206,8 +190,6 @@ export const incidentRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/v1.0/security/incidents/:id/comments',
 		api: 'graph',
-		quota: 'graph',
-		roles: G_WRITE,
 		handler: guard('graph', (req, store) => {
 			const i = graphGet(store, req.params.id);
 			store.updateIncident(i.incidentId, { comment: graphComment(req.body), commentBy: req.auth.appId });

@@ -1,11 +1,10 @@
 /** MDE indicators (custom IoCs): submit-or-update, list, delete, import, batch delete. */
-import { ApiError, type ApiRequest, type RouteDef } from '../types';
+import { ApiError, type ApiRequest, type RouteImpl } from '../types';
 import { type IndicatorRecord, canonTime, iso7 } from '../data/model';
 import type { DefenderStore } from '../data/store';
 import { ctxUrl, guard, ok, pageList } from './common';
 import { indicatorSpec } from './specs';
 
-const ROLES = ['Ti.ReadWrite', 'Ti.ReadWrite.All'];
 const TYPES = ['FileSha1', 'FileSha256', 'FileMd5', 'CertificateThumbprint', 'IpAddress', 'DomainName', 'Url'];
 const ACTIONS = ['Allowed', 'Audit', 'Warn', 'Block', 'BlockAndRemediate', 'Alert', 'AlertAndBlock', 'BlockAndRemediate'];
 const SEVERITIES = ['Informational', 'Low', 'Medium', 'High'];
@@ -127,13 +126,11 @@ export function submitIndicator(req: ApiRequest, store: DefenderStore, body: unk
 	return rec;
 }
 
-export const indicatorRoutes: RouteDef<DefenderStore>[] = [
+export const indicatorRoutes: RouteImpl<DefenderStore>[] = [
 	{
 		method: 'GET',
 		path: '/api/indicators',
 		api: 'mde',
-		quota: 'mde',
-		roles: ROLES,
 		handler: guard('mde', (req, store) =>
 			pageList(req, {
 				family: 'mde',
@@ -154,16 +151,12 @@ export const indicatorRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/api/indicators',
 		api: 'mde',
-		quota: 'mde',
-		roles: ROLES,
 		handler: guard('mde', (req, store) => ok({ '@odata.context': ctxUrl(req, 'mde', 'Indicators/$entity'), ...submitIndicator(req, store, req.body) })),
 	},
 	{
 		method: 'DELETE',
 		path: '/api/indicators/:id',
 		api: 'mde',
-		quota: 'mde',
-		roles: ROLES,
 		handler: guard('mde', (req, store) => {
 			const i = store.getIndicator(req.params.id);
 			if (!i || !visible(req, i)) throw new ApiError(404, 'ResourceNotFound', `Indicator ${req.params.id} was not found`);
@@ -176,8 +169,6 @@ export const indicatorRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/api/indicators/import',
 		api: 'mde',
-		quota: 'mde-indicator-import',
-		roles: ROLES,
 		handler: guard('mde', (req, store) => {
 			const list = (req.body as Record<string, unknown> | undefined)?.Indicators;
 			if (!Array.isArray(list)) throw new ApiError(400, 'MissingRequiredParameter', "Missing required parameter 'Indicators'.");
@@ -198,8 +189,6 @@ export const indicatorRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/api/indicators/BatchDelete',
 		api: 'mde',
-		quota: 'mde-indicator-import',
-		roles: ROLES,
 		handler: guard('mde', (req, store) => {
 			const ids = (req.body as Record<string, unknown> | undefined)?.IndicatorIds;
 			if (!Array.isArray(ids) || ids.length === 0) throw new ApiError(400, 'InvalidRequestBody', "'IndicatorIds' must contain 1 to 500 ids.");

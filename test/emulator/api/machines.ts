@@ -1,24 +1,11 @@
 /** MDE machines, tags, logged-on users, machine alerts, findbyip/findbytag, machine actions, package download. */
-import { ApiError, type ApiRequest, type RouteDef } from '../types';
+import { ApiError, type ApiRequest, type RouteImpl } from '../types';
 import { type MachineRecord, canonTime, iso7, timeMs } from '../data/model';
 import type { DefenderStore } from '../data/store';
 import { zipOneFile } from '../data/zip';
 import { expandSet } from '../odata';
 import { ctxUrl, guard, notFound, ok, pageList, q, requireKey } from './common';
 import { machineActionSpec, machineSpec, mdeAlertSpec } from './specs';
-
-const M_READ = ['Machine.Read.All', 'Machine.ReadWrite.All'];
-const M_WRITE = ['Machine.ReadWrite.All'];
-/** cancel-machine-action.md: any one of these. */
-const ANY_ACTION_ROLE = [
-	'Machine.CollectForensics',
-	'Machine.Isolate',
-	'Machine.RestrictExecution',
-	'Machine.Scan',
-	'Machine.Offboard',
-	'Machine.StopAndQuarantine',
-	'Machine.LiveResponse',
-];
 
 function getMachine(store: DefenderStore, id: string): MachineRecord {
 	const m = store.getMachine(id);
@@ -60,7 +47,6 @@ const ISOLATION_TYPES = ['Full', 'Selective', 'UnManagedDevice'];
 interface ActionDef {
 	path: string;
 	type: string;
-	roles: string[];
 	windowsOnly?: boolean;
 	status?: number;
 	parse: (body: unknown) => { comment: string; scope?: string | null; sha1?: string };
@@ -72,24 +58,21 @@ const ACTIONS: ActionDef[] = [
 	{
 		path: 'isolate',
 		type: 'Isolate',
-		roles: ['Machine.Isolate'],
 		parse: (b) => ({ comment: comment(b), scope: requireKey(b, 'IsolationType', { optional: true, allowed: ISOLATION_TYPES }) ?? 'Full' }),
 	},
-	{ path: 'unisolate', type: 'Unisolate', roles: ['Machine.Isolate'], parse: (b) => ({ comment: comment(b) }) },
+	{ path: 'unisolate', type: 'Unisolate', parse: (b) => ({ comment: comment(b) }) },
 	{
 		path: 'runAntiVirusScan',
 		type: 'RunAntiVirusScan',
-		roles: ['Machine.Scan'],
 		windowsOnly: true,
 		parse: (b) => ({ comment: comment(b), scope: requireKey(b, 'ScanType', { allowed: ['Quick', 'Full'] }) }),
 	},
-	{ path: 'restrictCodeExecution', type: 'RestrictCodeExecution', roles: ['Machine.RestrictExecution'], windowsOnly: true, parse: (b) => ({ comment: comment(b) }) },
-	{ path: 'unrestrictCodeExecution', type: 'UnrestrictCodeExecution', roles: ['Machine.RestrictExecution'], windowsOnly: true, parse: (b) => ({ comment: comment(b) }) },
-	{ path: 'collectInvestigationPackage', type: 'CollectInvestigationPackage', roles: ['Machine.CollectForensics'], parse: (b) => ({ comment: comment(b) }) },
+	{ path: 'restrictCodeExecution', type: 'RestrictCodeExecution', windowsOnly: true, parse: (b) => ({ comment: comment(b) }) },
+	{ path: 'unrestrictCodeExecution', type: 'UnrestrictCodeExecution', windowsOnly: true, parse: (b) => ({ comment: comment(b) }) },
+	{ path: 'collectInvestigationPackage', type: 'CollectInvestigationPackage', parse: (b) => ({ comment: comment(b) }) },
 	{
 		path: 'StopAndQuarantineFile',
 		type: 'StopAndQuarantineFile',
-		roles: ['Machine.StopAndQuarantine'],
 		windowsOnly: true,
 		parse: (b) => {
 			const c = comment(b);
@@ -98,16 +81,14 @@ const ACTIONS: ActionDef[] = [
 			return { comment: c, sha1 };
 		},
 	},
-	{ path: 'offboard', type: 'Offboard', roles: ['Machine.Offboard'], status: 200, parse: (b) => ({ comment: comment(b) }) },
+	{ path: 'offboard', type: 'Offboard', status: 200, parse: (b) => ({ comment: comment(b) }) },
 ];
 
-function actionRoute(d: ActionDef): RouteDef<DefenderStore> {
+function actionRoute(d: ActionDef): RouteImpl<DefenderStore> {
 	return {
 		method: 'POST',
 		path: `/api/machines/:id/${d.path}`,
 		api: 'mde',
-		quota: 'mde',
-		roles: d.roles,
 		handler: guard('mde', (req, store) => {
 			const m = getMachine(store, req.params.id);
 			const p = d.parse(req.body);
@@ -151,13 +132,11 @@ function packageZip(store: DefenderStore, actionId: string): Buffer {
 	return zipOneFile('Summary.txt', Buffer.from(text, 'utf8'), a.createdMs);
 }
 
-export const machineRoutes: RouteDef<DefenderStore>[] = [
+export const machineRoutes: RouteImpl<DefenderStore>[] = [
 	{
 		method: 'GET',
 		path: '/api/machines',
 		api: 'mde',
-		quota: 'mde',
-		roles: M_READ,
 		handler: guard('mde', (req, store) => {
 			if (store.machines.length === 0) throw new ApiError(404, 'NotFound', 'No machines found');
 			return machineList(req, store, store.machines);
@@ -167,8 +146,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machines/findbytag',
 		api: 'mde',
-		quota: 'mde',
-		roles: M_READ,
 		handler: guard('mde', (req, store) => {
 			const tag = q(req, 'tag');
 			if (!tag) throw new ApiError(400, 'MissingRequiredParameter', "Missing required parameter 'tag'.");
@@ -182,8 +159,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machines/:id',
 		api: 'mde',
-		quota: 'mde',
-		roles: M_READ,
 		handler: guard('mde', (req, store) => {
 			if (/^findbyip\(/i.test(req.params.id)) return findByIp(req, store, req.params.id);
 			const m = getMachine(store, req.params.id);
@@ -194,9 +169,7 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machines/:id/logonusers',
 		api: 'mde',
-		quota: 'mde',
 		// get-machine-log-on-users documents User.Read.All only.
-		roles: ['User.Read.All'],
 		handler: guard('mde', (req, store) => {
 			const m = getMachine(store, req.params.id);
 			return ok({
@@ -222,8 +195,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machines/:id/alerts',
 		api: 'mde',
-		quota: 'mde',
-		roles: ['Alert.Read.All', 'Alert.ReadWrite.All'],
 		handler: guard('mde', (req, store) => {
 			const m = getMachine(store, req.params.id);
 			const ev = expandSet(q(req, '$expand')).has('evidence');
@@ -246,8 +217,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/api/machines/:id/tags',
 		api: 'mde',
-		quota: 'mde',
-		roles: M_WRITE,
 		handler: guard('mde', (req, store) => {
 			const m = getMachine(store, req.params.id);
 			const value = requireKey(req.body, 'Value')!;
@@ -266,8 +235,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machineactions',
 		api: 'mde',
-		quota: 'mde',
-		roles: M_READ,
 		handler: guard('mde', (req, store) =>
 			pageList(req, {
 				family: 'mde',
@@ -288,8 +255,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machineactions/:id',
 		api: 'mde',
-		quota: 'mde',
-		roles: M_READ,
 		handler: guard('mde', (req, store) => {
 			const a = getAction(store, req.params.id);
 			return ok({ '@odata.context': ctxUrl(req, 'mde', 'MachineActions/$entity'), ...store.toMachineAction(a) });
@@ -299,8 +264,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'POST',
 		path: '/api/machineactions/:id/cancel',
 		api: 'mde',
-		quota: 'mde',
-		roles: ANY_ACTION_ROLE,
 		handler: guard('mde', (req, store) => {
 			const a = getAction(store, req.params.id);
 			const c = comment(req.body);
@@ -313,8 +276,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machineactions/:id/GetPackageUri',
 		api: 'mde',
-		quota: 'mde-package-uri',
-		roles: M_READ,
 		handler: guard('mde', (req, store) => {
 			const a = getAction(store, req.params.id);
 			if (a.type !== 'CollectInvestigationPackage') throw new ApiError(404, 'ResourceNotFound', `Machine action ${a.id} has no investigation package`);
@@ -329,8 +290,6 @@ export const machineRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/_files/:tenant/packages/:file',
 		api: 'mde',
-		quota: 'mde',
-		roles: [],
 		public: true,
 		handler: (req, store) => {
 			const id = req.params.file.replace(/\.zip$/i, '');

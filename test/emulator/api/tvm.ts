@@ -1,12 +1,10 @@
 /** MDE threat & vulnerability management: vulnerabilities, software, machine references. */
-import { ApiError, type ApiRequest, type RouteDef } from '../types';
+import { ApiError, type ApiRequest, type RouteImpl } from '../types';
 import type { MachineRecord, SoftwareRecord, VulnerabilityRecord } from '../data/model';
 import type { DefenderStore } from '../data/store';
 import { ctxUrl, guard, notFound, ok, pageList } from './common';
 import { softwareSpec, vulnerabilitySpec } from './specs';
 
-const V = ['Vulnerability.Read.All'];
-const S = ['Software.Read.All'];
 
 const vulnOut = (v: VulnerabilityRecord) => ({ ...v });
 const swOut = (s: SoftwareRecord) => {
@@ -50,13 +48,11 @@ function list<T>(req: ApiRequest, store: DefenderStore, items: T[], context: str
 	});
 }
 
-export const tvmRoutes: RouteDef<DefenderStore>[] = [
+export const tvmRoutes: RouteImpl<DefenderStore>[] = [
 	{
 		method: 'GET',
 		path: '/api/vulnerabilities',
 		api: 'mde',
-		quota: 'mde',
-		roles: V,
 		handler: guard('mde', (req, store) =>
 			pageList(req, {
 				family: 'mde',
@@ -77,8 +73,6 @@ export const tvmRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/vulnerabilities/machinesVulnerabilities',
 		api: 'mde',
-		quota: 'mde',
-		roles: V,
 		handler: guard('mde', (req, store) => {
 			const rows: Record<string, unknown>[] = [];
 			for (const m of store.machines)
@@ -120,16 +114,12 @@ export const tvmRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/vulnerabilities/:id',
 		api: 'mde',
-		quota: 'mde',
-		roles: V,
 		handler: guard('mde', (req, store) => ok({ '@odata.context': ctxUrl(req, 'mde', 'Vulnerabilities/$entity'), ...vulnOut(vuln(store, req.params.id)) })),
 	},
 	{
 		method: 'GET',
 		path: '/api/vulnerabilities/:id/machineReferences',
 		api: 'mde',
-		quota: 'mde',
-		roles: V,
 		handler: guard('mde', (req, store) => {
 			const v = vuln(store, req.params.id);
 			const vi = store.vulnerabilities.indexOf(v);
@@ -141,8 +131,6 @@ export const tvmRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machines/:id/vulnerabilities',
 		api: 'mde',
-		quota: 'mde',
-		roles: V,
 		handler: guard('mde', (req, store) => {
 			const m = machine(store, req.params.id);
 			const seen = new Set<number>();
@@ -154,8 +142,6 @@ export const tvmRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/machines/:id/software',
 		api: 'mde',
-		quota: 'mde',
-		roles: S,
 		handler: guard('mde', (req, store) => {
 			const m = machine(store, req.params.id);
 			return list(req, store, m.softwareIdx.map((i) => store.software[i]), 'Software', swOut);
@@ -165,8 +151,6 @@ export const tvmRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/software',
 		api: 'mde',
-		quota: 'mde',
-		roles: S,
 		handler: guard('mde', (req, store) =>
 			pageList(req, {
 				family: 'mde',
@@ -187,16 +171,12 @@ export const tvmRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/software/:id',
 		api: 'mde',
-		quota: 'mde',
-		roles: S,
 		handler: guard('mde', (req, store) => ok({ '@odata.context': ctxUrl(req, 'mde', 'Software/$entity'), ...swOut(sw(store, req.params.id)) })),
 	},
 	{
 		method: 'GET',
 		path: '/api/software/:id/machineReferences',
 		api: 'mde',
-		quota: 'mde',
-		roles: S,
 		handler: guard('mde', (req, store) => {
 			const s = sw(store, req.params.id);
 			const si = softwareIndex(store, s);
@@ -207,8 +187,6 @@ export const tvmRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/software/:id/vulnerabilities',
 		api: 'mde',
-		quota: 'mde',
-		roles: V,
 		handler: guard('mde', (req, store) => {
 			const s = sw(store, req.params.id);
 			return list(req, store, s.vulnIdx.map((i) => store.vulnerabilities[i]), 'Vulnerabilities', vulnOut);
@@ -218,8 +196,6 @@ export const tvmRoutes: RouteDef<DefenderStore>[] = [
 		method: 'GET',
 		path: '/api/software/:id/distributions',
 		api: 'mde',
-		quota: 'mde',
-		roles: S,
 		handler: guard('mde', (req, store) => {
 			const s = sw(store, req.params.id);
 			if (!s) throw new ApiError(404, 'ResourceNotFound', 'Software not found');

@@ -4,28 +4,17 @@
  * `timeScale` (60 → a "minute" lasts one second).
  */
 import type { QuotaBucket } from '../types';
+import { perTenantBuckets, quotaLimitsFromContract } from '../contract';
 
 export interface QuotaLimit {
 	perMinute?: number;
 	perHour?: number;
 }
 
-/** Documented limits (defender-api.md §7); graph values are [inf]. */
-export const DEFAULT_QUOTAS: Record<QuotaBucket, QuotaLimit> = {
-	mde: { perMinute: 100, perHour: 1500 },
-	'mde-hunting': { perMinute: 45, perHour: 1500 },
-	'mde-package-uri': { perMinute: 2, perHour: 120 },
-	'mde-indicator-import': { perMinute: 30 },
-	'mde-alert-batch-update': { perMinute: 10, perHour: 500 },
-	'xdr-incidents': { perMinute: 50, perHour: 1500 },
-	'xdr-hunting': { perMinute: 45, perHour: 1500 },
-	// [inf] Graph publishes 150/min per app per tenant for legacy /security alert operations only.
-	graph: { perMinute: 150 },
-	// Same quota as XDR hunting per the Graph overview (per tenant).
-	'graph-hunting': { perMinute: 45, perHour: 1500 },
-};
+/** Limits per bucket, read from the contract rows (contract.ts says which are documented). */
+export const DEFAULT_QUOTAS: Record<QuotaBucket, QuotaLimit> = quotaLimitsFromContract();
 
-const PER_TENANT = new Set<QuotaBucket>(['mde-hunting', 'xdr-hunting', 'graph-hunting']);
+const PER_TENANT = perTenantBuckets();
 
 export interface QuotaDecision {
 	ok: boolean;

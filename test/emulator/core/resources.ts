@@ -1,9 +1,9 @@
 /**
- * Resource identifiers (token audiences) the emulator's Entra knows, read from the shipped
- * cloud table so every cloud's scope works against the emulator.
+ * Resource identifiers (token audiences) the emulator's Entra knows, from the emulator's own
+ * cloud table (clouds.ts; never the package's), so every cloud's scope works against it.
  */
-import { CLOUDS } from '../../../nodes/MicrosoftDefender/helpers/hosts';
 import type { ApiFamily } from '../types';
+import { EMULATED_CLOUDS } from './clouds';
 
 /**
  * Extra identifiers that real Entra accepts for the same resource apps (defender-api.md §1.1):
@@ -15,14 +15,12 @@ const EXTRA_RESOURCES: Array<[string, ApiFamily]> = [
 
 function build(): Map<string, ApiFamily> {
 	const map = new Map<string, ApiFamily>();
-	for (const cloud of Object.values(CLOUDS)) {
-		for (const [family, endpoint] of Object.entries(cloud.api) as Array<
-			[ApiFamily, { scope: string }]
-		>) {
-			const resource = endpoint.scope.replace(/\/\.default$/, '');
+	for (const cloud of Object.values(EMULATED_CLOUDS)) {
+		for (const [family, endpoint] of Object.entries(cloud.api) as Array<[ApiFamily, { resource: string }]>) {
+			const resource = endpoint.resource;
 			const existing = map.get(normalizeResource(resource));
 			if (existing && existing !== family) {
-				throw new Error(`hosts.ts maps ${resource} to both ${existing} and ${family}`);
+				throw new Error(`clouds.ts maps ${resource} to both ${existing} and ${family}`);
 			}
 			map.set(normalizeResource(resource), family);
 		}
@@ -44,7 +42,7 @@ export function familyOfResource(resource: string): ApiFamily | undefined {
 
 /** The global-cloud resource identifier per family (for messages and tests). */
 export const GLOBAL_RESOURCE: Record<ApiFamily, string> = {
-	mde: CLOUDS.global.api.mde.scope.replace(/\/\.default$/, ''),
-	xdr: CLOUDS.global.api.xdr.scope.replace(/\/\.default$/, ''),
-	graph: CLOUDS.global.api.graph.scope.replace(/\/\.default$/, ''),
+	mde: EMULATED_CLOUDS.global.api.mde.resource,
+	xdr: EMULATED_CLOUDS.global.api.xdr.resource,
+	graph: EMULATED_CLOUDS.global.api.graph.resource,
 };

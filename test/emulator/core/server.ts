@@ -11,6 +11,7 @@ import {
 	type ApiRequest,
 	type ApiResponse,
 	type CallerAuth,
+	type EmulatorMode,
 	type RouteDef,
 } from '../types';
 import { renderApiError } from './apiErrors';
@@ -41,6 +42,8 @@ export interface PipelineOptions {
 	log: RequestLogEntry[];
 	maxLog: number;
 	control: ControlApi;
+	/** Strict/lenient and the seeded variants, handed to every handler. */
+	mode?: EmulatorMode;
 }
 
 const MAX_BODY = 64 * 1024 * 1024;
@@ -420,6 +423,7 @@ export function createPipeline(o: PipelineOptions) {
 			auth,
 			now: nowMs,
 			origin,
+			mode: o.mode,
 		};
 		let out: ApiResponse;
 		try {
