@@ -5,16 +5,28 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { CLOUDS, RESOURCE_APPS } from '../nodes/MicrosoftDefender/helpers/hosts';
-import { OPERATION_PERMISSIONS } from '../nodes/MicrosoftDefender/helpers/permissions';
+import { ENDPOINT_PERMISSIONS, OPERATION_PERMISSIONS, requiredPermissions } from '../nodes/MicrosoftDefender/helpers/permissions';
 
 export function renderPermissionsTable(): string {
+	const code = (roles: string[]) => roles.map((r) => `\`${r}\``).join(' or ');
 	const rows = OPERATION_PERMISSIONS.map((p) => {
-		const alternatives = p.roles.slice(1).map((r) => `\`${r}\``).join(', ');
-		return `| ${p.displayName} | ${RESOURCE_APPS[p.api]} | \`${p.roles[0]}\` | ${alternatives || '—'} |`;
+		const required = requiredPermissions(p);
+		const grant = required.map((g) => `\`${g[0]}\``).join(' + ');
+		const alternatives = required
+			.filter((g) => g.length > 1)
+			.map((g) => `${code(g.slice(1))} for \`${g[0]}\``)
+			.join('; ');
+		const byRole = new Map<string, string[]>();
+		for (const o of p.optional ?? []) {
+			const role = ENDPOINT_PERMISSIONS[o.call].roles[0];
+			byRole.set(role, [...(byRole.get(role) ?? []), o.enables]);
+		}
+		const optional = [...byRole].map(([role, uses]) => `\`${role}\`: ${uses.join(', ')}`).join('; ');
+		return `| ${p.displayName} | ${RESOURCE_APPS[p.api]} | ${grant} | ${alternatives || '—'} | ${optional || '—'} |`;
 	});
 	return [
-		'| Operation | API (Entra resource app) | Application permission to grant | Also accepted |',
-		'|---|---|---|---|',
+		'| Operation | API (Entra resource app) | Application permissions to grant (default options) | Also accepted | Optional: only for |',
+		'|---|---|---|---|---|',
 		...rows,
 	].join('\n');
 }

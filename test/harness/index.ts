@@ -291,7 +291,8 @@ export interface EmulatorLike {
 }
 
 export interface EmulatorCredentialOptions {
-	app?: FixtureAppName;
+	/** A fixture app, or one a test registered itself (`emu.addApp`). */
+	app?: FixtureAppName | { clientId: string; secret: string };
 	tenant?: FixtureTenantName;
 	auth?: 'secret' | 'certificate';
 	/** Only 'custom' reaches the emulator; kept for symmetry with the credential's Cloud field. */
@@ -307,7 +308,7 @@ export function emulatorCredentials(
 	emu: EmulatorLike,
 	o: EmulatorCredentialOptions = {},
 ): ICredentialDataDecryptedObject {
-	const app = FIXTURE.apps[o.app ?? 'full'] as {
+	const app = (typeof o.app === 'object' ? o.app : FIXTURE.apps[o.app ?? 'full']) as {
 		clientId: string;
 		secret?: string;
 		certPem?: string;
@@ -333,7 +334,7 @@ export function emulatorCredentials(
 		graphScope: '',
 	};
 	if (o.auth === 'certificate') {
-		if (!app.certPem || !app.keyPem) throw new Error(`Fixture app "${o.app}" has no certificate`);
+		if (!app.certPem || !app.keyPem) throw new Error(`Fixture app "${app.clientId}" has no certificate`);
 		data.privateKey = app.keyPem;
 		data.certificate = app.certPem;
 	} else {

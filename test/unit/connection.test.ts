@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefender.node';
-import { OPERATION_PERMISSIONS } from '../../nodes/MicrosoftDefender/helpers/permissions';
+import { OPERATION_PERMISSIONS, requiredPermissions } from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { resetTransportState } from '../../nodes/MicrosoftDefender/transport';
 import { startEmulator, FIXTURE, type EmulatorHandle } from '../emulator';
 import { emulatorCredentials, runNode } from '../harness';
@@ -31,18 +31,21 @@ function expectRows(rows: IDataObject[], app: 'full' | 'readonly' | 'noroles') {
 	expect(rows).toHaveLength(OPERATION_PERMISSIONS.length);
 	OPERATION_PERMISSIONS.forEach((p, idx) => {
 		const row = rows[idx];
-		const expected = p.roles.some((r) => granted[p.api].includes(r));
+		const required = requiredPermissions(p);
+		const expected = required.every((g) => g.some((r) => granted[p.api].includes(r)));
 		expect({ op: `${p.resource}.${p.operation}.${p.api}`, allowed: row.allowed }).toEqual({
 			op: `${p.resource}.${p.operation}.${p.api}`,
 			allowed: expected,
 		});
-		expect(row).toMatchObject({ resource: p.resource, operation: p.operation, api: p.api, requiredAnyOf: p.roles, grantThis: p.roles[0] });
+		expect(row).toMatchObject({ resource: p.resource, operation: p.operation, api: p.api, requiredAllOf: required });
 		expect(row.apiName).toBe({ mde: 'WindowsDefenderATP', xdr: 'Microsoft Threat Protection', graph: 'Microsoft Graph' }[p.api]);
 		if (expected) {
-			expect(p.roles).toContain(row.grantedBy);
+			expect(row.grantThis).toEqual([]);
 			expect(row.howToFix).toBeUndefined();
 		} else {
-			expect(String(row.howToFix)).toContain(p.roles[0]);
+			const missing = required.filter((g) => !g.some((r) => granted[p.api].includes(r))).map((g) => g[0]);
+			expect(row.grantThis).toEqual(missing);
+			for (const m of missing) expect(String(row.howToFix)).toContain(m);
 			expect(String(row.howToFix)).toContain('Grant admin consent');
 		}
 	});
@@ -60,7 +63,7 @@ describe('Connection → Check Permissions (permission doctor)', () => {
 		const [summary, ...rows] = await doctor('readonly');
 		expectRows(rows, 'readonly');
 		const isolate = rows.find((r) => r.operation === 'isolate')!;
-		expect(isolate).toMatchObject({ allowed: false, grantThis: 'Machine.Isolate', apiName: 'WindowsDefenderATP' });
+		expect(isolate).toMatchObject({ allowed: false, grantThis: ['Machine.Isolate'], apiName: 'WindowsDefenderATP' });
 		const missing = summary.missingPermissions as IDataObject[];
 		expect(missing.map((m) => m.permission)).toEqual(expect.arrayContaining(['Machine.Isolate', 'SecurityAlert.ReadWrite.All']));
 		expect(summary.deniedOperations).toBeGreaterThan(0);

@@ -28,7 +28,7 @@ export async function startEmu(options: EmulatorOptions = {}): Promise<Emulator>
 }
 
 export interface RunOptions {
-	app?: FixtureAppName;
+	app?: FixtureAppName | { clientId: string; secret: string };
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
 	nodeType?: string;

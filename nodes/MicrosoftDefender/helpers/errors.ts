@@ -3,10 +3,11 @@
  * Test button and the transport both read it. Messages say what happened; descriptions say
  * how to fix it. Nothing here ever includes a secret, key, assertion or token.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { RESOURCE_APPS, type ApiFamily } from './hosts';
-import { OPERATION_PERMISSIONS } from './permissions';
+import { OPERATION_PERMISSIONS, rolesOf } from './permissions';
 
 export interface Explanation {
 	message: string;
@@ -249,7 +250,7 @@ export function explainApiError(status: number, body: unknown, ctx: ApiErrorCont
 					(p) => p.resource === ctx.operation!.resource && p.operation === ctx.operation!.operation && p.api === ctx.family,
 				)
 			: undefined;
-		const roles = missing?.required.length ? missing.required : (row?.roles ?? []);
+		const roles = missing?.required.length ? missing.required : row ? rolesOf(row) : [];
 		if (parsed.code === 'DisabledFeature') {
 			return {
 				...base,
@@ -431,4 +432,12 @@ export function explainDelegatedForbidden(
 		message: `Forbidden by the ${api}: ${who} is not allowed to do this in Defender${userPermission ? ` (needs the "${userPermission}" permission)` : ''}${apiMessage ? `: ${apiMessage}` : ''}`,
 		description: `Delegated access is what the app's delegated permissions AND the user's Defender role both allow. Give the user a Defender role (Microsoft Defender portal → Permissions → Roles) that includes ${userPermission ? `"${userPermission}"` : 'this action'} and covers the device's device group, or sign in with another analyst.`,
 	};
+
+/**
+ * The error to throw again after a catch that did not handle it: n8n errors stay themselves
+ * (both constructors return their argument unchanged), anything else becomes a NodeApiError.
+ */
+export function passOn(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeOperationError) return new NodeOperationError(node, error);
+	return new NodeApiError(node, error as JsonObject, { itemIndex });
 }

@@ -3,6 +3,7 @@ import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { DefenderContext, DefenderRequest } from '../transport';
 import { defenderApiRequest, defenderApiRequestAllItems } from '../transport';
+import { passOn } from './errors';
 import { and, eq, or } from './odata';
 
 /**
@@ -214,6 +215,27 @@ export function isActionAlreadyPendingError(error: unknown): boolean {
 	return /ActiveRequestAlreadyExists|already in progress/i.test(text);
 }
 
+export const PENDING_CHECK_SKIPPED =
+	'The check for an action already pending on this machine was skipped: the app lacks Machine.Read.All (needed to list machine actions). Microsoft still refuses a duplicate while one is in progress. Grant Machine.Read.All on WindowsDefenderATP to have the pending action returned instead.';
+const PENDING_LOOKUP_FORBIDDEN =
+	'The node cannot look the pending action up: the app lacks Machine.Read.All (List MachineActions API). Grant Machine.Read.All on WindowsDefenderATP, or wait until the action has finished.';
+const FORBIDDEN = Symbol('forbidden');
+/** Runs whose pending check was refused once: later items skip it instead of asking again. */
+const pendingCheckForbidden = new WeakSet<IExecuteFunctions>();
+
+/** findPendingAction, with a 403 (no Machine.Read.All) told apart from "none pending". */
+async function findPendingOrForbidden(
+	this: IExecuteFunctions,
+	req: Pick<ResponseActionRequest, 'machineId' | 'type' | 'itemIndex' | 'operation' | 'sha1'>,
+): Promise<IDataObject | undefined | typeof FORBIDDEN> {
+	try {
+		return await findPendingAction.call(this, req);
+	} catch (error) {
+		if (httpStatusOf(error) === 403) return FORBIDDEN;
+		throw passOn(this.getNode(), error, req.itemIndex);
+	}
+}
+
 /**
  * Sends a response action and returns the MachineAction. Returns an existing pending action of
  * the same type flagged `alreadyPending: true` instead of creating a duplicate or failing.
@@ -222,14 +244,25 @@ export async function submitMachineAction(
 	this: IExecuteFunctions,
 	req: ResponseActionRequest,
 ): Promise<IDataObject> {
-	if (req.reusePending !== false) {
+	let pendingCheckSkipped = req.reusePending !== false && pendingCheckForbidden.has(this) ? PENDING_CHECK_SKIPPED : undefined;
+	if (req.reusePending !== false && !pendingCheckSkipped) {
 		// One item: ask about this machine only. Several: one list of the run's tenant and type.
-		const existing =
-			this.getInputData().length > 1
-				? newestPending(await pendingOfRun.call(this, req), req)
-				: await findPendingAction.call(this, req);
-		if (existing) return { ...existing, alreadyPending: true };
+		try {
+			const existing =
+				this.getInputData().length > 1
+					? newestPending(await pendingOfRun.call(this, req), req)
+					: await findPendingAction.call(this, req);
+			if (existing) return { ...existing, alreadyPending: true };
+		} catch (error) {
+			// Listing machine actions needs Machine.Read.All (List MachineActions API), which an app
+			// holding only the action's permission lacks. Go on without the check: Microsoft still
+			// refuses a duplicate with "Action is already in progress".
+			if (httpStatusOf(error) !== 403) throw passOn(this.getNode(), error, req.itemIndex);
+			pendingCheckSkipped = PENDING_CHECK_SKIPPED;
+			pendingCheckForbidden.add(this);
+		}
 	}
+	const flagged = (a: IDataObject): IDataObject => (pendingCheckSkipped ? { ...a, pendingCheckSkipped } : a);
 
 	let action: IDataObject | undefined;
 	for (let attempt = 0; action === undefined; attempt++) {
@@ -245,7 +278,12 @@ export async function submitMachineAction(
 		} catch (error) {
 			if (error instanceof NodeOperationError) throw new NodeOperationError(this.getNode(), error);
 			if (isActionAlreadyPendingError(error)) {
-				const existing = await findPendingAction.call(this, req);
+				const existing = await findPendingOrForbidden.call(this, req);
+				if (existing === FORBIDDEN) {
+					const hint = `Microsoft says an action of this kind is already in progress on this machine. ${PENDING_LOOKUP_FORBIDDEN}`;
+					if (error instanceof NodeApiError) error.description = hint;
+					throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description: hint });
+				}
 				if (existing) return { ...existing, alreadyPending: true };
 				// Busy with something we cannot see (e.g. a live response session), or the other
 				// action just finished: report Microsoft's answer with a hint.
@@ -259,7 +297,12 @@ export async function submitMachineAction(
 			}
 			// 5xx, a dropped connection or an unreadable answer: the action may or may not exist.
 			// Look before anything is sent again, so a retry can never queue a second action.
-			const existing = await findPendingAction.call(this, req);
+			const existing = await findPendingOrForbidden.call(this, req);
+			if (existing === FORBIDDEN) {
+				// Cannot look without Machine.Read.All, so sending again could queue a duplicate.
+				const description = `The request may or may not have reached Microsoft. ${PENDING_LOOKUP_FORBIDDEN} Check the machine's action center before running the item again.`;
+				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description });
+			}
 			if (existing) return { ...existing, recoveredAfterError: true };
 			if (attempt >= 1) {
 				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
@@ -270,8 +313,8 @@ export async function submitMachineAction(
 
 	if (typeof action.id !== 'string' || action.id === '') {
 		// A 2xx without a readable MachineAction (e.g. the connection dropped mid-answer).
-		const existing = await findPendingAction.call(this, req);
-		if (existing) return { ...existing, recoveredAfterError: true };
+		const existing = await findPendingOrForbidden.call(this, req);
+		if (existing && existing !== FORBIDDEN) return { ...existing, recoveredAfterError: true };
 		throw new NodeOperationError(this.getNode(), 'Microsoft accepted the request but returned no machine action', {
 			itemIndex: req.itemIndex,
 			description:
@@ -287,10 +330,10 @@ export async function submitMachineAction(
 		action.requestorComment !== comment
 	) {
 		// The API returned the action that was already pending instead of creating ours.
-		return { ...action, alreadyPending: true };
+		return flagged({ ...action, alreadyPending: true });
 	}
 	await rememberSubmitted.call(this, req, action);
-	return action;
+	return flagged(action);
 }
 
 export interface WaitOptions {

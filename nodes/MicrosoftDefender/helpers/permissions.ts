@@ -1,9 +1,82 @@
 import type { ApiFamily } from './hosts';
 
 /**
- * The one table of application permissions per operation. The node's error hints, the
- * permission doctor, the README table and the emulator tests all read it.
+ * Application permissions, in two tables:
+ *  - ENDPOINT_PERMISSIONS: one row per Microsoft endpoint the package calls, with the
+ *    application permissions its Learn page lists (any one suffices).
+ *  - OPERATION_PERMISSIONS: one row per operation, naming the calls its default path makes.
+ *    What an operation needs is derived from those calls, never typed by hand. The node's 403
+ *    hints, Check Permissions, the README table and the least-privilege matrix test read them.
  */
+export interface EndpointPermission {
+	api: ApiFamily;
+	/** Application permissions, any one suffices (least privileged first). */
+	roles: string[];
+	/** Learn page the roles are read from. */
+	page: string;
+}
+
+const MACHINE_READ = ['Machine.Read.All', 'Machine.ReadWrite.All'];
+const ALERT_READ = ['Alert.Read.All', 'Alert.ReadWrite.All'];
+const G_ALERT_READ = ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'];
+const G_INCIDENT_READ = ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'];
+const TI_WRITE = ['Ti.ReadWrite', 'Ti.ReadWrite.All'];
+
+/** Keyed `METHOD /path/:param` (the emulator's contract uses the same keys). */
+export const ENDPOINT_PERMISSIONS = {
+	'GET /api/alerts': { api: 'mde', roles: ALERT_READ, page: 'List alerts API' },
+	'GET /api/alerts/:id': { api: 'mde', roles: ALERT_READ, page: 'Get alert information by ID API' },
+	'PATCH /api/alerts/:id': { api: 'mde', roles: ['Alert.ReadWrite.All'], page: 'Update alert' },
+	'GET /v1.0/security/alerts_v2': { api: 'graph', roles: G_ALERT_READ, page: 'List alerts_v2' },
+	'GET /v1.0/security/alerts_v2/:id': { api: 'graph', roles: G_ALERT_READ, page: 'Get alert' },
+	'PATCH /v1.0/security/alerts_v2/:id': { api: 'graph', roles: ['SecurityAlert.ReadWrite.All'], page: 'Update alert' },
+	'POST /v1.0/security/alerts_v2/:id/comments': { api: 'graph', roles: ['SecurityAlert.ReadWrite.All'], page: 'Create comment for alert' },
+	'GET /v1.0/security/incidents': { api: 'graph', roles: G_INCIDENT_READ, page: 'List incidents' },
+	'GET /v1.0/security/incidents/:id': { api: 'graph', roles: G_INCIDENT_READ, page: 'Get incident' },
+	'PATCH /v1.0/security/incidents/:id': { api: 'graph', roles: ['SecurityIncident.ReadWrite.All'], page: 'Update incident' },
+	'POST /v1.0/security/incidents/:id/comments': { api: 'graph', roles: ['SecurityIncident.ReadWrite.All'], page: 'Create comment for incident' },
+	'POST /v1.0/security/runHuntingQuery': { api: 'graph', roles: ['ThreatHunting.Read.All'], page: 'security: runHuntingQuery' },
+	'POST /api/advancedqueries/run': { api: 'mde', roles: ['AdvancedQuery.Read.All'], page: 'Advanced Hunting API' },
+	'GET /api/incidents': { api: 'xdr', roles: ['Incident.Read.All', 'Incident.ReadWrite.All'], page: 'List incidents API in Microsoft Defender XDR' },
+	'GET /api/machines': { api: 'mde', roles: MACHINE_READ, page: 'List machines API' },
+	'GET /api/machines/:id': { api: 'mde', roles: MACHINE_READ, page: 'Get machine by ID API (ID or computer name) / Find devices by internal IP API' },
+	'GET /api/machines/:id/logonusers': { api: 'mde', roles: ['User.Read.All'], page: 'Get machine logon users API' },
+	'POST /api/machines/:id/tags': { api: 'mde', roles: ['Machine.ReadWrite.All'], page: 'Add or Remove Machine Tags API' },
+	'POST /api/machines/:id/isolate': { api: 'mde', roles: ['Machine.Isolate'], page: 'Isolate machine API' },
+	'POST /api/machines/:id/unisolate': { api: 'mde', roles: ['Machine.Isolate'], page: 'Release device from isolation API' },
+	'POST /api/machines/:id/runAntiVirusScan': { api: 'mde', roles: ['Machine.Scan'], page: 'Run antivirus scan API' },
+	'POST /api/machines/:id/restrictCodeExecution': { api: 'mde', roles: ['Machine.RestrictExecution'], page: 'Restrict app execution API' },
+	'POST /api/machines/:id/unrestrictCodeExecution': { api: 'mde', roles: ['Machine.RestrictExecution'], page: 'Remove app restriction API' },
+	'POST /api/machines/:id/collectInvestigationPackage': { api: 'mde', roles: ['Machine.CollectForensics'], page: 'Collect investigation package API' },
+	'POST /api/machines/:id/StopAndQuarantineFile': { api: 'mde', roles: ['Machine.StopAndQuarantine'], page: 'Stop and quarantine file API' },
+	'POST /api/machines/:id/offboard': { api: 'mde', roles: ['Machine.Offboard'], page: 'Offboard machine API' },
+	'GET /api/machineactions': { api: 'mde', roles: MACHINE_READ, page: 'List MachineActions API' },
+	'GET /api/machineactions/:id': { api: 'mde', roles: MACHINE_READ, page: 'Get machineAction API' },
+	'POST /api/machineactions/:id/cancel': {
+		api: 'mde',
+		// Any one of the response-action permissions, whatever the action's type.
+		roles: ['Machine.Isolate', 'Machine.Scan', 'Machine.RestrictExecution', 'Machine.CollectForensics', 'Machine.StopAndQuarantine', 'Machine.Offboard', 'Machine.LiveResponse'],
+		page: 'Cancel machine action API',
+	},
+	'GET /api/machineactions/:id/GetPackageUri': { api: 'mde', roles: MACHINE_READ, page: 'Get package SAS URI API' },
+	'GET /api/indicators': { api: 'mde', roles: TI_WRITE, page: 'List Indicators API' },
+	'POST /api/indicators': { api: 'mde', roles: TI_WRITE, page: 'Submit or Update Indicator API' },
+	'DELETE /api/indicators/:id': { api: 'mde', roles: TI_WRITE, page: 'Delete Indicator API' },
+	'GET /api/vulnerabilities': { api: 'mde', roles: ['Vulnerability.Read.All'], page: 'List vulnerabilities' },
+	'GET /api/machines/:id/vulnerabilities': { api: 'mde', roles: ['Vulnerability.Read.All'], page: 'Get discovered vulnerabilities' },
+	'GET /api/software/:id': { api: 'mde', roles: ['Software.Read.All'], page: 'Get software by ID' },
+	'GET /api/software/:id/machineReferences': { api: 'mde', roles: ['Software.Read.All'], page: 'List devices by software' },
+} satisfies Record<string, EndpointPermission>;
+
+export type EndpointKey = keyof typeof ENDPOINT_PERMISSIONS;
+
+/** A call made only with a non-default option, or one the operation does without (and says so). */
+export interface OptionalCall {
+	call: EndpointKey;
+	/** What the call is for, as the README and Check Permissions word it. */
+	enables: string;
+}
+
 export interface OperationPermission {
 	resource: string;
 	operation: string;
@@ -11,69 +84,101 @@ export interface OperationPermission {
 	api: ApiFamily;
 	/** Human name used in the README and the permission doctor. */
 	displayName: string;
-	/** Any one of these application roles suffices. The first is the least-privileged one to grant. */
-	roles: string[];
+	/** Every call the operation makes with default options. */
+	calls: EndpointKey[];
+	/** Calls behind options, or skipped (and reported) without their permission. */
+	optional?: OptionalCall[];
 }
 
-const MACHINE_READ = ['Machine.Read.All', 'Machine.ReadWrite.All'];
-// Cancel accepts any one of the response-action roles, whatever the action's type.
-const MACHINE_ACTION_ROLES = [
-	'Machine.Isolate',
-	'Machine.Scan',
-	'Machine.RestrictExecution',
-	'Machine.CollectForensics',
-	'Machine.StopAndQuarantine',
-	'Machine.Offboard',
-	'Machine.LiveResponse',
-];
+const LOOKUP: OptionalCall = { call: 'GET /api/machines/:id', enables: 'picking the machine by name or IP address' };
+const PENDING: OptionalCall = {
+	call: 'GET /api/machineactions',
+	enables: 'the pending-action check (skipped without it, and the output says so)',
+};
+const WAIT: OptionalCall = { call: 'GET /api/machineactions/:id', enables: 'Wait for Completion' };
+const RESPONSE_OPTIONAL = [PENDING, WAIT, LOOKUP];
+
+const respond = (operation: string, displayName: string, call: EndpointKey, extra: OptionalCall[] = []): OperationPermission => ({
+	resource: 'machine',
+	operation,
+	api: 'mde',
+	displayName,
+	calls: [call],
+	optional: [...RESPONSE_OPTIONAL, ...extra],
+});
 
 export const OPERATION_PERMISSIONS: OperationPermission[] = [
-	{ resource: 'alert', operation: 'getAll', api: 'graph', displayName: 'Alert: Get Many', roles: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'] },
-	{ resource: 'alert', operation: 'get', api: 'graph', displayName: 'Alert: Get', roles: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'] },
-	{ resource: 'alert', operation: 'update', api: 'graph', displayName: 'Alert: Update', roles: ['SecurityAlert.ReadWrite.All'] },
-	{ resource: 'alert', operation: 'addComment', api: 'graph', displayName: 'Alert: Add Comment', roles: ['SecurityAlert.ReadWrite.All'] },
-	{ resource: 'alert', operation: 'getAll', api: 'mde', displayName: 'Alert: Get Many (MDE API)', roles: ['Alert.Read.All', 'Alert.ReadWrite.All'] },
-	{ resource: 'alert', operation: 'get', api: 'mde', displayName: 'Alert: Get (MDE API)', roles: ['Alert.Read.All', 'Alert.ReadWrite.All'] },
-	{ resource: 'alert', operation: 'update', api: 'mde', displayName: 'Alert: Update (MDE API)', roles: ['Alert.ReadWrite.All'] },
-	{ resource: 'alert', operation: 'addComment', api: 'mde', displayName: 'Alert: Add Comment (MDE API)', roles: ['Alert.ReadWrite.All'] },
+	{ resource: 'alert', operation: 'getAll', api: 'graph', displayName: 'Alert: Get Many', calls: ['GET /v1.0/security/alerts_v2'], optional: [{ call: 'GET /v1.0/security/incidents/:id', enables: 'the Incident ID filter' }] },
+	{ resource: 'alert', operation: 'get', api: 'graph', displayName: 'Alert: Get', calls: ['GET /v1.0/security/alerts_v2/:id'] },
+	{ resource: 'alert', operation: 'update', api: 'graph', displayName: 'Alert: Update', calls: ['PATCH /v1.0/security/alerts_v2/:id'] },
+	{ resource: 'alert', operation: 'addComment', api: 'graph', displayName: 'Alert: Add Comment', calls: ['POST /v1.0/security/alerts_v2/:id/comments'] },
+	{ resource: 'alert', operation: 'getAll', api: 'mde', displayName: 'Alert: Get Many (MDE API)', calls: ['GET /api/alerts'] },
+	{ resource: 'alert', operation: 'get', api: 'mde', displayName: 'Alert: Get (MDE API)', calls: ['GET /api/alerts/:id'] },
+	{ resource: 'alert', operation: 'update', api: 'mde', displayName: 'Alert: Update (MDE API)', calls: ['PATCH /api/alerts/:id'] },
+	{ resource: 'alert', operation: 'addComment', api: 'mde', displayName: 'Alert: Add Comment (MDE API)', calls: ['PATCH /api/alerts/:id'] },
 
-	{ resource: 'incident', operation: 'getAll', api: 'graph', displayName: 'Incident: Get Many', roles: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'] },
-	{ resource: 'incident', operation: 'get', api: 'graph', displayName: 'Incident: Get', roles: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'] },
-	{ resource: 'incident', operation: 'update', api: 'graph', displayName: 'Incident: Update', roles: ['SecurityIncident.ReadWrite.All'] },
-	{ resource: 'incident', operation: 'addComment', api: 'graph', displayName: 'Incident: Add Comment', roles: ['SecurityIncident.ReadWrite.All'] },
+	{ resource: 'incident', operation: 'getAll', api: 'graph', displayName: 'Incident: Get Many', calls: ['GET /v1.0/security/incidents'] },
+	{ resource: 'incident', operation: 'get', api: 'graph', displayName: 'Incident: Get', calls: ['GET /v1.0/security/incidents/:id'] },
+	{ resource: 'incident', operation: 'update', api: 'graph', displayName: 'Incident: Update', calls: ['PATCH /v1.0/security/incidents/:id'] },
+	{ resource: 'incident', operation: 'addComment', api: 'graph', displayName: 'Incident: Add Comment', calls: ['POST /v1.0/security/incidents/:id/comments'] },
 
-	{ resource: 'advancedHunting', operation: 'runQuery', api: 'graph', displayName: 'Advanced Hunting: Run Query', roles: ['ThreatHunting.Read.All'] },
-	{ resource: 'advancedHunting', operation: 'runQuery', api: 'mde', displayName: 'Advanced Hunting: Run Query (MDE API)', roles: ['AdvancedQuery.Read.All'] },
+	{ resource: 'advancedHunting', operation: 'runQuery', api: 'graph', displayName: 'Advanced Hunting: Run Query', calls: ['POST /v1.0/security/runHuntingQuery'] },
+	{ resource: 'advancedHunting', operation: 'runQuery', api: 'mde', displayName: 'Advanced Hunting: Run Query (MDE API)', calls: ['POST /api/advancedqueries/run'] },
 
-	{ resource: 'machine', operation: 'getAll', api: 'mde', displayName: 'Machine: Get Many', roles: MACHINE_READ },
-	{ resource: 'machine', operation: 'get', api: 'mde', displayName: 'Machine: Get', roles: MACHINE_READ },
-	{ resource: 'machine', operation: 'getLoggedOnUsers', api: 'mde', displayName: 'Machine: Get Logged-On Users', roles: ['User.Read.All'] },
-	{ resource: 'machine', operation: 'addTag', api: 'mde', displayName: 'Machine: Add Tag', roles: ['Machine.ReadWrite.All'] },
-	{ resource: 'machine', operation: 'removeTag', api: 'mde', displayName: 'Machine: Remove Tag', roles: ['Machine.ReadWrite.All'] },
-	{ resource: 'machine', operation: 'isolate', api: 'mde', displayName: 'Machine: Isolate', roles: ['Machine.Isolate'] },
-	{ resource: 'machine', operation: 'release', api: 'mde', displayName: 'Machine: Release From Isolation', roles: ['Machine.Isolate'] },
-	{ resource: 'machine', operation: 'runAntivirusScan', api: 'mde', displayName: 'Machine: Run Antivirus Scan', roles: ['Machine.Scan'] },
-	{ resource: 'machine', operation: 'restrictAppExecution', api: 'mde', displayName: 'Machine: Restrict App Execution', roles: ['Machine.RestrictExecution'] },
-	{ resource: 'machine', operation: 'removeAppRestriction', api: 'mde', displayName: 'Machine: Remove App Restriction', roles: ['Machine.RestrictExecution'] },
-	{ resource: 'machine', operation: 'collectInvestigationPackage', api: 'mde', displayName: 'Machine: Collect Investigation Package', roles: ['Machine.CollectForensics'] },
-	{ resource: 'machine', operation: 'stopAndQuarantineFile', api: 'mde', displayName: 'Machine: Stop and Quarantine File', roles: ['Machine.StopAndQuarantine'] },
-	{ resource: 'machine', operation: 'offboard', api: 'mde', displayName: 'Machine: Offboard', roles: ['Machine.Offboard'] },
+	{ resource: 'machine', operation: 'getAll', api: 'mde', displayName: 'Machine: Get Many', calls: ['GET /api/machines'] },
+	{ resource: 'machine', operation: 'get', api: 'mde', displayName: 'Machine: Get', calls: ['GET /api/machines/:id'] },
+	{ resource: 'machine', operation: 'getLoggedOnUsers', api: 'mde', displayName: 'Machine: Get Logged-On Users', calls: ['GET /api/machines/:id/logonusers'], optional: [LOOKUP] },
+	{ resource: 'machine', operation: 'addTag', api: 'mde', displayName: 'Machine: Add Tag', calls: ['POST /api/machines/:id/tags'], optional: [LOOKUP] },
+	{ resource: 'machine', operation: 'removeTag', api: 'mde', displayName: 'Machine: Remove Tag', calls: ['POST /api/machines/:id/tags'], optional: [LOOKUP] },
+	respond('isolate', 'Machine: Isolate', 'POST /api/machines/:id/isolate'),
+	respond('release', 'Machine: Release From Isolation', 'POST /api/machines/:id/unisolate'),
+	respond('runAntivirusScan', 'Machine: Run Antivirus Scan', 'POST /api/machines/:id/runAntiVirusScan'),
+	respond('restrictAppExecution', 'Machine: Restrict App Execution', 'POST /api/machines/:id/restrictCodeExecution'),
+	respond('removeAppRestriction', 'Machine: Remove App Restriction', 'POST /api/machines/:id/unrestrictCodeExecution'),
+	respond('collectInvestigationPackage', 'Machine: Collect Investigation Package', 'POST /api/machines/:id/collectInvestigationPackage', [
+		{ call: 'GET /api/machineactions/:id/GetPackageUri', enables: 'Download Package' },
+	]),
+	respond('stopAndQuarantineFile', 'Machine: Stop and Quarantine File', 'POST /api/machines/:id/StopAndQuarantineFile'),
+	respond('offboard', 'Machine: Offboard', 'POST /api/machines/:id/offboard'),
 
-	{ resource: 'machineAction', operation: 'get', api: 'mde', displayName: 'Machine Action: Get', roles: MACHINE_READ },
-	{ resource: 'machineAction', operation: 'getAll', api: 'mde', displayName: 'Machine Action: Get Many', roles: MACHINE_READ },
-	{ resource: 'machineAction', operation: 'cancel', api: 'mde', displayName: 'Machine Action: Cancel', roles: MACHINE_ACTION_ROLES },
-	{ resource: 'machineAction', operation: 'getPackageUri', api: 'mde', displayName: 'Machine Action: Get Investigation Package Link', roles: MACHINE_READ },
+	{ resource: 'machineAction', operation: 'get', api: 'mde', displayName: 'Machine Action: Get', calls: ['GET /api/machineactions/:id'] },
+	{ resource: 'machineAction', operation: 'getAll', api: 'mde', displayName: 'Machine Action: Get Many', calls: ['GET /api/machineactions'] },
+	{ resource: 'machineAction', operation: 'cancel', api: 'mde', displayName: 'Machine Action: Cancel', calls: ['POST /api/machineactions/:id/cancel'] },
 
-	{ resource: 'indicator', operation: 'getAll', api: 'mde', displayName: 'Indicator: Get Many', roles: ['Ti.ReadWrite', 'Ti.ReadWrite.All', 'Ti.Read.All'] },
-	{ resource: 'indicator', operation: 'createOrUpdate', api: 'mde', displayName: 'Indicator: Create or Update', roles: ['Ti.ReadWrite', 'Ti.ReadWrite.All'] },
-	{ resource: 'indicator', operation: 'delete', api: 'mde', displayName: 'Indicator: Delete', roles: ['Ti.ReadWrite', 'Ti.ReadWrite.All'] },
+	{ resource: 'indicator', operation: 'getAll', api: 'mde', displayName: 'Indicator: Get Many', calls: ['GET /api/indicators'] },
+	{ resource: 'indicator', operation: 'createOrUpdate', api: 'mde', displayName: 'Indicator: Create or Update', calls: ['POST /api/indicators'] },
+	{ resource: 'indicator', operation: 'delete', api: 'mde', displayName: 'Indicator: Delete', calls: ['DELETE /api/indicators/:id'] },
 
-	{ resource: 'vulnerability', operation: 'getAll', api: 'mde', displayName: 'Vulnerability: Get Many', roles: ['Vulnerability.Read.All'] },
-	{ resource: 'vulnerability', operation: 'getAllForMachine', api: 'mde', displayName: 'Vulnerability: Get Many for Machine', roles: ['Vulnerability.Read.All'] },
+	{ resource: 'vulnerability', operation: 'getAll', api: 'mde', displayName: 'Vulnerability: Get Many', calls: ['GET /api/vulnerabilities'] },
+	{ resource: 'vulnerability', operation: 'getAllForMachine', api: 'mde', displayName: 'Vulnerability: Get Many for Machine', calls: ['GET /api/machines/:id/vulnerabilities'], optional: [LOOKUP] },
 
-	{ resource: 'software', operation: 'get', api: 'mde', displayName: 'Software: Get', roles: ['Software.Read.All'] },
-	{ resource: 'software', operation: 'getMachines', api: 'mde', displayName: 'Software: Get Machines', roles: ['Software.Read.All'] },
+	{ resource: 'software', operation: 'get', api: 'mde', displayName: 'Software: Get', calls: ['GET /api/software/:id'] },
+	{ resource: 'software', operation: 'getMachines', api: 'mde', displayName: 'Software: Get Machines', calls: ['GET /api/software/:id/machineReferences'] },
 ];
+
+/**
+ * What an operation needs with default options: one group per distinct call, each group "any
+ * one of". A group that another group's every role would also satisfy is dropped.
+ */
+export function requiredPermissions(p: Pick<OperationPermission, 'calls'>): string[][] {
+	const groups: string[][] = [];
+	for (const call of p.calls) {
+		const roles = ENDPOINT_PERMISSIONS[call].roles;
+		if (!groups.some((g) => g.length === roles.length && g.every((r) => roles.includes(r)))) groups.push([...roles]);
+	}
+	// {A} and {A, B}: granting A covers both, so {A, B} adds nothing.
+	return groups.filter((g) => !groups.some((o) => o !== g && o.length < g.length && o.every((r) => g.includes(r))));
+}
+
+/** Groups of `requiredPermissions` the granted roles do not satisfy. */
+export function missingPermissions(p: Pick<OperationPermission, 'calls'>, granted: string[]): string[][] {
+	return requiredPermissions(p).filter((group) => !group.some((r) => granted.includes(r)));
+}
+
+/** Every role that appears in the operation's required groups (for hints). */
+export function rolesOf(p: Pick<OperationPermission, 'calls'>): string[] {
+	return [...new Set(requiredPermissions(p).flat())];
+}
 
 export function permissionsFor(resource: string, operation: string, api?: ApiFamily): OperationPermission | undefined {
 	return OPERATION_PERMISSIONS.find(

@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { apiDisplayName, grantHint } from '../../helpers/errors';
 import { API_FAMILIES, RESOURCE_APPS, type ApiFamily } from '../../helpers/hosts';
 import { decodeJwtPayload, rolesOf } from '../../helpers/jwt';
-import { OPERATION_PERMISSIONS } from '../../helpers/permissions';
+import { ENDPOINT_PERMISSIONS, OPERATION_PERMISSIONS, missingPermissions, requiredPermissions } from '../../helpers/permissions';
 import { getDefenderToken } from '../../transport';
 
 const properties: INodeProperties[] = [
@@ -62,8 +62,9 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 
 	const rows: IDataObject[] = OPERATION_PERMISSIONS.map((p) => {
 		const fam = families[p.api];
-		const grantedBy = p.roles.find((r) => fam.roles.includes(r));
-		const allowed = fam.tokenIssued && grantedBy !== undefined;
+		const required = requiredPermissions(p);
+		const missingGroups = missingPermissions(p, fam.roles);
+		const allowed = fam.tokenIssued && missingGroups.length === 0;
 		const row: IDataObject = {
 			resource: p.resource,
 			operation: p.operation,
@@ -71,30 +72,39 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			api: p.api,
 			apiName: RESOURCE_APPS[p.api],
 			allowed,
-			requiredAnyOf: p.roles,
-			grantThis: p.roles[0],
+			// Every group is needed; within a group any one permission suffices.
+			requiredAllOf: required as unknown as IDataObject[],
+			grantThis: (fam.tokenIssued ? missingGroups : required).map((g) => g[0]),
 		};
-		if (grantedBy) row.grantedBy = grantedBy;
+		const grantedBy = required.map((g) => g.find((r) => fam.roles.includes(r))).filter((r): r is string => r !== undefined);
+		if (grantedBy.length) row.grantedBy = grantedBy;
 		if (!allowed) {
 			row.howToFix = fam.tokenIssued
-				? grantHint(p.api, [p.roles[0]])
+				? grantHint(p.api, missingGroups.map((g) => g[0]))
 				: `No token for the ${apiDisplayName(p.api)}: ${fam.error ?? 'unknown error'}${fam.errorDescription ? ` ${fam.errorDescription}` : ''}`;
 		}
+		const optional = (p.optional ?? []).map((o) => {
+			const roles = ENDPOINT_PERMISSIONS[o.call].roles;
+			return { enables: o.enables, anyOf: roles, granted: fam.tokenIssued && roles.some((r) => fam.roles.includes(r)) };
+		});
+		if (optional.length) row.optional = optional as unknown as IDataObject[];
 		return row;
 	});
 
 	const missing = new Map<string, { api: ApiFamily; apiName: string; permission: string; enables: string[] }>();
 	for (const row of rows) {
 		if (row.allowed || !families[row.api as ApiFamily].tokenIssued) continue;
-		const key = `${String(row.api)}|${String(row.grantThis)}`;
-		const entry = missing.get(key) ?? {
-			api: row.api as ApiFamily,
-			apiName: String(row.apiName),
-			permission: String(row.grantThis),
-			enables: [],
-		};
-		entry.enables.push(String(row.displayName));
-		missing.set(key, entry);
+		for (const permission of row.grantThis as string[]) {
+			const key = `${String(row.api)}|${permission}`;
+			const entry = missing.get(key) ?? {
+				api: row.api as ApiFamily,
+				apiName: String(row.apiName),
+				permission,
+				enables: [],
+			};
+			entry.enables.push(String(row.displayName));
+			missing.set(key, entry);
+		}
 	}
 
 	const allowedCount = rows.filter((r) => r.allowed).length;

@@ -75,7 +75,7 @@ export const reusePendingOption: INodeProperties = {
 	type: 'boolean',
 	default: true,
 	description:
-		'Whether to check for a pending or in-progress action of the same type on the machine first and return it (flagged alreadyPending) instead of sending a duplicate request. Costs one extra API call per item. A duplicate that Microsoft refuses is always returned that way.',
+		'Whether to check for a pending or in-progress action of the same type on the machine first and return it (flagged alreadyPending) instead of sending a duplicate request. Costs one extra API call per item and needs Machine.Read.All; without that permission the check is skipped (the output says so in pendingCheckSkipped) and the refusal by Microsoft of a duplicate still applies.',
 };
 
 export function waitProperties(): INodeProperties[] {
