@@ -15,6 +15,16 @@ describe('README tables', () => {
 		for (const p of OPERATION_PERMISSIONS) expect(readme).toContain(`| ${p.displayName} |`);
 	});
 
+	it('claim a retirement only for advanced hunting (MC1220762 is on the hunting pages only, not the MDE alert pages)', () => {
+		const { readdirSync, statSync } = require('node:fs') as typeof import('node:fs');
+		const walk = (dir: string): string[] =>
+			readdirSync(dir).flatMap((n) => (statSync(`${dir}/${n}`).isDirectory() ? walk(`${dir}/${n}`) : [`${dir}/${n}`]));
+		const claims = [...walk('nodes'), ...walk('credentials'), 'README.md']
+			.filter((f) => /\.(ts|json|md)$/.test(f))
+			.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => /retir/i.test(l)).map((l) => `${f}: ${l.trim()}`));
+		for (const claim of claims) expect(claim).toMatch(/hunting|advancedqueries|MC1220762/i);
+	});
+
 	it('show the two commands near the top', () => {
 		const top = readme.split('\n').slice(0, 40).join('\n');
 		expect(top).toContain('npm run demo');

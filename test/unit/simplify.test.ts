@@ -42,9 +42,10 @@ describe('helpers/simplify vocabulary', () => {
 		expect(toMdeValue('severity', 'medium')).toBe('Medium');
 		expect(toMdeValue('classification', 'informationalExpectedActivity')).toBe('InformationalExpectedActivity');
 		expect(toMdeValue('determination', 'compromisedAccount')).toBe('CompromisedUser');
-		expect(toMdeValue('determination', 'notMalicious')).toBe('Clean');
+		// Update alert's spelling first; the alert update retries with the resource page's (Clean).
+		expect(toMdeValue('determination', 'notMalicious')).toBe('NotMalicious');
 		expect(toMdeValue('determination', 'notEnoughDataToValidate')).toBe('InsufficientData');
-		expect(toMdeValue('determination', 'confirmedActivity')).toBe('ConfirmedUserActivity');
+		expect(toMdeValue('determination', 'confirmedActivity')).toBe('ConfirmedActivity');
 		expect(toMdeValue('determination', 'malware')).toBe('Malware');
 		expect(toMdeValue('determination', 'Clean')).toBe('Clean');
 		// Unknown values typed as expressions pass through for the API to judge.

@@ -49,6 +49,18 @@ export const alertStatusOptions: INodePropertyOptions[] = [
 	{ name: 'Resolved', value: 'resolved' },
 ];
 
+/**
+ * Statuses Graph's *Update incident* accepts on PATCH: active, resolved, redirected. (The
+ * resource page adds awaitingAction, which "only Microsoft 365 Defender experts" can set, and
+ * inProgress, which PATCH does not list.)
+ */
+export const incidentUpdateStatusOptions: INodePropertyOptions[] = [
+	{ name: 'Active', value: 'active' },
+	{ name: 'Redirected', value: 'redirected', description: 'Merged into another incident' },
+	{ name: 'Resolved', value: 'resolved' },
+];
+
+/** Statuses an incident can have (filters): the PATCH values plus the ones only Microsoft sets. */
 export const incidentStatusOptions: INodePropertyOptions[] = [
 	{ name: 'Active', value: 'active' },
 	{

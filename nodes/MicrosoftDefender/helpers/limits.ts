@@ -5,29 +5,36 @@ import type { ApiFamily } from './hosts';
  * the benchmarks read it.
  *  - `skip`: `$top` + `$skip` (MDE and XDR: adding `$top` suppresses `@odata.nextLink`).
  *  - `nextLink`: follow `@odata.nextLink` (Graph); `$top` sets the page size.
+ *  - `none`: the endpoint documents no query options: send none, follow `@odata.nextLink` if
+ *    one comes, apply the limit client-side.
  */
 export interface PageLimit {
+	/** The endpoint (`METHOD /path/:param`, as in permissions.ts and the emulator's contract). */
+	call: string;
 	api: ApiFamily;
-	style: 'skip' | 'nextLink';
-	maxPageSize: number;
+	style: 'skip' | 'nextLink' | 'none';
+	/** Largest `$top` (undefined for `none`: the page says nothing). */
+	maxPageSize?: number;
 	/** The API may omit @odata.nextLink on a full page; the transport then continues with $skip. */
 	nextLinkUnreliable?: boolean;
 }
 
 export const PAGE_LIMITS = {
-	mdeAlerts: { api: 'mde', style: 'skip', maxPageSize: 10000 },
-	mdeMachines: { api: 'mde', style: 'skip', maxPageSize: 10000 },
-	mdeMachineActions: { api: 'mde', style: 'skip', maxPageSize: 10000 },
-	mdeIndicators: { api: 'mde', style: 'skip', maxPageSize: 10000 },
-	mdeSoftware: { api: 'mde', style: 'skip', maxPageSize: 10000 },
-	mdeSoftwareMachines: { api: 'mde', style: 'skip', maxPageSize: 10000 },
-	mdeVulnerabilities: { api: 'mde', style: 'skip', maxPageSize: 8000 },
-	mdeMachineVulnerabilities: { api: 'mde', style: 'skip', maxPageSize: 8000 },
-	xdrIncidents: { api: 'xdr', style: 'skip', maxPageSize: 100 },
+	mdeAlerts: { call: 'GET /api/alerts', api: 'mde', style: 'skip', maxPageSize: 10000 },
+	mdeMachines: { call: 'GET /api/machines', api: 'mde', style: 'skip', maxPageSize: 10000 },
+	mdeMachineActions: { call: 'GET /api/machineactions', api: 'mde', style: 'skip', maxPageSize: 10000 },
+	mdeIndicators: { call: 'GET /api/indicators', api: 'mde', style: 'skip', maxPageSize: 10000 },
+	mdeSoftware: { call: 'GET /api/software', api: 'mde', style: 'skip', maxPageSize: 10000 },
+	// List devices by software: no OData options documented.
+	mdeSoftwareMachines: { call: 'GET /api/software/:id/machineReferences', api: 'mde', style: 'none' },
+	mdeVulnerabilities: { call: 'GET /api/vulnerabilities', api: 'mde', style: 'skip', maxPageSize: 8000 },
+	// Get discovered vulnerabilities: no OData options documented.
+	mdeMachineVulnerabilities: { call: 'GET /api/machines/:id/vulnerabilities', api: 'mde', style: 'none' },
+	xdrIncidents: { call: 'GET /api/incidents', api: 'xdr', style: 'skip', maxPageSize: 100 },
 	// $top above 1,000 is clamped by Graph; alerts_v2 sometimes omits nextLink (see transport).
-	graphAlerts: { api: 'graph', style: 'nextLink', maxPageSize: 1000, nextLinkUnreliable: true },
+	graphAlerts: { call: 'GET /v1.0/security/alerts_v2', api: 'graph', style: 'nextLink', maxPageSize: 1000, nextLinkUnreliable: true },
 	// Observed: $top above 50 fails with 400.
-	graphIncidents: { api: 'graph', style: 'nextLink', maxPageSize: 50 },
+	graphIncidents: { call: 'GET /v1.0/security/incidents', api: 'graph', style: 'nextLink', maxPageSize: 50 },
 } satisfies Record<string, PageLimit>;
 
 export type PagedEndpoint = keyof typeof PAGE_LIMITS;
@@ -50,6 +57,8 @@ export const QUOTAS = {
 	graph: { perMinute: 150, perHour: 9000 },
 	graphHunting: { perMinute: 45, perHour: 1500 },
 	mdePackageUri: { perMinute: 2, perHour: 120 },
+	// Get discovered vulnerabilities: "50 calls per minute and 1500 calls per hour".
+	mdeMachineVulnerabilities: { perMinute: 50, perHour: 1500 },
 } satisfies Record<string, Quota>;
 
 export type QuotaKey = keyof typeof QUOTAS;

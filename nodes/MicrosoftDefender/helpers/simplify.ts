@@ -44,12 +44,24 @@ const DETERMINATION_TO_GRAPH: Record<string, string> = {
 	unknown: 'unknown',
 };
 
-/** Current Graph name → the name the MDE alerts API documents (alerts.md / batch-update-alerts.md). */
+/** Current Graph name → the name MDE's *Update alert* page documents for the PATCH. */
 const DETERMINATION_TO_MDE: Record<string, string> = {
 	compromisedAccount: 'CompromisedUser',
-	notMalicious: 'Clean',
+	notMalicious: 'NotMalicious',
 	notEnoughDataToValidate: 'InsufficientData',
-	confirmedActivity: 'ConfirmedUserActivity',
+	confirmedActivity: 'ConfirmedActivity',
+};
+
+/**
+ * MDE alert determinations Microsoft's pages spell two ways: *Update alert* (NotMalicious,
+ * ConfirmedActivity) against the alert resource page (Clean, ConfirmedUserActivity). The docs do
+ * not say which one the PATCH accepts, so the node sends the first and, refused, the other.
+ */
+export const MDE_DETERMINATION_ALTERNATIVE: Record<string, string> = {
+	NotMalicious: 'Clean',
+	Clean: 'NotMalicious',
+	ConfirmedActivity: 'ConfirmedUserActivity',
+	ConfirmedUserActivity: 'ConfirmedActivity',
 };
 
 /**

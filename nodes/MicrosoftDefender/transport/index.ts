@@ -217,6 +217,7 @@ export function quotaFor(req: Pick<DefenderRequest, 'api' | 'path' | 'url' | 'qu
 	if (p.includes('/advancedhunting/run')) return 'xdrHunting';
 	if (p.includes('/runhuntingquery')) return 'graphHunting';
 	if (p.includes('getpackageuri')) return 'mdePackageUri';
+	if (/\/api\/machines\/[^/?]+\/vulnerabilities(\?|$)/.test(p)) return 'mdeMachineVulnerabilities';
 	if (req.api === 'xdr') return 'xdrIncidents';
 	return req.api === 'graph' ? 'graph' : 'mde';
 }
@@ -711,12 +712,13 @@ export async function* defenderApiPages(
 	};
 
 	if (limit === 0) return;
-	const top = Math.min(pl.maxPageSize, limit ?? Number.POSITIVE_INFINITY);
+	// `none`: no paging options at all (an undocumented $top/$skip may be ignored or refused).
+	const top = pl.style === 'none' ? Number.POSITIVE_INFINITY : Math.min(pl.maxPageSize ?? Number.POSITIVE_INFINITY, limit ?? Number.POSITIVE_INFINITY);
 
 	let next: DefenderRequest = {
 		...req,
 		method: req.method ?? 'GET',
-		qs: { ...baseQs, $top: top, ...(startSkip && { $skip: startSkip }) },
+		qs: pl.style === 'none' ? baseQs : { ...baseQs, $top: top, ...(startSkip && { $skip: startSkip }) },
 	};
 	for (;;) {
 		const isFirst = consumed === 0;
@@ -747,7 +749,7 @@ export async function* defenderApiPages(
 			continue;
 		}
 		// No link. A short page, or a page of only repeats, is the end.
-		if (records.length < top || fresh.length === 0) return;
+		if (pl.style === 'none' || records.length < top || fresh.length === 0) return;
 		// A full page without a link: the end if this listing pages by links, else probe with $skip.
 		if (sawNextLink) return;
 		if (pl.style === 'nextLink' && !pl.nextLinkUnreliable) return;

@@ -15,7 +15,7 @@ const properties: INodeProperties[] = [
 			{
 				name: 'Defender for Endpoint API',
 				value: 'mde',
-				description: 'Older API (advancedqueries/run, endpoint tables only); Microsoft retires it after 2027-02-01',
+				description: 'Older API (advancedqueries/run, endpoint tables only), being retired by Microsoft since January 2026 (MC1220762): prefer Microsoft Graph',
 			},
 			{
 				name: 'Microsoft Graph (Recommended)',

@@ -32,7 +32,7 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Defender for Endpoint API',
 				value: 'mde',
-				description: 'Endpoint alerts only; Microsoft retires this API after 2027-02-01',
+				description: 'Defender for Endpoint alerts only (alerts of other Defender products are in Microsoft Graph)',
 			},
 			{
 				name: 'Microsoft Graph (Recommended)',

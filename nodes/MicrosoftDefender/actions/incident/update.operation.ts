@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import {
 	classificationOptions,
 	determinationOptions,
-	incidentStatusOptions,
+	incidentUpdateStatusOptions,
 } from '../../descriptions/common';
 import { toGraphWriteValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
@@ -55,7 +55,7 @@ const properties: INodeProperties[] = [
 				name: 'status',
 				type: 'options',
 				default: 'active',
-				options: incidentStatusOptions,
+				options: incidentUpdateStatusOptions,
 			},
 			{
 				displayName: 'Tags',
@@ -88,6 +88,8 @@ const displayOptions = { show: { resource: ['incident'], operation: ['update'] }
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
+const PATCH_STATUSES = incidentUpdateStatusOptions.map((o) => String(o.value));
+
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
 	const id = readIncidentId(this, i);
 	const fields = this.getNodeParameter('updateFields', i, {}) as IDataObject;
@@ -98,6 +100,15 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	for (const field of ['classification', 'determination', 'status'] as const) {
 		const value = String(fields[field] ?? '').trim();
 		if (value) body[field] = toGraphWriteValue(field, value);
+	}
+	if (body.status !== undefined && !PATCH_STATUSES.includes(String(body.status))) {
+		// A value from an expression or an older workflow: Graph refuses it on PATCH.
+		throw failInput(
+			this,
+			i,
+			`Status "${String(fields.status)}" cannot be set through the API`,
+			'Microsoft Graph (Update incident) accepts only active, resolved or redirected. awaitingAction can be set only by Microsoft 365 Defender experts, and inProgress is not accepted on update.',
+		);
 	}
 	const hasTags = fields.tags !== undefined;
 	const tags = hasTags ? splitList(fields.tags) : [];

@@ -23,14 +23,26 @@ export const INDICATOR_VALUE_KIND: Record<string, ValueKind> = {
 	Url: 'url',
 };
 
+/** Actions Microsoft supports today (Indicator resource type). */
 export const INDICATOR_ACTIONS: INodePropertyOptions[] = [
-	{ name: 'Alert (Legacy)', value: 'Alert', description: 'Legacy value; prefer Audit' },
-	{ name: 'Alert and Block (Legacy)', value: 'AlertAndBlock', description: 'Legacy value; prefer Block' },
 	{ name: 'Allowed', value: 'Allowed', description: 'Allow the entity (exclusion)' },
 	{ name: 'Audit', value: 'Audit', description: 'Only raise an alert (Generate Alert must be on)' },
 	{ name: 'Block', value: 'Block', description: 'Block the entity' },
 	{ name: 'Block and Remediate', value: 'BlockAndRemediate', description: 'Block files and remediate (files only)' },
 	{ name: 'Warn', value: 'Warn', description: 'Warn the user, who can bypass the block (network indicators)' },
+];
+
+/**
+ * Actions the Indicator resource type says were "supported until January 2022": only for
+ * filtering old indicators, never sent on create.
+ */
+export const LEGACY_INDICATOR_ACTIONS: Record<string, string> = { Alert: 'Audit', AlertAndBlock: 'Block' };
+
+/** For the Get Many filter: today's actions plus the legacy ones old indicators may carry. */
+export const INDICATOR_FILTER_ACTIONS: INodePropertyOptions[] = [
+	...INDICATOR_ACTIONS,
+	{ name: 'Alert (Legacy, Ended January 2022)', value: 'Alert', description: 'Only on indicators created before 2022' },
+	{ name: 'Alert and Block (Legacy, Ended January 2022)', value: 'AlertAndBlock', description: 'Only on indicators created before 2022' },
 ];
 
 export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {

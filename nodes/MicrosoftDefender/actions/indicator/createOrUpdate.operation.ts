@@ -4,7 +4,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { mdeRequest } from '../../helpers/machineActions';
 import { parseDateTime } from '../../helpers/odata';
 import { validateValue } from '../../helpers/validate';
-import { INDICATOR_ACTIONS, INDICATOR_TYPES, INDICATOR_VALUE_KIND, toItems } from './common';
+import { INDICATOR_ACTIONS, INDICATOR_TYPES, INDICATOR_VALUE_KIND, LEGACY_INDICATOR_ACTIONS, toItems } from './common';
 
 const properties: INodeProperties[] = [
 	{
@@ -149,6 +149,12 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	});
 	if (['sha1', 'sha256', 'md5'].includes(kind)) indicatorValue = indicatorValue.toLowerCase();
 	const action = this.getNodeParameter('action', i) as string;
+	if (LEGACY_INDICATOR_ACTIONS[action]) {
+		throw new NodeOperationError(this.getNode(), `The indicator action "${action}" is no longer supported by Microsoft (item ${i})`, {
+			itemIndex: i,
+			description: `Microsoft supported ${action} only until January 2022 (Indicator resource type). Use ${LEGACY_INDICATOR_ACTIONS[action]} instead.`,
+		});
+	}
 	const body: IDataObject = {
 		indicatorValue,
 		indicatorType,

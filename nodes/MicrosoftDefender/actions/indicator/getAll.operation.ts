@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, eq } from '../../helpers/odata';
-import { INDICATOR_ACTIONS, INDICATOR_TYPES, toItems } from './common';
+import { INDICATOR_FILTER_ACTIONS, INDICATOR_TYPES, toItems } from './common';
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
@@ -19,7 +19,7 @@ const properties: INodeProperties[] = [
 				displayName: 'Action',
 				name: 'action',
 				type: 'multiOptions',
-				options: INDICATOR_ACTIONS,
+				options: INDICATOR_FILTER_ACTIONS,
 				default: [],
 			},
 			{
