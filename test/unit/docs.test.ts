@@ -1,5 +1,5 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 import { OPERATION_PERMISSIONS } from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { renderReadme } from '../../scripts/docs-tables';
@@ -16,7 +16,6 @@ describe('README tables', () => {
 	});
 
 	it('claim a retirement only for advanced hunting (MC1220762 is on the hunting pages only, not the MDE alert pages)', () => {
-		const { readdirSync, statSync } = require('node:fs') as typeof import('node:fs');
 		const walk = (dir: string): string[] =>
 			readdirSync(dir).flatMap((n) => (statSync(`${dir}/${n}`).isDirectory() ? walk(`${dir}/${n}`) : [`${dir}/${n}`]));
 		const claims = [...walk('nodes'), ...walk('credentials'), 'README.md']

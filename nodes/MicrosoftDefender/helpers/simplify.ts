@@ -94,6 +94,8 @@ export function toGraphValue(kind: EnumKind, value: unknown): unknown {
 export function toMdeValue(kind: EnumKind, value: string): string {
 	const graph = toGraphValue(kind, value) as string;
 	if (kind === 'severity' && graph === 'unknown') return 'UnSpecified';
+	// MDE's own spelling typed verbatim is sent as typed (the update retries with the other one).
+	if (kind === 'determination' && MDE_DETERMINATION_ALTERNATIVE[value]) return value;
 	if (kind === 'determination' && DETERMINATION_TO_MDE[graph]) return DETERMINATION_TO_MDE[graph];
 	if (kind === 'determination' && !DETERMINATION_TO_GRAPH[value.toLowerCase()]) return upperFirst(value);
 	return upperFirst(graph);
