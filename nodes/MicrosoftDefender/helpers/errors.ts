@@ -432,6 +432,7 @@ export function explainDelegatedForbidden(
 		message: `Forbidden by the ${api}: ${who} is not allowed to do this in Defender${userPermission ? ` (needs the "${userPermission}" permission)` : ''}${apiMessage ? `: ${apiMessage}` : ''}`,
 		description: `Delegated access is what the app's delegated permissions AND the user's Defender role both allow. Give the user a Defender role (Microsoft Defender portal → Permissions → Roles) that includes ${userPermission ? `"${userPermission}"` : 'this action'} and covers the device's device group, or sign in with another analyst.`,
 	};
+}
 
 /**
  * The error to throw again after a catch that did not handle it: n8n errors stay themselves

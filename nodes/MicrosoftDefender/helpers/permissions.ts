@@ -212,14 +212,16 @@ const REMEDIATION = new Set([
  * The delegated permission names of an application-permission row: Graph uses the same names;
  * Defender for Endpoint and XDR drop the `.All` (Alert.Read.All → Alert.Read).
  */
-export function delegatedScopes(row: Pick<OperationPermission, 'api' | 'roles'>): string[] {
-	const names = row.api === 'graph' ? row.roles : row.roles.map((r) => r.replace(/\.All$/, ''));
+export function delegatedScopes(row: Pick<OperationPermission, 'api' | 'calls'>): string[] {
+	const roles = rolesOf(row);
+	const names = row.api === 'graph' ? roles : roles.map((r) => r.replace(/\.All$/, ''));
 	return [...new Set(names)];
 }
 
 /** Which Defender permission the signed-in user's role must include for the operation. */
-export function userPermissionFor(row: Pick<OperationPermission, 'roles' | 'operation'>): DefenderUserPermission {
-	const first = row.roles[0] ?? '';
+export function userPermissionFor(row: Pick<OperationPermission, 'calls' | 'operation'>): DefenderUserPermission {
+	// The operation's own call (the first) decides; auxiliary reads need only "View data".
+	const first = ENDPOINT_PERMISSIONS[row.calls[0]]?.roles[0] ?? '';
 	if (row.operation.startsWith('get')) return 'View data';
 	if (REMEDIATION.has(first)) return 'Active remediation actions';
 	if (first === 'Machine.CollectForensics') return 'Alerts investigation';
