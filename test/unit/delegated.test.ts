@@ -175,6 +175,37 @@ describe('delegated credential: the other API from the same sign-in', () => {
 	});
 });
 
+describe('delegated credential: the Sign-In API (token stored by n8n)', () => {
+	test('lists Graph alerts with the stored token; after it expired, gets a new one and goes on', async () => {
+		const creds = await signIn(FIXTURE.users.analyst.upn);
+		const first = await runDelegated(creds, { resource: 'alert', operation: 'getAll', api: 'graph', returnAll: false, limit: 2 });
+		expect(first.length).toBe(2);
+		expect(delegatedStats.redemptions).toBe(0);
+		emu.advance(2 * 3600 * 1000);
+		try {
+			const again = await runDelegated(creds, { resource: 'alert', operation: 'getAll', api: 'graph', returnAll: false, limit: 2 });
+			expect(again.length).toBe(2);
+			// The harness has no n8n OAuth2 refresh, so the node redeemed the refresh token itself.
+			expect(delegatedStats.redemptions).toBe(1);
+		} finally {
+			emu.useRealTime();
+		}
+	});
+
+	test('revoked and expired: the Graph call says to sign in again (AADSTS50173)', async () => {
+		const creds = await signIn(FIXTURE.users.analyst.upn);
+		emu.revokeSignIns(FIXTURE.users.analyst.upn);
+		emu.advance(2 * 3600 * 1000);
+		try {
+			const e = await runDelegatedError(creds, { resource: 'incident', operation: 'getAll', returnAll: false, limit: 1 });
+			expect(text(e)).toContain('AADSTS50173');
+			expect(text(e)).toMatch(/sign in again/i);
+		} finally {
+			emu.useRealTime();
+		}
+	});
+});
+
 describe('delegated credential in the trigger', () => {
 	test('Sign-In API = Defender for Endpoint: the trigger polls Graph alerts with a token redeemed from the sign-in', async () => {
 		const creds = await signIn(FIXTURE.users.reader.upn, FIXTURE.apps.delegated, 'mde');

@@ -12,12 +12,12 @@
  * here (in memory, keyed by a hash of the refresh token, until shortly before it expires).
  */
 import { createHash } from 'node:crypto';
-import type { IDataObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
 import { explainDelegatedTokenError, type Explanation } from './errors';
 import { decodeJwtPayload } from './jwt';
-import { HostConfigurationError, resolveEndpoints, resourceOfScope, tokenUrl, type ApiFamily } from './hosts';
+import { CONNECTION_TEST_CALLS, HostConfigurationError, resolveEndpoints, resourceOfScope, tokenUrl, type ApiFamily } from './hosts';
 import { isValidTenant, TokenError, type HttpRequester, type TokenTarget } from './token';
 
 export const DELEGATED_CREDENTIAL_TYPE = 'microsoftDefenderDelegatedOAuth2Api';
@@ -202,16 +202,54 @@ export function delegatedClaims(token: string): { scp: string[]; user?: string }
 	return { scp, user };
 }
 
-/** Explains a failed refresh by n8n (an error thrown from httpRequestWithAuthentication), if it is one. */
-export function refreshFailure(error: unknown, family: ApiFamily): TokenError | undefined {
-	const cause = ((error as { cause?: unknown })?.cause ?? error) as { body?: unknown; status?: number; message?: unknown };
-	if (/OAuth credentials not connected/i.test(String(cause?.message ?? ''))) return new TokenError(NOT_CONNECTED);
-	const body = cause?.body;
-	if (!body || typeof body !== 'object' || !('error' in (body as object))) return undefined;
-	const codes = (body as IDataObject).error_codes;
-	return new TokenError(
-		explainDelegatedTokenError(cause.status, body, family),
-		cause.status,
-		Array.isArray(codes) ? Number(codes[0]) : undefined,
-	);
+/** What renewing the Sign-In API's token needs from an n8n context. */
+export interface SignInRenewer extends HttpRequester {
+	helpers: HttpRequester['helpers'] & {
+		httpRequestWithAuthentication(type: string, options: IHttpRequestOptions): Promise<unknown>;
+	};
+	getCredentials(type: string, itemIndex?: number): Promise<ICredentialDataDecryptedObject>;
+}
+
+/**
+ * The stored token of the Sign-In API was refused (expired). Lets n8n refresh it the way n8n
+ * refreshes every OAuth2 credential (a cheap GET through httpRequestWithAuthentication answers 401,
+ * n8n redeems the refresh token and stores the new pair), so n8n's copy of the refresh token keeps
+ * rotating. The real request is not sent through n8n: it is re-sent by the transport with the new
+ * token, so a response action can never run twice. If n8n could not refresh, redeeming the
+ * refresh token ourselves names the cause (AADSTS code: sign in again, consent, ...).
+ * Updates `c.oauthTokenData` in place and returns the new access token.
+ */
+export async function renewSignInToken(
+	ctx: SignInRenewer,
+	c: DelegatedCredentialData,
+	target: TokenTarget,
+	itemIndex?: number,
+): Promise<string> {
+	const before = storedAccessToken(c);
+	const probe = CONNECTION_TEST_CALLS[target.family];
+	try {
+		await ctx.helpers.httpRequestWithAuthentication.call(ctx, DELEGATED_CREDENTIAL_TYPE, {
+			method: 'GET',
+			url: `${target.endpoints.api[target.family].baseUrl}${probe.path}`,
+			qs: { $top: 1 },
+			json: true,
+			timeout: 30000,
+		});
+	} catch {
+		// Judged below by whether n8n stored a new token (a 403 on the probe is fine).
+	}
+	let fresh: DelegatedCredentialData | undefined;
+	try {
+		fresh = (await ctx.getCredentials(DELEGATED_CREDENTIAL_TYPE, itemIndex)) as DelegatedCredentialData;
+	} catch {
+		fresh = undefined;
+	}
+	const after = storedAccessToken(fresh ?? {});
+	if (fresh && after && after !== before) {
+		c.oauthTokenData = fresh.oauthTokenData;
+		return after;
+	}
+	const token = await getDelegatedToken(ctx, fresh ?? c, target);
+	c.oauthTokenData = { ...(c.oauthTokenData ?? {}), access_token: token };
+	return token;
 }

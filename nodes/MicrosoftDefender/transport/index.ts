@@ -26,7 +26,7 @@ import {
 	delegatedTarget,
 	getDelegatedToken,
 	invalidateDelegatedToken,
-	refreshFailure,
+	renewSignInToken,
 	signInFamily,
 	storedAccessToken,
 	type DelegatedCredentialData,
@@ -455,8 +455,9 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			let failure: TokenError | undefined;
 			try {
 				if (!delegated) token = await getAccessToken(this, credentials, tgt, { maxWaitMs: options.maxRetryWaitMs });
-				// n8n signs requests of the Sign-In API itself (and refreshes that token on a 401).
-				else token = delegated.signIn ? 'n8n' : await getDelegatedToken(this, delegated.credentials, tgt);
+				// The Sign-In API's token is the one n8n stores (and refreshes: see the 401 below).
+				else if (delegated.signIn) token = storedAccessToken(delegated.credentials);
+				else token = await getDelegatedToken(this, delegated.credentials, tgt);
 			} catch (error) {
 				failure = error instanceof TokenError ? error : new TokenError({ message: 'Could not get an access token', description: '' });
 			}
@@ -466,7 +467,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 		const paced = req.noAuth ? undefined : await pace(paceKey, QUOTAS[quotaKey], options.quotaShare);
 
 		const headers: IDataObject = { ...(req.headers ?? {}) };
-		if (!req.noAuth && !delegated?.signIn) headers.Authorization = `Bearer ${token}`;
+		if (!req.noAuth) headers.Authorization = `Bearer ${token}`;
 		if (req.api === 'graph' && !req.noAuth && header(headers, 'prefer') === undefined) {
 			headers.Prefer = 'include-unknown-enum-members';
 		}
@@ -494,20 +495,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 		let networkCode = '';
 		const releaseHunting = quotaKey.endsWith('Hunting') ? await acquireHuntingSlot(paceKey) : undefined;
 		try {
-			res = (
-				delegated?.signIn && !req.noAuth
-					? await this.helpers.httpRequestWithAuthentication.call(this, DELEGATED_CREDENTIAL_TYPE, {
-							...httpOptions,
-							// n8n refreshes the token only when the request throws a 401.
-							ignoreHttpStatusErrors: false,
-						})
-					: await this.helpers.httpRequest(httpOptions)
-			) as typeof res;
-		} catch (thrown) {
-			// n8n wraps errors of httpRequestWithAuthentication in a NodeApiError; the cause is axios' error.
-			const error = delegated?.signIn ? ((thrown as { cause?: unknown })?.cause ?? thrown) : thrown;
-			const refresh = delegated?.signIn ? refreshFailure(thrown, req.api) : undefined;
-			if (refresh) throw tokenErrorToNodeError(node, req.itemIndex, refresh);
+			res = (await this.helpers.httpRequest(httpOptions)) as typeof res;
+		} catch (error) {
 			// Never pass the raw error on: its request config carries the Authorization header.
 			const e = error as { code?: unknown; response?: { status?: number; data?: unknown; headers?: IDataObject } };
 			const st = e?.response?.status;
@@ -592,6 +581,17 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			refreshed = true;
 			if (!delegated) invalidateToken(tgt, token);
 			else if (!delegated.signIn) invalidateDelegatedToken(tgt, token);
+			else {
+				try {
+					await renewSignInToken(this, delegated.credentials, tgt, req.itemIndex);
+				} catch (error) {
+					const problem =
+						error instanceof TokenError
+							? error
+							: new TokenError({ message: 'Could not renew the delegated sign-in', description: 'Open the credential and press "Reconnect".' });
+					throw tokenErrorToNodeError(node, req.itemIndex, problem);
+				}
+			}
 			continue;
 		}
 		if (status === 429 && retries < options.maxRetries) {
@@ -645,7 +645,7 @@ function explainForbiddenDelegated(
 	body: unknown,
 ): { message: string; description: string } {
 	const row = req.operation ? permissionsFor(req.operation.resource, req.operation.operation, req.api) : undefined;
-	const { scp, user } = delegatedClaims(delegated.signIn ? storedAccessToken(delegated.credentials) : token);
+	const { scp, user } = delegatedClaims(token);
 	return explainDelegatedForbidden(
 		req.api,
 		scp,
