@@ -5,7 +5,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { CLOUDS, RESOURCE_APPS } from '../nodes/MicrosoftDefender/helpers/hosts';
-import { ENDPOINT_PERMISSIONS, OPERATION_PERMISSIONS, requiredPermissions } from '../nodes/MicrosoftDefender/helpers/permissions';
+import {
+	ENDPOINT_PERMISSIONS,
+	OPERATION_PERMISSIONS,
+	delegatedToGrant,
+	requiredPermissions,
+	userPermissionFor,
+} from '../nodes/MicrosoftDefender/helpers/permissions';
 
 export function renderPermissionsTable(): string {
 	const code = (roles: string[]) => roles.map((r) => `\`${r}\``).join(' or ');
@@ -31,6 +37,21 @@ export function renderPermissionsTable(): string {
 	].join('\n');
 }
 
+/** Delegated sign-in: the app's delegated permission AND the analyst's Defender role permission. */
+export function renderDelegatedTable(): string {
+	const rows = OPERATION_PERMISSIONS.map(
+		(p) =>
+			`| ${p.displayName} | ${RESOURCE_APPS[p.api]} | ${delegatedToGrant(p)
+				.map((d) => `\`${d}\``)
+				.join(' + ')} | ${userPermissionFor(p)} |`,
+	);
+	return [
+		'| Operation | API (Entra resource app) | Delegated permission to add | Analyst\'s Defender role must include |',
+		'|---|---|---|---|',
+		...rows,
+	].join('\n');
+}
+
 export function renderCloudsTable(): string {
 	const rows = Object.entries(CLOUDS).map(
 		([key, c]) =>
@@ -45,6 +66,7 @@ export function renderCloudsTable(): string {
 
 const BLOCKS: Record<string, () => string> = {
 	permissions: renderPermissionsTable,
+	delegated: renderDelegatedTable,
 	clouds: renderCloudsTable,
 };
 

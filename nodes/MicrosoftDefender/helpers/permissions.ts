@@ -208,14 +208,25 @@ const REMEDIATION = new Set([
 	'Machine.LiveResponse',
 ]);
 
+/** Defender for Endpoint delegated permissions that keep `.All` (Learn: "Get machine logon users API"). */
+const DELEGATED_KEEPS_ALL = new Set(['User.Read.All']);
+
+/** The delegated name of an application permission (Graph: same; MDE/XDR: without `.All`). */
+function delegatedName(api: ApiFamily, role: string): string {
+	return api === 'graph' || DELEGATED_KEEPS_ALL.has(role) ? role : role.replace(/\.All$/, '');
+}
+
 /**
  * The delegated permission names of an application-permission row: Graph uses the same names;
  * Defender for Endpoint and XDR drop the `.All` (Alert.Read.All → Alert.Read).
  */
 export function delegatedScopes(row: Pick<OperationPermission, 'api' | 'calls'>): string[] {
-	const roles = rolesOf(row);
-	const names = row.api === 'graph' ? roles : roles.map((r) => r.replace(/\.All$/, ''));
-	return [...new Set(names)];
+	return [...new Set(rolesOf(row).map((r) => delegatedName(row.api, r)))];
+}
+
+/** The delegated permissions to add for an operation (one per required group, least privileged). */
+export function delegatedToGrant(row: Pick<OperationPermission, 'api' | 'calls'>): string[] {
+	return [...new Set(requiredPermissions(row).map((g) => delegatedName(row.api, g[0])))];
 }
 
 /** Which Defender permission the signed-in user's role must include for the operation. */

@@ -354,7 +354,8 @@ export function handleDelegatedGrant(
 
 /** Delegated permission names that stand for an application role (MDE/XDR drop `.All`). */
 export function delegatedNamesFor(family: ApiFamily, role: string): string[] {
-	return family === 'graph' ? [role] : [role.replace(/\.All$/, '')];
+	// Learn "Get machine logon users API": the delegated permission keeps its `.All`.
+	return family === 'graph' || role === 'User.Read.All' ? [role] : [role.replace(/\.All$/, '')];
 }
 
 const REMEDIATION = ['Machine.Isolate', 'Machine.Scan', 'Machine.RestrictExecution', 'Machine.StopAndQuarantine', 'Machine.Offboard', 'Machine.LiveResponse'];
