@@ -21,6 +21,8 @@ export interface Basis {
 	source: string;
 	/** The sentence the row rests on (quoted or closely paraphrased from the source). */
 	quote: string;
+	/** Observed or assumed only: what the package does if Microsoft behaves otherwise. */
+	ifWrong?: string;
 }
 
 export interface RateLimit extends Basis {
@@ -112,12 +114,16 @@ const MDE_ONE_OF = 'One of the following permissions is required to call this AP
 const MDE_100 = 'Rate limitations for this API are 100 calls per minute and 1500 calls per hour.';
 
 const doc = (source: string, quote: string): Basis => ({ tag: 'documented', source, quote });
-const assumed = (source: string, quote: string): Basis => ({ tag: 'assumed', source, quote });
-const observed = (source: string, quote: string): Basis => ({ tag: 'observed', source, quote });
+const assumed = (source: string, quote: string, ifWrong: string): Basis => ({ tag: 'assumed', source, quote, ifWrong });
+const observed = (source: string, quote: string, ifWrong: string): Basis => ({ tag: 'observed', source, quote, ifWrong });
 
 const mde100 = (page: string): RateLimit => ({ ...doc(page, MDE_100), bucket: 'mde', perMinute: 100, perHour: 1500, per: 'app' });
 const mdeAssumed100 = (page: string): RateLimit => ({
-	...assumed(page, 'The page states no rate limit; the MDE default (100/min, 1,500/h) is assumed and shared with the other MDE calls (the stricter reading).'),
+	...assumed(
+		page,
+		'The page states no rate limit; the MDE default (100/min, 1,500/h) is assumed and shared with the other MDE calls (the stricter reading).',
+		'The package paces these calls in the shared MDE window (100/min, 1,500/h) and honours Retry-After on a 429, so a lower limit costs retries, never data; a separate or higher limit only makes it slower than it could be.',
+	),
 	bucket: 'mde',
 	perMinute: 100,
 	perHour: 1500,
@@ -127,6 +133,7 @@ const graphLimit = (page: string): RateLimit => ({
 	...assumed(
 		page,
 		'No per-endpoint limit is published for alerts_v2/incidents; Graph security documents 150 requests per minute per app per tenant for its (legacy) alert operations, assumed here.',
+		'The package paces Graph calls at 150/min and honours Retry-After (and x-ms-retry-after-ms) on a 429 with bounded retries; a lower real limit costs waits, not data.',
 	),
 	bucket: 'graph',
 	perMinute: 150,
@@ -186,7 +193,7 @@ const action = (segment: string, page: string, role: string, extra: Partial<Endp
 /** Every endpoint the emulator serves. Keep one row per route; add rows here first. */
 export const CONTRACT: EndpointContract[] = [
 	/* ---------------------------------------------------------------- MDE alerts */
-	mdeReadRow('/api/alerts', 'List alerts API', ALERT_READ, ['$filter', '$top', '$skip', '$expand', '$select'], {
+	mdeReadRow('/api/alerts', 'List alerts API', ALERT_READ, ['$filter', '$top', '$skip', '$expand'], {
 		pageCap: MDE_LIST_CAP('List alerts API'),
 		errors: [FORBIDDEN, THROTTLED, ODATA_400],
 	}),
@@ -212,6 +219,7 @@ export const CONTRACT: EndpointContract[] = [
 				...assumed(
 					'Update alert / Alert resource type',
 					'Update alert lists NotMalicious and ConfirmedActivity; the alert resource page lists Clean and ConfirmedUserActivity for the same choices. The docs do not say which one the PATCH accepts.',
+					'The package sends the Update alert spelling and, on a 400, once more the resource page spelling, reporting determinationSentAs; both emulator variants are tested.',
 				),
 				values: [],
 				variants: {
@@ -244,8 +252,19 @@ export const CONTRACT: EndpointContract[] = [
 		roles: G_ALERT_READ,
 		rolesBasis: doc('List alerts_v2', 'Choose the permission or permissions marked as least privileged for this API (Application: SecurityAlert.Read.All; higher: SecurityAlert.ReadWrite.All).'),
 		query: ['$count', '$filter', '$skip', '$top'],
-		queryBasis: doc('List alerts_v2', 'This method supports the following OData query parameters: $count, $filter, $skip, $top. ($orderby is not listed.)'),
-		pageCap: { ...observed('defender-api-corrections.md: elastic/integrations#20234, Microsoft Q&A 1611210', '$top above 1,000 is clamped, not rejected; no page documents a cap.'), max: 1000, over: 'clamp' },
+		queryBasis: doc(
+			'List alerts_v2',
+			'This method supports the following OData query parameters to help customize the response: $count, $filter, $skip, $top. The following properties support $filter: assignedTo, classification, determination, createdDateTime, lastUpdateDateTime, severity, serviceSource and status. Use @odata.nextLink for pagination. ($orderby is not listed.)',
+		),
+		pageCap: {
+			...observed(
+				'defender-api-corrections.md: elastic/integrations#20234, Microsoft Q&A 1611210',
+				'$top above 1,000 is clamped, not rejected; no page documents a cap.',
+				'The package asks for at most 1,000 and follows @odata.nextLink; a smaller real page only means more pages, a full page without a link is continued with the documented $skip.',
+			),
+			max: 1000,
+			over: 'clamp',
+		},
 		limit: graphLimit('List alerts_v2'),
 		errors: [FORBIDDEN, THROTTLED, { status: 400, when: 'a $filter the service cannot evaluate' }],
 	},
@@ -298,8 +317,19 @@ export const CONTRACT: EndpointContract[] = [
 		roles: G_INCIDENT_READ,
 		rolesBasis: doc('List incidents', 'Application: SecurityIncident.Read.All (least privileged), SecurityIncident.ReadWrite.All.'),
 		query: ['$count', '$filter', '$skip', '$top', '$expand'],
-		queryBasis: doc('List incidents', 'This method supports the following OData query parameters: $count, $filter, $skip, $top, $expand. ($orderby is not listed.)'),
-		pageCap: { ...observed('defender-api-corrections.md (public report of a real 400)', '$top above 50 was observed to fail with 400 (empty code); no page documents the cap.'), max: 50, over: 'refuse' },
+		queryBasis: doc(
+			'List incidents',
+			'This method supports the following OData query parameters to help customize the response: $count, $filter, $skip, $top, $expand. The following properties support $filter: assignedTo, classification, createdDateTime, determination, lastUpdateDateTime, severity, and status. Use @odata.nextLink for pagination. ($orderby is not listed.)',
+		),
+		pageCap: {
+			...observed(
+				'defender-api-corrections.md (public report of a real 400)',
+				'$top above 50 was observed to fail with 400 (empty code); no page documents the cap.',
+				'The package never asks for more than 50 and follows @odata.nextLink; if the real cap were lower, the 400 would surface with its message (no silent loss).',
+			),
+			max: 50,
+			over: 'refuse',
+		},
 		limit: graphLimit('List incidents'),
 		errors: [FORBIDDEN, THROTTLED, ODATA_400],
 	},
@@ -310,8 +340,10 @@ export const CONTRACT: EndpointContract[] = [
 		page: 'Get incident',
 		roles: G_INCIDENT_READ,
 		rolesBasis: doc('Get incident', 'Application: SecurityIncident.Read.All (least privileged), SecurityIncident.ReadWrite.All.'),
-		query: ['$expand'],
-		queryBasis: doc('Get incident', 'This method supports the $expand OData query parameter (alerts).'),
+		query: [],
+		queryBasis: {
+			...doc('Get incident', "The page lists no optional query parameters (List incidents documents $expand; Get incident does not). The package's $expand=alerts here is undocumented."),
+		},
 		limit: graphLimit('Get incident'),
 		errors: [FORBIDDEN, NOT_FOUND, THROTTLED],
 	},
@@ -328,7 +360,7 @@ export const CONTRACT: EndpointContract[] = [
 		errors: [FORBIDDEN, NOT_FOUND, THROTTLED, { status: 400, code: 'BadRequest', when: 'a value outside the enum' }],
 		body: {
 			status: {
-				...doc('Update incident', 'status: The status of the incident. Possible values are: active, resolved, redirected, unknownFutureValue. (awaitingAction: "only Microsoft 365 Defender experts can set this"; inProgress is not listed for PATCH.)'),
+				...doc('Update incident', 'status: The status of the incident. Possible values are: active, resolved, redirected, unknownFutureValue.'),
 				values: ['active', 'resolved', 'redirected', 'unknownFutureValue'],
 			},
 		},
@@ -420,7 +452,11 @@ export const CONTRACT: EndpointContract[] = [
 		query: [],
 		queryBasis: doc('security: runHuntingQuery', 'Request body: Query, Timespan.'),
 		limit: {
-			...assumed('security: runHuntingQuery', 'The Graph page points to the advanced hunting quotas (45 calls per minute, 1,500 per hour, per tenant) without restating them for Graph.'),
+			...assumed(
+				'security: runHuntingQuery',
+				'The Graph page points to the advanced hunting quotas (45 calls per minute, 1,500 per hour, per tenant) without restating them for Graph.',
+				'The package paces Graph hunting at 45/min and 1,500/h per tenant, runs few queries at once per tenant, and honours Retry-After on a 429.',
+			),
 			bucket: 'graph-hunting',
 			perMinute: 45,
 			perHour: 1500,
@@ -470,6 +506,7 @@ export const CONTRACT: EndpointContract[] = [
 		rolesBasis: assumed(
 			'Stop and quarantine file API',
 			'The page lists Machine.StopAndQuarantine and also Machine.Read.All / Machine.ReadWrite.All (probably in error). The emulator accepts only Machine.StopAndQuarantine: the stricter reading.',
+			'The package asks users for Machine.StopAndQuarantine, which works under either reading.',
 		),
 	}),
 	action('offboard', 'Offboard machine API', 'Machine.Offboard', {
@@ -507,7 +544,11 @@ export const CONTRACT: EndpointContract[] = [
 		roles: [],
 		rolesBasis: doc('Get package SAS URI API', 'This link is valid for a short time and should be used immediately for downloading the package to a local storage.'),
 		query: [],
-		queryBasis: assumed('Get package SAS URI API', 'The SAS link carries its own signature; the emulator serves it without a token.'),
+		queryBasis: assumed(
+			'Get package SAS URI API',
+			'The SAS link carries its own signature; the emulator serves it without a token.',
+			'The package downloads the link without a bearer token at once (the link is "valid for a short time"); a refusal surfaces as an error naming the download, the collection itself stays done.',
+		),
 		errors: [{ status: 403, when: 'expired or altered signature' }],
 		public: true,
 	},
@@ -521,7 +562,7 @@ export const CONTRACT: EndpointContract[] = [
 		roles: TI_WRITE,
 		rolesBasis: doc('List Indicators API', `${MDE_ONE_OF} (Application: Ti.ReadWrite, Ti.ReadWrite.All; Ti.Read.All is not listed)`),
 		query: ['$filter', '$top', '$skip'],
-		queryBasis: doc('List Indicators API', 'Supports OData V4 queries: $filter on application, createdByDisplayName, expirationTime, generateAlert, title, rbacGroupNames, rbacGroupIds, indicatorValue, indicatorType, creationTimeDateTimeUtc, createdBy, action, severity; $top with max value of 10,000; $skip.'),
+		queryBasis: doc('List Indicators API', "The OData's $filter query is supported on: application, createdByDisplayName, expirationTime, generateAlert, title, rbacGroupNames, rbacGroupIds, indicatorValue, indicatorType, creationTimeDateTimeUtc, createdBy, action, and severity properties. $stop [sic: $top] with max value of 10,000. $skip."),
 		pageCap: MDE_LIST_CAP('List Indicators API'),
 		limit: mde100('List Indicators API'),
 		errors: [FORBIDDEN, THROTTLED, ODATA_400],
@@ -539,7 +580,10 @@ export const CONTRACT: EndpointContract[] = [
 		errors: [FORBIDDEN, THROTTLED, { status: 400, when: 'an invalid indicator' }],
 		body: {
 			action: {
-				...doc('Indicator resource type', 'Action: Warn, Block, Audit, Alert, AlertAndBlock, BlockAndRemediate, Allowed. Alert and AlertAndBlock are "supported until January 2022"; the emulator refuses them in strict mode.'),
+				...doc(
+					'Indicator resource type',
+					'The indicator action types supported by the API are: Allowed, Audit, Block, BlockAndRemediate, Warn (Defender for Cloud Apps only). The prior response actions (AlertAndBlock, and Alert) will be supported until January 2022.',
+				),
 				values: ['Warn', 'Block', 'Audit', 'BlockAndRemediate', 'Allowed'],
 			},
 		},

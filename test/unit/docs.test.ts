@@ -2,13 +2,17 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 import { OPERATION_PERMISSIONS } from '../../nodes/MicrosoftDefender/helpers/permissions';
-import { renderReadme } from '../../scripts/docs-tables';
+import { renderContractDoc, renderReadme } from '../../scripts/docs-tables';
 
 describe('README tables', () => {
 	const readme = readFileSync('README.md', 'utf8');
 
 	it('match the permission and cloud tables in code (run `npm run docs:tables` to refresh)', () => {
 		expect(renderReadme(readme)).toBe(readme);
+	});
+
+	it('docs/contract.md is generated from the emulator contract (run `npm run docs:tables` to refresh)', () => {
+		expect(readFileSync('docs/contract.md', 'utf8')).toBe(renderContractDoc());
 	});
 
 	it('list every operation of the permissions table', () => {
