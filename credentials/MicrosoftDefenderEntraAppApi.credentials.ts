@@ -252,6 +252,9 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			baseURL: baseUrlExpression(TEST_FAMILY),
 			url: testPathExpression(TEST_FAMILY),
 			qs: { $top: 1 },
+			// n8n would follow a redirect and re-attach the token for another host.
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		},
 		rules: [
 			{

@@ -13,6 +13,7 @@ import { Clock, newSigningKey, type CoreContext, type RequestLogEntry } from './
 import { createControl } from './core/control';
 import { Faults, type FaultKind, type FaultOptions } from './core/faults';
 import { defaultFixture, FIXTURE, type Fixture, type FixtureApp } from './core/fixture';
+import { startTrap, type Trap } from './core/trap';
 import { DEFAULT_QUOTAS, Quotas, type QuotaLimit } from './core/quotas';
 import { createPipeline } from './core/server';
 import { revokeUser } from './core/delegated';
@@ -21,6 +22,7 @@ export { FIXTURE } from './core/fixture';
 export type { EmulatorMode, EmulatorVariants } from './contract';
 export type { RequestLogEntry } from './core/context';
 export type { FaultKind, FaultOptions } from './core/faults';
+export { TRAP_MACHINE_ID, type Trap, type TrapRequest } from './core/trap';
 
 export interface EmulatorSizes {
 	machines?: number;
@@ -80,6 +82,11 @@ export interface EmulatorHandle<S = DefenderStore> {
 	store(tenant: string): S;
 	log: RequestLogEntry[];
 	clearLog(): void;
+	/**
+	 * Another origin (a port of 127.0.0.1) that 'redirect' faults point to by default; records
+	 * every request that reaches it (a token or secret there is a leak).
+	 */
+	trap: Trap;
 	faults: {
 		next(n: number, kind: FaultKind, opts?: string | FaultOptions): void;
 		latency(ms: number): void;
@@ -200,6 +207,7 @@ export async function startEmulator<S = DefenderStore>(
 		variants: { ...variantsForSeed(options.seed ?? 1), ...(options.variants ?? {}) },
 	};
 
+	const trap = await startTrap();
 	const handleRef: { current?: EmulatorHandle<S> } = {};
 	const pipeline = createPipeline({
 		ctx,
@@ -212,6 +220,7 @@ export async function startEmulator<S = DefenderStore>(
 		maxLog: options.maxLog ?? 100_000,
 		control: createControl(() => handleRef.current!),
 		mode,
+		trapUrl: () => trap.url,
 	});
 
 	const httpServer = http.createServer({ keepAliveTimeout: 5000 }, pipeline);
@@ -233,6 +242,7 @@ export async function startEmulator<S = DefenderStore>(
 		caPem: FIXTURE.tls.caPem,
 		store: getStore,
 		log,
+		trap,
 		clearLog: () => {
 			log.length = 0;
 		},
@@ -249,6 +259,7 @@ export async function startEmulator<S = DefenderStore>(
 		resetQuotas: () => quotas.reset(),
 		reset: () => {
 			log.length = 0;
+			trap.clear();
 			faults.clear();
 			quotas.reset();
 			ctx.usedJti.clear();
@@ -267,7 +278,7 @@ export async function startEmulator<S = DefenderStore>(
 					s.close(() => resolve());
 					s.closeAllConnections();
 				});
-			await Promise.all([closeOne(httpServer), closeOne(httpsServer)]);
+			await Promise.all([closeOne(httpServer), closeOne(httpsServer), trap.close()]);
 		},
 	};
 	handleRef.current = handle;

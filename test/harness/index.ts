@@ -396,6 +396,8 @@ export async function testCredential(
 		const scope = { $credentials: credentials };
 		const req = test.request;
 		let options: IHttpRequestOptions = {
+			// n8n's routing node passes the test request's own options on (redirect settings too).
+			...(req as IHttpRequestOptions),
 			method: req.method ?? 'GET',
 			baseURL: evaluateWithScope(req.baseURL, scope) as string,
 			url: evaluateWithScope(req.url ?? '', scope) as string,

@@ -1,8 +1,11 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports */
 /**
- * Secrets stay secret: a client secret, private key, client assertion or access token must
- * not appear in any output item, error (message, description, JSON of the error including
- * cause/context, util.inspect), or captured log line.
+ * Canary scan. Secrets stay secret: a client secret, private key, client assertion or access
+ * token must not appear in any output item, error (message, description, JSON of the error
+ * including cause/context, util.inspect), captured log line, or anything that reached the
+ * emulator's redirect trap (another port) — also when the upstream echoes the request (the
+ * emulator's 'echo' fault) or redirects (its 'redirect' fault). Requests go through n8n-core's
+ * own request code (the harness).
  */
 import { inspect } from 'node:util';
 import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions, INodeExecutionData } from 'n8n-workflow';
@@ -168,6 +171,40 @@ describe('no secret, key, assertion or token in outputs, errors or logs', () => 
 		await capture('t.paged', defenderApiRequestAllItems.call(c(full), { api: 'graph', method: 'GET', path: '/v1.0/security/alerts_v2' }, { endpoint: 'graphAlerts' }));
 
 		emu.faults.clear();
+
+		// Hostile upstreams (issue 12): a token endpoint and an API that echo the request (form
+		// fields, Authorization header) into their errors, and redirects to another port.
+		const machineGet = { resource: 'machine', operation: 'get', machineId: { __rl: true, mode: 'id', value: machineId } };
+		const LOGIN_PATH = '/oauth2/v2.0/token';
+		for (const [name, cred] of Object.entries({ full, cert })) {
+			resetTransportState();
+			emu.faults.next(1, 'echo', LOGIN_PATH);
+			await capture(`echo.token.item.${name}`, run(cred, machineGet));
+			emu.faults.next(1, 'echo', LOGIN_PATH);
+			await capture(`echo.token.throw.${name}`, run(cred, machineGet, false));
+			emu.faults.next(1, 'echo', '/api/machines');
+			await capture(`echo.api.throw.${name}`, run(cred, machineGet, false));
+			emu.faults.next(1, 'echo', { path: '/api/machines', status: 403 });
+			await capture(`echo.api403.item.${name}`, run(cred, machineGet));
+			resetTransportState();
+			emu.faults.next(3, 'echo', LOGIN_PATH);
+			await capture(`echo.doctor.${name}`, run(cred, doctor));
+			resetTransportState();
+			emu.faults.next(1, 'redirect', { status: 307, path: LOGIN_PATH });
+			await capture(`redirect.token.${name}`, run(cred, machineGet, false));
+			emu.faults.next(1, 'redirect', { status: 308, path: '/api/machines' });
+			await capture(`redirect.api.${name}`, run(cred, machineGet, false));
+			emu.faults.next(1, 'echo', LOGIN_PATH);
+			await capture(
+				`echo.credTest.${name}`,
+				testCredential(new MicrosoftDefenderEntraAppApi(), cred, { onRequest: observe }).then((r) => ({ status: r.status, message: r.message })),
+			);
+		}
+		// Whatever reached "the other host" counts as leaked too.
+		record('trap', emu.trap.requests);
+		expect(emu.log.filter((e) => e.fault === 'echo').length).toBe(16);
+		expect(emu.log.filter((e) => e.fault === 'redirect').length).toBe(4);
+		expect(emu.faults.pending()).toEqual([]);
 
 		// Credential test button.
 		const credentialType = new MicrosoftDefenderEntraAppApi();

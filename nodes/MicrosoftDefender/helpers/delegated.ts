@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
-import { explainDelegatedTokenError, type Explanation } from './errors';
+import { explainDelegatedTokenError, redactAll, type Explanation } from './errors';
 import { decodeJwtPayload } from './jwt';
 import { CONNECTION_TEST_CALLS, HostConfigurationError, resolveEndpoints, resourceOfScope, tokenUrl, type ApiFamily } from './hosts';
 import { isValidTenant, TokenError, type HttpRequester, type TokenTarget } from './token';
@@ -125,6 +125,9 @@ async function redeem(requester: HttpRequester, c: DelegatedCredentialData, targ
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
 				timeout: 30000,
+				// A 307/308 would re-post the refresh token and client secret to wherever it points.
+				disableFollowRedirect: true,
+				sendCredentialsOnCrossOriginRedirect: false,
 			})) as { statusCode: number; body: unknown };
 		} catch {
 			last = new TokenError({
@@ -155,8 +158,19 @@ async function redeem(requester: HttpRequester, c: DelegatedCredentialData, targ
 			last = new TokenError({ message: `The login endpoint failed (HTTP ${res.statusCode})`, description: 'Try again in a minute.' }, res.statusCode);
 			continue;
 		}
+		const secrets = [refresh, typeof c.clientSecret === 'string' ? c.clientSecret : undefined];
+		if (res.statusCode >= 300 && res.statusCode < 400) {
+			throw new TokenError(
+				{
+					message: `The login endpoint answered with a redirect (HTTP ${res.statusCode}); it was not followed`,
+					description:
+						'The refresh token and client secret are only sent to the login host itself. Check the Cloud and, for Custom Endpoints, the Login URL.',
+				},
+				res.statusCode,
+			);
+		}
 		const codes = p && Array.isArray(p.error_codes) ? (p.error_codes as number[]) : [];
-		throw new TokenError(explainDelegatedTokenError(res.statusCode, p, target.family), res.statusCode, codes[0]);
+		throw new TokenError(redactAll(explainDelegatedTokenError(res.statusCode, p, target.family), secrets), res.statusCode, codes[0]);
 	}
 	throw last!;
 }

@@ -113,7 +113,7 @@ export function aadstsCode(body: unknown): number | undefined {
 /** First line of Entra's error description, without trace/correlation IDs and timestamps. */
 export function entraSummary(body: unknown): string {
 	const d = String((body as TokenErrorBody | undefined)?.error_description ?? '');
-	return d.split(/\r?\n/)[0].trim();
+	return redact(d.split(/\r?\n/)[0].trim());
 }
 
 /** 7000215 when the secret does not look like a secret ID (a GUID). */
@@ -137,7 +137,8 @@ export function explainTokenError(
 		return { message: `Could not get an access token for ${api}: ${known.message}`, description: known.description };
 	}
 	const summary = entraSummary(body);
-	const error = (body as TokenErrorBody | undefined)?.error;
+	const rawError = (body as TokenErrorBody | undefined)?.error;
+	const error = rawError === undefined ? undefined : redact(String(rawError));
 	if (status === 404) {
 		return {
 			message: `Could not get an access token for ${api}: the login endpoint was not found (HTTP 404)`,
@@ -180,8 +181,15 @@ export interface ApiErrorBody {
 	requestId?: string;
 }
 
-/** Reads MDE/XDR `{error:{code,message,target}}` and Graph `{error:{code,message,innerError}}` bodies. */
+/**
+ * Reads MDE/XDR `{error:{code,message,target}}` and Graph `{error:{code,message,innerError}}`
+ * bodies. This is where upstream text enters every error, so secrets it echoes are redacted here.
+ */
 export function parseApiError(body: unknown): ApiErrorBody {
+	return redactAll(parseApiErrorRaw(body));
+}
+
+function parseApiErrorRaw(body: unknown): ApiErrorBody {
 	let b: unknown = body;
 	if (typeof body === 'string') {
 		try {
@@ -190,7 +198,7 @@ export function parseApiError(body: unknown): ApiErrorBody {
 			return { message: body.length > 300 ? `${body.slice(0, 300)}…` : body };
 		}
 	}
-	if (Buffer.isBuffer(b)) return parseApiError(b.toString('utf8'));
+	if (Buffer.isBuffer(b)) return parseApiErrorRaw(b.toString('utf8'));
 	const err = (b as IDataObject | undefined)?.error;
 	if (err && typeof err === 'object') {
 		const e = err as IDataObject;
@@ -301,13 +309,53 @@ export function explainApiError(status: number, body: unknown, ctx: ApiErrorCont
 	};
 }
 
-/** Replaces every occurrence of each secret (length ≥ 6) in `text`. */
-export function redact(text: string, secrets: Array<string | undefined>): string {
+/**
+ * What an upstream may echo back that must never reach a user, a log or n8n's database: form
+ * fields and JSON keys that carry secrets, bearer tokens, JWTs (access tokens, client
+ * assertions) and PEM blocks (private keys).
+ */
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+	[/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g, '[redacted key]'],
+	[
+		/\b(client_secret|client_assertion|assertion|access_token|refresh_token|id_token|password|passphrase)(\\?["']?\s*[=:]\s*\\?["']?)[^\s&"'\\,;}]*/gi,
+		'$1$2[redacted]',
+	],
+	[/\b(Bearer|Basic)(\s+|%20|\+)[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]'],
+	[/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g, '[redacted token]'],
+];
+
+/**
+ * Removes secrets from text that may come from an upstream (error bodies, reason phrases): every
+ * occurrence of each known secret (length ≥ 6; a PEM key also line by line), then anything that
+ * looks like a secret-bearing field, a bearer token, a JWT or a PEM block.
+ */
+export function redact(text: string, secrets: Array<string | undefined> = []): string {
 	let out = text;
+	const values: string[] = [];
 	for (const s of secrets) {
-		if (typeof s === 'string' && s.length >= 6) out = out.split(s).join('[redacted]');
+		if (typeof s !== 'string') continue;
+		values.push(s);
+		if (s.includes('-----BEGIN')) {
+			for (const line of s.split(/\r?\n/)) if (!line.startsWith('-----')) values.push(line.trim());
+		}
 	}
+	for (const v of values.filter((x) => x.length >= 6).sort((a, b) => b.length - a.length)) {
+		out = out.split(v).join('[redacted]');
+	}
+	for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
 	return out;
+}
+
+/** `redact` over every string of an explanation-like object (one level, plus nested objects). */
+export function redactAll<T>(value: T, secrets: Array<string | undefined> = []): T {
+	if (typeof value === 'string') return redact(value, secrets) as T;
+	if (Array.isArray(value)) return value.map((v) => redactAll(v, secrets)) as T;
+	if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+		const out: Record<string, unknown> = {};
+		for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = redactAll(v, secrets);
+		return out as T;
+	}
+	return value;
 }
 
 /** Plain words for socket errors (n8n replaces messages that contain the raw codes). */
@@ -395,7 +443,8 @@ export function needsSignInAgain(code: number | undefined, error?: string): bool
 /** Explains a failed refresh-token redemption (or n8n's own refresh) for the user. */
 export function explainDelegatedTokenError(status: number | undefined, body: unknown, family: ApiFamily): Explanation {
 	const code = aadstsCode(body);
-	const error = (body as TokenErrorBody | undefined)?.error;
+	const rawError = (body as TokenErrorBody | undefined)?.error;
+	const error = rawError === undefined ? undefined : redact(String(rawError));
 	const api = RESOURCE_APPS[family];
 	const known = code !== undefined ? DELEGATED_AADSTS_EXPLANATIONS[code] : undefined;
 	if (known) return { message: `Could not get a delegated token for ${api}: ${known.message}`, description: known.description };

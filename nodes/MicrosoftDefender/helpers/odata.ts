@@ -161,6 +161,11 @@ interface ScanResult {
 	wrapped: boolean;
 }
 
+/** Whether the character next to a word ends it (OData names hold letters, digits, _ . / and @). */
+function isBoundary(c: string | undefined): boolean {
+	return c === undefined || !/[A-Za-z0-9_./@$]/.test(c);
+}
+
 function scan(filter: string): ScanResult {
 	let depth = 0;
 	let inString = false;
@@ -181,7 +186,8 @@ function scan(filter: string): ScanResult {
 			depth--;
 			if (depth < 0) return { error: 'a ")" has no matching "("', topLevelOr, wrapped: false };
 			if (depth === 0 && i < filter.length - 1) wrapped = false;
-		} else if (depth === 0 && /\s/.test(c) && /^or\s/i.test(filter.slice(i + 1, i + 4))) {
+		} else if (depth === 0 && /^or$/i.test(filter.slice(i, i + 2)) && isBoundary(filter[i - 1]) && isBoundary(filter[i + 2])) {
+			// `or` as a word at the top level, also glued to quotes or parentheses: `'x'or(…)`.
 			topLevelOr = true;
 		}
 	}
@@ -198,6 +204,17 @@ function scan(filter: string): ScanResult {
 export function validateRawFilter(filter: string): string | undefined {
 	if (filter.trim() === '') return undefined;
 	return scan(filter.trim()).error;
+}
+
+/**
+ * A user's raw filter as one parenthesised group (validated first), so nothing in it can escape
+ * the clauses it is ANDed with: `status eq 'New' or(…)` stays inside its parentheses.
+ */
+export function group(filter: string): string {
+	const text = filter.trim();
+	const result = scan(text);
+	if (result.error) throw new ODataInputError(`Invalid filter "${text}": ${result.error}`);
+	return result.wrapped ? text : `(${text})`;
 }
 
 /**

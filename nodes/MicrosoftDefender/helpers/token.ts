@@ -11,7 +11,7 @@ import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
 import { buildClientAssertion, CertificateError, type AssertionAlgorithm } from './assertion';
-import { explainTokenError, NETWORK_REASONS, type Explanation } from './errors';
+import { explainTokenError, NETWORK_REASONS, redactAll, type Explanation } from './errors';
 import { decodeJwtPayload } from './jwt';
 import {
 	HostConfigurationError,
@@ -233,6 +233,9 @@ export async function requestToken(
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
 				timeout: 30000,
+				// A 307/308 would re-post the client secret or assertion to wherever it points.
+				disableFollowRedirect: true,
+				sendCredentialsOnCrossOriginRedirect: false,
 			})) as { statusCode: number; body: unknown; headers?: IDataObject };
 		} catch (error) {
 			// Never rethrow the raw error: its request config holds the secret or assertion.
@@ -255,6 +258,29 @@ export async function requestToken(
 		}
 		const status = response.statusCode;
 		const p = payload as IDataObject | undefined;
+		const sent = new URLSearchParams(body);
+		const secrets = [c.clientSecret, c.privateKey, c.privateKeyPassphrase, sent.get('client_assertion') ?? undefined].map((v) =>
+			typeof v === 'string' ? v : undefined,
+		);
+		if (status >= 300 && status < 400) {
+			let where = 'another address';
+			try {
+				where = new URL(String(response.headers?.location ?? response.headers?.Location ?? ''), url).origin;
+			} catch {
+				// no readable location
+			}
+			throw new TokenError(
+				redactAll(
+					{
+						message: `The login endpoint answered with a redirect (HTTP ${status}) to ${where}; it was not followed`,
+						description:
+							'The client secret or certificate assertion is only sent to the login host itself. Check the Cloud and, for Custom Endpoints, the Login URL (for example https://login.microsoftonline.com), or a proxy that redirects login requests.',
+					},
+					secrets,
+				),
+				status,
+			);
+		}
 		if (status >= 200 && status < 300 && p && typeof p.access_token === 'string') {
 			const now = Date.now();
 			// The earlier of expires_in and the token's own exp claim (whole seconds).
@@ -280,11 +306,14 @@ export async function requestToken(
 			);
 			continue;
 		}
-		const explanation = explainTokenError(status, p, {
-			tenant: target.tenant,
-			family: target.family,
-			secretLooksLikeId: c.authentication === 'certificate' ? undefined : isGuid(String(c.clientSecret ?? '').trim()),
-		});
+		const explanation = redactAll(
+			explainTokenError(status, p, {
+				tenant: target.tenant,
+				family: target.family,
+				secretLooksLikeId: c.authentication === 'certificate' ? undefined : isGuid(String(c.clientSecret ?? '').trim()),
+			}),
+			secrets,
+		);
 		const code = p ? (Array.isArray(p.error_codes) ? Number(p.error_codes[0]) : undefined) : undefined;
 		throw new TokenError(explanation, status, code);
 	}

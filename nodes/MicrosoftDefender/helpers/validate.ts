@@ -83,12 +83,14 @@ export function isIpAddress(value: string): boolean {
 /**
  * A device (computer) name as MDE shows it in `computerDnsName`: a NetBIOS name or an FQDN.
  * Kept lenient on purpose (names in real fleets hold underscores, apostrophes, and so on):
- * 1–255 characters, no whitespace, no control characters, no slashes or backslashes (they would
- * change a URL path). Values are always escaped or URL-encoded where they are used.
+ * 1–255 characters, no whitespace, no control characters, no slashes, backslashes, '?' or '#',
+ * and not only dots (each would change a URL path). Values are always escaped or URL-encoded where they are used.
  */
 export function isDeviceName(value: string): boolean {
 	if (value.length < 1 || value.length > 255) return false;
-	if (/[\s/\\]/.test(value)) return false;
+	if (/[\s/\\?#]/.test(value)) return false;
+	// '.' and '..' are path steps, not names: /api/machines/.. would be GET /api/.
+	if (/^\.+$/.test(value)) return false;
 	return !hasControlCharacter(value);
 }
 
@@ -158,7 +160,7 @@ export const VALIDATORS: Record<ValueKind, Validator> = {
 	ipv4: { test: isIPv4, expected: 'an IPv4 address', example: '10.1.2.3' },
 	ipv6: { test: isIPv6, expected: 'an IPv6 address', example: 'fe80::1' },
 	ipAddress: { test: isIpAddress, expected: 'an IPv4 or IPv6 address (no CIDR range)', example: '10.1.2.3' },
-	deviceName: { test: isDeviceName, expected: 'a device name without spaces or slashes', example: 'desktop-01.contoso.com' },
+	deviceName: { test: isDeviceName, expected: 'a device name (no spaces, slashes, "?" or "#", not "." or "..")', example: 'desktop-01.contoso.com' },
 	domainName: { test: isDomainName, expected: 'a domain name', example: 'malicious.example.com' },
 	url: { test: isUrlIndicator, expected: 'a URL without spaces', example: 'https://malicious.example.com/path' },
 	cveId: { test: isCveId, expected: 'a CVE ID', example: 'CVE-2024-21412' },

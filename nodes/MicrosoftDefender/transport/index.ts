@@ -18,7 +18,14 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
-import { apiDisplayName, explainApiError, explainDelegatedForbidden, NETWORK_REASONS } from '../helpers/errors';
+import {
+	apiDisplayName,
+	explainApiError,
+	explainDelegatedForbidden,
+	NETWORK_REASONS,
+	parseApiError,
+	redactAll,
+} from '../helpers/errors';
 import {
 	clearDelegatedCache,
 	DELEGATED_CREDENTIAL_TYPE,
@@ -242,11 +249,29 @@ function readRequestOptions(ctx: DefenderContext, itemIndex: number | undefined)
 				? ctx.getNodeParameter('requestOptions', itemIndex ?? 0, {})
 				: (ctx as IPollFunctions).getNodeParameter('requestOptions', {})
 		) as IDataObject;
-	} catch {
-		raw = {};
+	} catch (error) {
+		// An expression that fails (e.g. a missing field in ={{ $json.customer.tenant }}) must not
+		// silently mean "the credential's tenant".
+		throw new NodeOperationError(ctx.getNode(), `Request Options could not be read: ${(error as Error).message}`, {
+			itemIndex,
+			description: 'Check the expressions under Request Options (Tenant ID Override, Max Retries, Max Retry Wait).',
+		});
 	}
 	raw = raw && typeof raw === 'object' ? raw : {};
-	const tenant = typeof raw.tenantId === 'string' ? raw.tenantId.trim() : '';
+	const override = raw.tenantId;
+	if (override !== undefined && override !== null && typeof override !== 'string') {
+		// Never fall back to the credential's own tenant: for an MSSP that is another customer.
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Tenant ID Override must be text, got ${Array.isArray(override) ? 'an array' : typeof override}${itemIndex !== undefined ? ` (item ${itemIndex})` : ''}`,
+			{
+				itemIndex,
+				description:
+					"Request Options → Tenant ID Override takes one tenant's Directory (tenant) ID GUID or verified domain as text, e.g. ={{ $json.tenantId }} where that field holds a string. Leave it empty to use the credential's tenant.",
+			},
+		);
+	}
+	const tenant = typeof override === 'string' ? override.trim() : '';
 	if (tenant && !isValidTenant(tenant)) {
 		throw new NodeOperationError(ctx.getNode(), `Tenant ID Override "${tenant}" is not a tenant ID or domain`, {
 			itemIndex,
@@ -286,6 +311,10 @@ function backoffMs(retry: number, cap: number, base = transportTuning.baseBackof
 	return exp * (0.5 + Math.random() / 2);
 }
 
+/**
+ * The one place transport errors are built. Everything in them passes `redactAll` with the
+ * secrets in play (token, client secret, private key), since parts of it come from upstream.
+ */
 function apiError(
 	node: INode,
 	itemIndex: number | undefined,
@@ -293,15 +322,30 @@ function apiError(
 	description: string,
 	httpCode?: number,
 	details: IDataObject = {},
+	secrets: Array<string | undefined> = [],
 ): NodeApiError {
-	const response: IDataObject = { message, description, ...details };
+	const clean = redactAll({ message, description, details }, secrets);
+	const response: IDataObject = { message: clean.message, description: clean.description, ...clean.details };
 	if (httpCode !== undefined) response.httpCode = String(httpCode);
 	return new NodeApiError(node, response as JsonObject, {
-		message,
-		description,
+		message: clean.message,
+		description: clean.description,
 		httpCode: httpCode !== undefined ? String(httpCode) : undefined,
 		itemIndex,
 	});
+}
+
+/** The secrets of the credentials an upstream could echo (the token in use is added per request). */
+function credentialSecrets(...all: Array<DefenderCredentialData | DelegatedCredentialData | undefined>): Array<string | undefined> {
+	const out: Array<string | undefined> = [];
+	for (const c of all) {
+		if (!c) continue;
+		const oauth = (c.oauthTokenData ?? {}) as IDataObject;
+		for (const v of [c.clientSecret, c.privateKey, c.privateKeyPassphrase, oauth.access_token, oauth.refresh_token]) {
+			if (typeof v === 'string') out.push(v);
+		}
+	}
+	return out;
 }
 
 function tokenErrorToNodeError(node: INode, itemIndex: number | undefined, error: TokenError): NodeApiError {
@@ -311,7 +355,18 @@ function tokenErrorToNodeError(node: INode, itemIndex: number | undefined, error
 }
 
 function resolveUrl(node: INode, req: DefenderRequest, base: string): string {
-	if (!req.url) return `${base}${req.path.startsWith('/') ? '' : '/'}${req.path}`;
+	if (!req.url) {
+		const joined = `${base}${req.path.startsWith('/') ? '' : '/'}${req.path}`;
+		// A value put into the path must never change it: no '.'/'..' segments (also as %2e), and
+		// no '?', '#' or backslash (URL parsers read a backslash as '/').
+		if (/[?#\\]/.test(req.path) || req.path.split('/').some((seg) => /^(?:\.|%2e){1,2}$/i.test(seg))) {
+			throw new NodeOperationError(node, 'A value in this item would change the API path', {
+				itemIndex: req.itemIndex,
+				description: 'IDs and names must not be "." or ".." or contain "/", "?" or "#". Check the ID or name parameter of this item.',
+			});
+		}
+		return joined;
+	}
 	let parsed: URL | undefined;
 	try {
 		parsed = new URL(req.url);
@@ -336,6 +391,24 @@ function resolveUrl(node: INode, req: DefenderRequest, base: string): string {
 }
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 3;
+
+/** Where a redirect points, and whether that is still the API's host and base path. */
+function redirectTarget(current: string, location: string | undefined, base: string): { url?: string; origin: string; sameApi: boolean } {
+	let target: URL | undefined;
+	try {
+		target = location ? new URL(location, current) : undefined;
+	} catch {
+		target = undefined;
+	}
+	if (!target || (target.protocol !== 'https:' && target.protocol !== 'http:')) {
+		return { origin: 'an unreadable location', sameApi: false };
+	}
+	const b = new URL(base);
+	const sameApi = target.origin === b.origin && target.pathname.startsWith(b.pathname.replace(/\/$/, ''));
+	return { url: target.toString(), origin: target.origin, sameApi };
+}
 
 
 interface Resolved {
@@ -439,7 +512,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 	const { target, credentials, options, delegated } = await resolveContext(this, req);
 	const tgt = target!;
 	const base = tgt.endpoints.api[req.api].baseUrl;
-	const url = resolveUrl(node, req, base);
+	let url = resolveUrl(node, req, base);
 	const method = (req.method ?? 'GET').toUpperCase() as IHttpRequestMethods;
 	const idempotent = req.idempotent ?? method !== 'POST';
 	const quotaKey = quotaFor(req);
@@ -448,6 +521,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 	const where = `${method} ${req.url ? new URL(url).pathname : req.path}`;
 	let retries = 0;
 	let refreshed = false;
+	let redirects = 0;
+	const secrets = credentialSecrets(credentials, delegated?.credentials);
 
 	for (;;) {
 		let token = '';
@@ -462,6 +537,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 				failure = error instanceof TokenError ? error : new TokenError({ message: 'Could not get an access token', description: '' });
 			}
 			if (!token) throw tokenErrorToNodeError(node, req.itemIndex, failure!);
+			secrets.push(token);
 		}
 		await waitOutThrottle(paceKey);
 		const paced = req.noAuth ? undefined : await pace(paceKey, QUOTAS[quotaKey], options.quotaShare);
@@ -478,6 +554,11 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout,
+			// The token goes to the API host only. n8n follows redirects and re-attaches the
+			// Authorization header on a redirect to another origin by default: redirects of
+			// authenticated requests are judged below instead.
+			disableFollowRedirect: !req.noAuth,
+			sendCredentialsOnCrossOriginRedirect: false,
 		};
 		if (req.qs && Object.keys(req.qs).length && !req.url) httpOptions.qs = req.qs;
 		if (req.binary) {
@@ -531,11 +612,32 @@ export async function defenderApiRequestFull<T = IDataObject>(
 					: 'Check in the Defender portal (or with Machine Action: Get Many) whether the action was created before running the item again.',
 				undefined,
 				{ networkError: networkCode },
+				secrets,
 			);
 		}
 
 		const status = res.statusCode;
 		const resHeaders = (res.headers ?? {}) as IDataObject;
+		if (REDIRECT_STATUS.has(status) && !req.noAuth) {
+			const next = redirectTarget(url, header(resHeaders, 'location'), base);
+			// Only reads follow a redirect, and only on the API's own host and base path.
+			if (next.sameApi && method === 'GET' && redirects < MAX_REDIRECTS) {
+				redirects++;
+				url = next.url!;
+				continue;
+			}
+			throw apiError(
+				node,
+				req.itemIndex,
+				`The ${apiDisplayName(req.api)} answered ${where} with a redirect (HTTP ${status}) to ${next.origin}; it was not followed`,
+				next.sameApi
+					? `Only reads follow redirects (at most ${MAX_REDIRECTS}); ${method} requests are never repeated at another address. Check the credential's base URLs.`
+					: `The access token is only sent to the ${apiDisplayName(req.api)} host (${new URL(base).origin}). Check the Cloud and, for Custom Endpoints, the base URLs of the credential, or a proxy between n8n and Microsoft that redirects requests.`,
+				status,
+				{},
+				secrets,
+			);
+		}
 		if ((status >= 200 && status < 300) || acceptStatus.includes(status)) {
 			if (req.binary) {
 				const b = res.body;
@@ -571,6 +673,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 						? `The response stayed malformed after ${retries} retries (a proxy or a truncated answer). Try again later.`
 						: 'The request was accepted but its answer could not be read; check the result in the Defender portal before repeating it.',
 					status,
+					{},
+					secrets,
 				);
 			}
 			if (body === undefined || body === null) body = {};
@@ -632,8 +736,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			...(explained.code && { code: explained.code }),
 			...(explained.target && { target: explained.target }),
 			...(explained.requestId && { requestId: explained.requestId }),
-			...(explained.message && { apiMessage: String(parseApiMessage(res.body) ?? '') }),
-		});
+			...(explained.message && { apiMessage: String(parseApiError(res.body).message ?? '') }),
+		}, secrets);
 	}
 }
 
@@ -652,13 +756,8 @@ function explainForbiddenDelegated(
 		row ? delegatedScopes(row) : [],
 		row ? userPermissionFor(row) : undefined,
 		user,
-		parseApiMessage(body),
+		parseApiError(body).message,
 	);
-}
-
-function parseApiMessage(body: unknown): string | undefined {
-	const err = (body as IDataObject | undefined)?.error as IDataObject | undefined;
-	return err && typeof err === 'object' && err.message !== undefined ? String(err.message) : undefined;
 }
 
 /** One API call; returns the parsed body (a Buffer for `binary`). */

@@ -25,6 +25,11 @@ export interface RequestLogEntry {
 	aadsts?: number;
 	/** Injected fault that shaped this answer. */
 	fault?: string;
+	/**
+	 * 'echo' fault: the secret-bearing values the answer copied (Authorization token, client
+	 * secret, client assertion), so canary scans know exactly what must not show up anywhere.
+	 */
+	echoed?: string[];
 	/** Quota bucket that answered 429. */
 	quota?: string;
 }

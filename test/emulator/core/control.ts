@@ -21,7 +21,8 @@ function parseTime(v: unknown): number {
  *   GET    /_control/health                      {ok, httpUrl, httpsUrl, now}
  *   GET    /_control/fixture                     tenants and apps (test-only credentials)
  *   GET    /_control/log   DELETE /_control/log  request log (?family=entra filters)
- *   POST   /_control/faults {count, kind, path?, retryAfterSec?}   DELETE /_control/faults
+ *   POST   /_control/faults {count, kind, path?, retryAfterSec?, status?, location?}   DELETE /_control/faults
+ *   GET    /_control/trap                        requests that reached the redirect trap (another port)
  *   GET    /_control/faults                      pending faults
  *   POST   /_control/latency {ms}
  *   GET    /_control/clock  POST /_control/clock {now?: ms|ISO, advance?: ms, realTime?: true}
@@ -72,9 +73,12 @@ export function createControl(emu: () => EmulatorHandle<unknown>) {
 				e.faults.next(Number(body?.count ?? 1), kind, {
 					path: body?.path,
 					retryAfterSec: body?.retryAfterSec,
+					status: body?.status,
+					location: body?.location,
 				});
 				return ok({ ok: true, pending: e.faults.pending() });
 			}
+			if (a === 'trap' && method === 'GET') return ok({ url: e.trap.url, requests: e.trap.requests });
 			if (a === 'latency' && method === 'POST') {
 				e.faults.latency(Number(body?.ms ?? 0));
 				return ok();

@@ -2,7 +2,7 @@
  * Deterministic fault injection: a FIFO of "the next N matching requests get this fault",
  * plus a fixed added latency.
  */
-export type FaultKind = 429 | 500 | 502 | 503 | 504 | 'reset' | 'malformed' | 'tokenDown';
+export type FaultKind = 429 | 500 | 502 | 503 | 504 | 'reset' | 'malformed' | 'tokenDown' | 'redirect' | 'echo';
 
 export const FAULT_KINDS: FaultKind[] = [
 	429,
@@ -13,6 +13,8 @@ export const FAULT_KINDS: FaultKind[] = [
 	'reset',
 	'malformed',
 	'tokenDown',
+	'redirect',
+	'echo',
 ];
 
 export interface FaultOptions {
@@ -20,6 +22,13 @@ export interface FaultOptions {
 	path?: string;
 	/** For 429: the Retry-After to send, in seconds (default 1). */
 	retryAfterSec?: number;
+	/** For 'redirect': 301, 302 (default), 303, 307 or 308. For 'echo': the error status (default 400). */
+	status?: number;
+	/**
+	 * For 'redirect': where to (absolute URL). Default: the same path and query on the trap, a
+	 * server on another port of 127.0.0.1 (`emu.trap`) that records what reaches it.
+	 */
+	location?: string;
 }
 
 interface PendingFault extends FaultOptions {

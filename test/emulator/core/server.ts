@@ -44,6 +44,8 @@ export interface PipelineOptions {
 	control: ControlApi;
 	/** Strict/lenient and the seeded variants, handed to every handler. */
 	mode?: EmulatorMode;
+	/** Origin of the redirect trap (another port), the default target of 'redirect' faults. */
+	trapUrl?: () => string;
 }
 
 const MAX_BODY = 64 * 1024 * 1024;
@@ -86,6 +88,52 @@ const FAULT_CODES: Record<number, [string, string]> = {
 	503: ['ServiceUnavailable', 'The service is temporarily unavailable. (injected fault)'],
 	504: ['GatewayTimeout', 'The operation timed out. (injected fault)'],
 };
+
+/**
+ * Answers of the 'redirect' and 'echo' faults. 'echo' plays an upstream that copies the request
+ * into its error (Authorization header, form fields decoded: client_secret, client_assertion),
+ * which is what the secret canary scans look for.
+ */
+function hostileAnswer(
+	fault: PendingFaultLike,
+	o: PipelineOptions,
+	entry: RequestLogEntry,
+	url: URL,
+	headers: Record<string, string>,
+	body: string,
+	entra: boolean,
+	family: ApiFamily,
+	errOpts: { now: number; clientRequestId?: string },
+): CoreResponse {
+	if (fault.kind === 'redirect') {
+		const location = fault.location ?? `${o.trapUrl?.() ?? url.origin}${url.pathname}${url.search}`;
+		return { status: fault.status ?? 302, headers: { location }, body: { moved: location } };
+	}
+	const params = new URLSearchParams(body);
+	const form = [...params].map(([k, v]) => `${k}=${v}`).join('&');
+	entry.echoed = [
+		(headers.authorization ?? '').replace(/^Bearer\s+/i, ''),
+		params.get('client_secret') ?? '',
+		params.get('client_assertion') ?? '',
+	].filter((v) => v.length > 0);
+	const echoed = `Authorization: ${headers.authorization ?? '(none)'}; body: ${form || body}`;
+	if (entra) {
+		return {
+			status: fault.status ?? 400,
+			body: {
+				error: 'invalid_request',
+				error_description: `AADSTS9002313: Invalid request. Request was: ${echoed}\r\nTrace ID: echo`,
+				error_codes: [9002313],
+			},
+		};
+	}
+	const r = renderApiError(family, fault.status ?? 400, 'InvalidRequest', `Echo of the request: ${echoed}`, errOpts);
+	const b = r.body as { error?: Record<string, unknown> } | undefined;
+	if (b?.error) b.error.target = headers.authorization ?? '';
+	return r;
+}
+
+type PendingFaultLike = { kind: unknown; status?: number; location?: string };
 
 export function createPipeline(o: PipelineOptions) {
 	/** Processing start per request, for the `x-emulator-ms` header (excludes upload and injected latency). */
@@ -215,6 +263,14 @@ export function createPipeline(o: PipelineOptions) {
 			entry.family = 'entra';
 			const isToken = segments.length === 4 && segments[3].toLowerCase() === 'token';
 			const fault = o.faults.take(path, isToken);
+			if (fault && (fault.kind === 'redirect' || fault.kind === 'echo')) {
+				entry.fault = String(fault.kind);
+				const r = hostileAnswer(fault, o, entry, url, headers, bodyBuf.toString('utf8'), true, 'mde', { now: nowMs });
+				entry.status = r.status;
+				pushLog(entry);
+				send(req, res, r);
+				return;
+			}
 			if (fault && fault.kind !== 'reset' && fault.kind !== 'malformed') {
 				entry.fault = String(fault.kind);
 				const status = fault.kind === 'tokenDown' ? 503 : (fault.kind as number);
@@ -292,6 +348,10 @@ export function createPipeline(o: PipelineOptions) {
 
 		const fault = o.faults.take(path, false);
 		if (fault) entry.fault = String(fault.kind);
+		if (fault && (fault.kind === 'redirect' || fault.kind === 'echo')) {
+			finish(hostileAnswer(fault, o, entry, url, headers, bodyBuf.toString('utf8'), false, family, errOpts));
+			return;
+		}
 		if (fault && typeof fault.kind === 'number') {
 			if (fault.kind === 429) {
 				const sec = fault.retryAfterSec ?? 1;

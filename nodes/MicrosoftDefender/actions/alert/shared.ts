@@ -11,7 +11,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { parseDateTime, validateRawFilter } from '../../helpers/odata';
+import { group, parseDateTime, validateRawFilter } from '../../helpers/odata';
 
 export type AlertApi = 'graph' | 'mde';
 
@@ -137,7 +137,10 @@ export function readDate(
 	return iso;
 }
 
-/** Checks an optional raw OData filter; returns it trimmed or undefined. */
+/**
+ * Checks an optional raw OData filter; returns it as one parenthesised group (so it cannot
+ * widen the clauses it is ANDed with), or undefined.
+ */
 export function readRawFilter(
 	ctx: IExecuteFunctions,
 	i: number,
@@ -156,7 +159,7 @@ export function readRawFilter(
 			"Write it like status eq 'new' and severity eq 'high'. Quote text in single quotes and double a quote inside text ('O''Brien').",
 		);
 	}
-	return text;
+	return group(text);
 }
 
 export function requireText(
