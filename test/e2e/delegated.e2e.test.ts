@@ -30,7 +30,7 @@ const HOUR = 3600 * 1000;
 
 type Json = Record<string, unknown>;
 
-function credential(emu: EmulatorHandle, id: string, name: string) {
+function credential(emu: EmulatorHandle, id: string, name: string, extra: Json = {}) {
 	return {
 		id,
 		name,
@@ -46,6 +46,7 @@ function credential(emu: EmulatorHandle, id: string, name: string) {
 			clientSecret: APP.secret,
 			signInApi: 'graph',
 			delegatedPermissions: '',
+			...extra,
 		},
 	};
 }
@@ -109,6 +110,10 @@ describe.each(e2eLines())('real n8n line %i: delegated sign-in (authorization co
 		await importCredentials(folder, [
 			credential(emu, 'delegatedAnalyst', 'Customer A (analyst)'),
 			credential(emu, 'delegatedReader1', 'Customer A (reader)'),
+			credential(emu, 'delegatedMdeScope', 'Customer A (MDE sign-in, listed permissions)', {
+				signInApi: 'mde',
+				delegatedPermissions: 'Machine.Read Machine.Isolate',
+			}),
 		]);
 		await importWorkflows(folder, WORKFLOWS.map((w) => workflow(w.id, w.path, w.cred, w.params)));
 		for (const w of WORKFLOWS) await publishWorkflow(folder, w.id);
@@ -124,12 +129,16 @@ describe.each(e2eLines())('real n8n line %i: delegated sign-in (authorization co
 	});
 
 	/** "Connect my account": n8n's auth URL → the emulator's sign-in/consent → n8n's callback. */
-	async function connect(credId: string, user: string): Promise<void> {
+	async function connect(
+		credId: string,
+		user: string,
+		scope = 'https://graph.microsoft.com/.default offline_access',
+	): Promise<void> {
 		const auth = await api.request<{ data?: string }>('GET', `/rest/oauth2-credential/auth?id=${credId}`);
 		expect(auth.status).toBe(200);
 		const url = new URL(String(auth.body.data));
 		expect(`${url.origin}${url.pathname}`).toBe(`${emu.httpUrl}/${A.id}/oauth2/v2.0/authorize`);
-		expect(url.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default offline_access');
+		expect(url.searchParams.get('scope')).toBe(scope);
 		expect(url.searchParams.get('client_id')).toBe(APP.clientId);
 		url.searchParams.set('login_hint', user);
 		url.searchParams.set('emulator_consent', 'accept');
@@ -220,6 +229,18 @@ describe.each(e2eLines())('real n8n line %i: delegated sign-in (authorization co
 		const again = tokenRequests().length;
 		expect((await call('delegated/alerts')).status).toBe(200);
 		expect(tokenRequests().length).toBe(again);
+	});
+
+	it('Sign-In API Defender for Endpoint with listed permissions: n8n asks for exactly those scopes and connects', async () => {
+		const before = tokenRequests().length;
+		await connect(
+			'delegatedMdeScope',
+			FIXTURE.users.analyst.upn,
+			'https://api.securitycenter.microsoft.com/Machine.Read https://api.securitycenter.microsoft.com/Machine.Isolate offline_access',
+		);
+		const redemption = tokenRequests().slice(before).find((e) => e.status === 200);
+		expect(redemption?.audience).toBe('https://api.securitycenter.microsoft.com');
+		expect(redemption?.roles).toEqual(['Machine.Read', 'Machine.Isolate']);
 	});
 
 	it('after revocation says to sign in again; a new sign-in works', async () => {

@@ -226,3 +226,20 @@ describe('delegated credential in the trigger', () => {
 		expect(graph.at(-1)).toMatchObject({ status: 200, audience: 'https://graph.microsoft.com', appId: FIXTURE.apps.delegated.clientId });
 	});
 });
+
+describe('Connection → Check Permissions with a delegated credential', () => {
+	test('reads the delegated permissions (scp) of each API and names the Defender role per row', async () => {
+		const creds = await signIn(FIXTURE.users.analyst.upn);
+		const items = await runDelegated(creds, { resource: 'connection', operation: 'checkPermissions' });
+		const [summary, ...rows] = items.map((i) => i.json);
+		expect(summary.delegated).toContain('Delegated credential');
+		const apis = summary.apis as Array<{ api: string; delegatedPermissions?: string[]; user?: string }>;
+		expect(apis.find((a) => a.api === 'mde')).toMatchObject({ user: FIXTURE.users.analyst.upn });
+		expect(apis.find((a) => a.api === 'mde')?.delegatedPermissions).toEqual([...FIXTURE.apps.delegated.delegated.mde].sort());
+		const row = (op: string) => rows.find((r) => r.resource === 'machine' && r.operation === op)!;
+		expect(row('isolate')).toMatchObject({ allowed: true, userRoleMustInclude: 'Active remediation actions' });
+		expect(row('offboard').allowed).toBe(false);
+		expect(String(row('offboard').howToFix)).toContain('delegated permission Machine.Offboard');
+		expect(rows.find((r) => r.resource === 'alert' && r.operation === 'update' && r.api === 'graph')).toMatchObject({ allowed: true, userRoleMustInclude: 'Alerts investigation' });
+	});
+});

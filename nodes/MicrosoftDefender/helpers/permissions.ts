@@ -224,6 +224,11 @@ export function delegatedScopes(row: Pick<OperationPermission, 'api' | 'calls'>)
 	return [...new Set(rolesOf(row).map((r) => delegatedName(row.api, r)))];
 }
 
+/** Application-permission names a token's delegated permissions (`scp`) stand for. */
+export function appRolesOfDelegated(api: ApiFamily, scp: string[]): string[] {
+	return [...new Set(api === 'graph' ? scp : scp.flatMap((n) => [n, `${n}.All`]))];
+}
+
 /** The delegated permissions to add for an operation (one per required group, least privileged). */
 export function delegatedToGrant(row: Pick<OperationPermission, 'api' | 'calls'>): string[] {
 	return [...new Set(requiredPermissions(row).map((g) => delegatedName(row.api, g[0])))];

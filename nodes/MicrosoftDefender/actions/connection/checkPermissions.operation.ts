@@ -4,7 +4,16 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { apiDisplayName, grantHint } from '../../helpers/errors';
 import { API_FAMILIES, RESOURCE_APPS, type ApiFamily } from '../../helpers/hosts';
 import { decodeJwtPayload, rolesOf } from '../../helpers/jwt';
-import { ENDPOINT_PERMISSIONS, OPERATION_PERMISSIONS, missingPermissions, requiredPermissions } from '../../helpers/permissions';
+import { delegatedClaims } from '../../helpers/delegated';
+import {
+	ENDPOINT_PERMISSIONS,
+	OPERATION_PERMISSIONS,
+	appRolesOfDelegated,
+	delegatedToGrant,
+	missingPermissions,
+	requiredPermissions,
+	userPermissionFor,
+} from '../../helpers/permissions';
 import { getDefenderToken } from '../../transport';
 
 const properties: INodeProperties[] = [
@@ -28,6 +37,9 @@ interface FamilyReport {
 	tokenIssued: boolean;
 	roles: string[];
 	audience?: string;
+	/** Delegated credential: the token's `scp` (roles then holds their application-permission names). */
+	delegatedPermissions?: string[];
+	user?: string;
 	error?: string;
 	errorDescription?: string;
 }
@@ -41,6 +53,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const summaryOnly = this.getNodeParameter('summaryOnly', i, false) as boolean;
 	const families: Record<string, FamilyReport> = {};
 	let tenant: string | undefined;
+	let delegated = false;
 
 	for (const api of API_FAMILIES) {
 		const report: FamilyReport = { api, apiName: RESOURCE_APPS[api], tokenIssued: false, roles: [] };
@@ -50,7 +63,13 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			tenant = tenant ?? t.tenant;
 			const claims = decodeJwtPayload(t.token) ?? {};
 			report.tokenIssued = true;
-			report.roles = rolesOf(t.token).sort();
+			const { scp, user } = delegatedClaims(t.token);
+			report.roles = (scp.length ? appRolesOfDelegated(api, scp) : rolesOf(t.token)).sort();
+			if (scp.length) {
+				report.delegatedPermissions = [...scp].sort();
+				if (user) report.user = user;
+				delegated = true;
+			}
 			report.audience = typeof claims.aud === 'string' ? claims.aud : undefined;
 		} catch (error) {
 			report.error = String((error as Error).message ?? error);
@@ -78,9 +97,12 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		};
 		const grantedBy = required.map((g) => g.find((r) => fam.roles.includes(r))).filter((r): r is string => r !== undefined);
 		if (grantedBy.length) row.grantedBy = grantedBy;
+		if (fam.delegatedPermissions) row.userRoleMustInclude = userPermissionFor(p);
 		if (!allowed) {
 			row.howToFix = fam.tokenIssued
-				? grantHint(p.api, missingGroups.map((g) => g[0]))
+				? fam.delegatedPermissions
+					? `Add the delegated permission ${delegatedToGrant({ api: p.api, calls: p.calls }).join(' + ')} on ${RESOURCE_APPS[p.api]}, press "Grant admin consent", then press "Reconnect" on the credential.`
+					: grantHint(p.api, missingGroups.map((g) => g[0]))
 				: `No token for the ${apiDisplayName(p.api)}: ${fam.error ?? 'unknown error'}${fam.errorDescription ? ` ${fam.errorDescription}` : ''}`;
 		}
 		const optional = (p.optional ?? []).map((o) => {
@@ -120,6 +142,11 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			: undefined,
 	};
 	if (!summary.howToFix) delete summary.howToFix;
+	if (delegated) {
+		summary.delegated =
+			'Delegated credential: "allowed" reads the app\'s delegated permissions in the tokens (scp); the signed-in analyst\'s Defender role must also include each row\'s userRoleMustInclude. Add missing permissions as Delegated permissions, grant admin consent and reconnect.';
+		if (summary.howToFix) summary.howToFix = String(summary.howToFix).replace('→ Application permissions', '→ Delegated permissions');
+	}
 
 	const data = summaryOnly ? [summary] : [summary, ...rows];
 	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), {
