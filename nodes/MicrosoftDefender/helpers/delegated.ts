@@ -248,6 +248,9 @@ export async function renewSignInToken(
 			qs: { $top: 1 },
 			json: true,
 			timeout: 30000,
+			// n8n signs this request with the stored token: it must not follow a redirect elsewhere.
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		});
 	} catch {
 		// Judged below by whether n8n stored a new token (a 403 on the probe is fine).
