@@ -8,7 +8,7 @@ import type { CoreContext, CoreResponse, RequestLogEntry } from './context';
 import type { FixtureApp, FixtureTenant } from './fixture';
 import { rolesOf } from './fixture';
 import { certThumbprints, decodeJwt, signJwt, verifyJwtSignature, type JwtAlg } from './jwt';
-import { familyOfResource } from './resources';
+import { familyOfResource, isDataPlaneResource } from './resources';
 import { handleAuthorize, handleDelegatedGrant, isAuthorizePath } from './delegated';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -151,6 +151,7 @@ export function checkScope(scope: string, tenant: FixtureTenant): ScopeCheck {
 	}
 	const [[resourceKey, family]] = [...resources.entries()];
 	const resource = items[0].slice(0, -'/.default'.length).replace(/\/$/, '');
+	if (!family && isDataPlaneResource(resource)) return { resource };
 	if (!family || (tenant.resources && !tenant.resources.includes(family))) {
 		return {
 			fail: {
@@ -175,12 +176,13 @@ export function issueAccessToken(
 	tenant: FixtureTenant,
 	app: FixtureApp,
 	resource: string,
-	family: ApiFamily,
+	family: ApiFamily | undefined,
 	grant: 'secret' | 'assertion',
 ): { token: string; roles: string[]; exp: number } {
 	const now = Math.floor(ctx.clock.now() / 1000);
 	const exp = now + ctx.tokenLifetimeSec;
-	const roles = rolesOf(app, tenant.id, family);
+	// Data-plane tokens (Azure Storage) carry no app roles: access is RBAC on the resource.
+	const roles = family ? rolesOf(app, tenant.id, family) : [];
 	const oid = spObjectId(app.clientId, tenant.id);
 	const payload: Record<string, unknown> = {
 		aud: resource,
@@ -463,7 +465,7 @@ export function handleEntra(ctx: CoreContext, req: EntraRequest): EntraResult {
 	const sc = checkScope(form.scope, tenant);
 	if (sc.fail) return fail(400, sc.fail.error, sc.fail.code, sc.fail.text, log);
 	log.audience = sc.resource;
-	const issued = issueAccessToken(ctx, tenant, app, sc.resource!, sc.family!, grant);
+	const issued = issueAccessToken(ctx, tenant, app, sc.resource!, sc.family, grant);
 	log.roles = issued.roles;
 	return {
 		status: 200,

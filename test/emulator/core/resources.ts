@@ -36,6 +36,17 @@ export function normalizeResource(resource: string): string {
 
 export const RESOURCES: ReadonlyMap<string, ApiFamily> = build();
 
+/**
+ * Data-plane resources Entra issues tokens for without app roles (access is Azure RBAC on the
+ * resource): Azure Storage ("Authorize access to blobs using Microsoft Entra ID"), read by the
+ * streaming-export trigger against Azurite.
+ */
+export const DATA_PLANE_RESOURCES: ReadonlySet<string> = new Set([normalizeResource('https://storage.azure.com')]);
+
+export function isDataPlaneResource(resource: string): boolean {
+	return DATA_PLANE_RESOURCES.has(normalizeResource(resource));
+}
+
 export function familyOfResource(resource: string): ApiFamily | undefined {
 	return RESOURCES.get(normalizeResource(resource));
 }
