@@ -254,6 +254,9 @@ export async function storageRequest(
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: 120000,
+			// The token, the SAS or the signature must not follow a redirect to another host.
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		};
 		if (req.body !== undefined) options.body = req.body;
 		let res: { statusCode: number; headers: IDataObject; body: unknown } | undefined;
