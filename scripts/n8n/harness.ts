@@ -119,7 +119,7 @@ export async function run(
 /** `n8n start` processes still running; killed if this process exits without stopping them. */
 const liveServers = new Set<ChildProcess>();
 let exitHookInstalled = false;
-function trackServer(child: ChildProcess): void {
+export function trackServer(child: ChildProcess): void {
 	liveServers.add(child);
 	child.on('exit', () => liveServers.delete(child));
 	if (!exitHookInstalled) {
@@ -130,7 +130,7 @@ function trackServer(child: ChildProcess): void {
 	}
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 	if (child.pid === undefined) return;
 	try {
 		process.kill(-child.pid, signal); // the child's own process group (spawned detached)
@@ -460,7 +460,16 @@ export interface RunningN8n {
 
 export async function startN8n(
 	folder: N8nFolder,
-	opts: { port?: number; timeoutMs?: number; env?: Record<string, string>; echo?: boolean } = {},
+	opts: {
+		port?: number;
+		timeoutMs?: number;
+		env?: Record<string, string>;
+		echo?: boolean;
+		/** n8n command line; default `start`. A queue-mode worker is `['worker']` (see queue.ts). */
+		args?: string[];
+		/** Ready when this path answers 2xx (e.g. a worker's `/healthz/readiness`); default: /rest/settings JSON. */
+		readyPath?: string;
+	} = {},
 ): Promise<RunningN8n> {
 	const port = opts.port ?? (await freePort());
 	const env = {
@@ -469,7 +478,7 @@ export async function startN8n(
 		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 		...(opts.env ?? {}),
 	};
-	const child = spawn(folder.bin, ['start'], { env, cwd: folder.userFolder, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+	const child = spawn(folder.bin, opts.args ?? ['start'], { env, cwd: folder.userFolder, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 	trackServer(child);
 	let out = '';
 	const onData = (d: Buffer) => {
@@ -519,8 +528,13 @@ export async function startN8n(
 	};
 	const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
 	for (;;) {
-		if (exited) throw new Error(`n8n start exited early:\n${out}`);
+		if (exited) throw new Error(`n8n ${(opts.args ?? ['start']).join(' ')} exited early:\n${out}`);
 		try {
+			if (opts.readyPath) {
+				const r = await fetch(`${baseUrl}${opts.readyPath}`);
+				if (r.ok) break;
+				throw new Error('not ready');
+			}
 			// 2.x answers every path with 200 "n8n is starting up. Please wait" (text/html) while it
 			// starts: ready means /rest/settings returns its JSON.
 			const r = await fetch(`${baseUrl}/rest/settings`);
@@ -533,7 +547,7 @@ export async function startN8n(
 		}
 		if (Date.now() > deadline) {
 			await running.stop();
-			throw new Error(`n8n did not answer GET /rest/settings within ${opts.timeoutMs ?? 120_000} ms:\n${out}`);
+			throw new Error(`n8n did not answer GET ${opts.readyPath ?? '/rest/settings'} within ${opts.timeoutMs ?? 120_000} ms:\n${out}`);
 		}
 		await new Promise((r) => setTimeout(r, 500));
 	}

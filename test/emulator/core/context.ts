@@ -32,6 +32,8 @@ export interface RequestLogEntry {
 	echoed?: string[];
 	/** Quota bucket that answered 429. */
 	quota?: string;
+	/** The `x-emulator-client` request header: which process sent it (test clusters tag main and each worker). */
+	client?: string;
 }
 
 export interface CoreResponse {

@@ -217,6 +217,7 @@ export function createPipeline(o: PipelineOptions) {
 			family: 'unknown' as LogFamily,
 			status: 0,
 		};
+		if (typeof headers['x-emulator-client'] === 'string') entry.client = headers['x-emulator-client'];
 		let bodyBuf: Buffer;
 		try {
 			bodyBuf = await readBody(req);
