@@ -243,7 +243,7 @@ export async function n8nCli(folder: N8nFolder, args: string[], timeoutMs = 180_
 /** What the n8n CLI prints when a command did its job (checked in 1.123.81 and 2.41.1). */
 const CLI_SUCCESS = /Successfully imported \d+|Publishing workflow with ID|Activating workflow with ID/;
 
-function assertOk(what: string, res: RunResult): RunResult {
+export function assertOk(what: string, res: RunResult): RunResult {
 	// 2.41.1 on Node 24 sometimes segfaults while exiting after the work is done (see executeWorkflow).
 	if (res.signal === 'SIGSEGV' && CLI_SUCCESS.test(res.stdout)) return res;
 	if (res.code !== 0) {

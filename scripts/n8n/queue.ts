@@ -33,12 +33,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
+	assertOk,
 	createUserFolder,
 	freePort,
 	importCredentials,
 	importWorkflows,
 	installPackageTarball,
 	killGroup,
+	n8nCli,
 	publishWorkflow,
 	run,
 	startN8n,
@@ -93,7 +95,11 @@ export interface QueueCluster {
 	main?: RunningN8n;
 	workers: Array<RunningN8n | undefined>;
 	importCredentials(creds: CredentialImport[]): Promise<void>;
-	importWorkflows(workflows: Array<Record<string, unknown>>): Promise<void>;
+	/**
+	 * Import workflows; those in `publish` are active when main starts (1.x: one
+	 * `update:workflow --all --active=true` when all are published; 2.x: `publish:workflow` each).
+	 */
+	importWorkflows(workflows: Array<Record<string, unknown>>, publish?: string[]): Promise<void>;
 	publishWorkflow(id: string): Promise<void>;
 	/** Main, then every worker; resolves when all are ready. */
 	start(): Promise<void>;
@@ -283,10 +289,21 @@ export async function createQueueCluster(opts: QueueClusterOptions): Promise<Que
 		workers: workerFolders.map(() => undefined),
 		workerName: (i) => names[i + 1],
 		importCredentials: async (creds) => {
+			const t = Date.now();
 			await importCredentials(mainFolder, creds);
+			log(`imported ${creds.length} credential(s) (${Math.round((Date.now() - t) / 1000)} s; the first CLI run also creates n8n's tables)`);
 		},
-		importWorkflows: async (wfs) => {
+		importWorkflows: async (wfs, publish = []) => {
+			const t = Date.now();
 			await importWorkflows(mainFolder, wfs);
+			if (opts.line === 1 && publish.length === wfs.length && publish.length > 1) {
+				assertOk('n8n update:workflow --all', await n8nCli(mainFolder, ['update:workflow', '--all', '--active=true']));
+			} else {
+				// 2.x: `import:workflow --activeState=fromJson` refuses to activate from the CLI
+				// ("User attempted to activate a workflow without permissions"): publish one by one.
+				for (const id of publish) await publishWorkflow(mainFolder, id);
+			}
+			log(`imported ${wfs.length} workflows, published ${publish.length} (${Math.round((Date.now() - t) / 1000)} s)`);
 		},
 		publishWorkflow: async (id) => {
 			await publishWorkflow(mainFolder, id);
