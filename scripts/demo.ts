@@ -10,6 +10,8 @@
  *   npm run demo                 # n8n 1.123 on this machine's Node 20 (installed once, cached)
  *   npm run demo -- --n8n 2      # n8n 2.x on Node 24 from the npm package `node`
  *   npm run demo -- --ui         # leave n8n running at http://127.0.0.1:5678 to click around
+ *   npm run demo -- --queue      # queue mode: PostgreSQL + Redis + n8n main + 2 workers (needs
+ *                                # redis-server and postgresql: bash scripts/ci/services.sh)
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,9 +20,11 @@ import { startEmulator } from '../test/emulator';
 import { FIXTURE } from '../test/emulator/core/fixture';
 import { emulatorCredentials } from '../test/harness';
 import * as n8n from './n8n/harness';
+import { createQueueCluster, type QueueCluster } from './n8n/queue';
 
 const args = process.argv.slice(2);
 const ui = args.includes('--ui');
+const queue = args.includes('--queue');
 const lineArg = args.indexOf('--n8n');
 const line = (lineArg >= 0 ? Number(args[lineArg + 1]) : 1) as n8n.N8nLine;
 if (line !== 1 && line !== 2) {
@@ -28,7 +32,7 @@ if (line !== 1 && line !== 2) {
 	process.exit(2);
 }
 
-const STEPS = 9;
+const STEPS = queue ? 7 : 9;
 const started = Date.now();
 let step = 0;
 function stage(text: string) {
@@ -52,6 +56,7 @@ function loadExamples(): Json[] {
 }
 
 async function main() {
+	if (queue) return await queueDemo();
 	stage('Building and packing the package (npm run build, npm pack)');
 	const build = await n8n.run('npm', ['run', 'build', '--silent'], { cwd: n8n.REPO_ROOT, timeoutMs: 300_000 });
 	if (build.code !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
@@ -168,6 +173,89 @@ async function main() {
 		if (!ui) await folder.cleanup();
 	}
 	console.log(`\nDemo finished in ${Math.round((Date.now() - started) / 1000)}s`);
+}
+
+/**
+ * `--queue`: the same package in n8n's queue mode. PostgreSQL and Redis start on 127.0.0.1 with
+ * their own data folders, n8n main runs the trigger and the webhook, two workers (each with the
+ * package installed in its own user folder) run the executions. Everything stops at the end.
+ */
+async function queueDemo() {
+	stage('Building and packing the package (npm run build, npm pack)');
+	const build = await n8n.run('npm', ['run', 'build', '--silent'], { cwd: n8n.REPO_ROOT, timeoutMs: 300_000 });
+	if (build.code !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+	const tarball = await n8n.packPackage();
+	info(`packed ${tarball}`);
+
+	stage(`Making sure n8n ${n8n.N8N_VERSIONS[line]} is installed (the first run installs it: several minutes)`);
+	await n8n.ensureN8n(line);
+
+	stage('Starting the Defender emulator on 127.0.0.1');
+	const emu = await startEmulator({ seed: 7, sizes: { machines: 40, alerts: 200, incidents: 60 }, actionTiming: { pendingMs: 1500, inProgressMs: 1500 } });
+	const store = emu.store(FIXTURE.tenants.A.id);
+	info(`emulator at ${emu.httpUrl}`);
+
+	let cluster: QueueCluster | undefined;
+	try {
+		stage('Starting PostgreSQL and Redis, installing the package on main and on 2 workers');
+		cluster = await createQueueCluster({ line, tarball, workers: 2, mainPort: ui ? 5678 : undefined, log: info });
+		await cluster.importCredentials([
+			{ id: CREDENTIAL_ID, name: 'Microsoft Defender (demo emulator)', type: 'microsoftDefenderEntraAppApi', data: emulatorCredentials(emu, { app: 'full', tenant: 'A' }) },
+		]);
+		await cluster.importWorkflows(
+			loadExamples().filter((wf) => wf.id !== 'defenderExampleAiAgent'),
+			['defenderExampleWebhookResponse', 'defenderExampleIncidentTrigger'],
+		);
+		const incident = store.addIncident({ incidentName: 'Demo: ransomware behaviour on a finance laptop', severity: 'High', alerts: 2 });
+		info(`added incident ${incident.incidentId} to the emulator for the trigger to find`);
+		emu.clearLog();
+		await cluster.start();
+		const main = cluster.main!;
+		const rest = await n8n.setupOwnerAndLogin(main);
+
+		stage('Workflow 2 through the cluster: main takes the webhook, a worker isolates and releases, main answers');
+		await main.waitForWebhook('defender/machine-action');
+		const machine = store.machines[1].computerDnsName;
+		for (const action of ['isolate', 'release']) {
+			const from = emu.log.length;
+			const response = await fetch(`${main.baseUrl}/webhook/defender/machine-action`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ machine, action, reason: 'n8n queue-mode demo' }),
+			});
+			const body = (await response.json()) as Json;
+			const by = [...new Set(emu.log.slice(from).filter((e) => e.family === 'mde').map((e) => e.client))].join(', ');
+			info(`POST /webhook/defender/machine-action {"action":"${action}"} → HTTP ${response.status}: ${body.type} ${body.status} on ${body.computerDnsName} (Defender calls sent by ${by})`);
+			summary.push(`2 webhook ${action.padEnd(8)}  HTTP ${response.status}, ${body.type} → ${body.status}, run by ${by}`);
+		}
+
+		stage('Workflow 3: the trigger polls in main, a worker builds the summary');
+		const execution = await n8n.waitFor(async () => {
+			const list = await rest.listExecutions('defenderExampleIncidentTrigger');
+			return list.find((e) => e.status === 'success');
+		}, 120_000, 2000);
+		const details = await rest.getExecution(execution.id, line);
+		const summaries = (details.data?.resultData.runData['Readable summary']?.[0]?.data?.main?.[0] ?? []).map((i) => i.json);
+		for (const s of summaries) info(String(s.summary));
+		const polls = emu.log.filter((e) => /security\/incidents$/.test(e.path)).map((e) => e.client);
+		summary.push(`3 incident trigger  ${summaries.length} new incident(s), polled by ${[...new Set(polls)].join(', ')}`);
+
+		stage('Done');
+		console.log('\nSummary');
+		for (const s of summary) console.log(`  ${s}`);
+		const per = new Map<string, number>();
+		for (const e of emu.log) if (e.family !== 'control') per.set(e.client ?? '?', (per.get(e.client ?? '?') ?? 0) + 1);
+		console.log(`  requests to the emulator per n8n process: ${[...per].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+		if (ui) {
+			console.log(`\nn8n main is running at ${main.baseUrl}  (login: ${n8n.OWNER.email} / ${n8n.OWNER.password})`);
+			console.log('Press Ctrl+C to stop main, the workers, Redis, PostgreSQL and the emulator.');
+			await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+		}
+	} finally {
+		await cluster?.stop();
+		await emu.close();
+	}
+	console.log(`\nQueue-mode demo finished in ${Math.round((Date.now() - started) / 1000)}s (everything it started is stopped)`);
 }
 
 main().catch((error: Error) => {
