@@ -18,7 +18,7 @@ import { sleep } from 'n8n-workflow';
 import { explainDelegatedTokenError, redactAll, type Explanation } from './errors';
 import { decodeJwtPayload } from './jwt';
 import { CONNECTION_TEST_CALLS, HostConfigurationError, resolveEndpoints, resourceOfScope, tokenUrl, type ApiFamily } from './hosts';
-import { isValidTenant, TokenError, type HttpRequester, type TokenTarget } from './token';
+import { isValidTenant, TokenError, tokenTimes, type HttpRequester, type TokenTarget } from './token';
 
 export const DELEGATED_CREDENTIAL_TYPE = 'microsoftDefenderDelegatedOAuth2Api';
 
@@ -146,13 +146,8 @@ async function redeem(requester: HttpRequester, c: DelegatedCredentialData, targ
 		}
 		const p = body as IDataObject | undefined;
 		if (res.statusCode >= 200 && res.statusCode < 300 && p && typeof p.access_token === 'string') {
-			const now = Date.now();
-			let expiresAt = now + Math.max(1, Number(p.expires_in) || 3599) * 1000;
-			const exp = Number(decodeJwtPayload(p.access_token)?.exp);
-			if (Number.isFinite(exp) && exp * 1000 > now) expiresAt = Math.min(expiresAt, exp * 1000);
-			const life = expiresAt - now;
 			// The rotated refresh token in p.refresh_token is dropped on purpose (see the file comment).
-			return { token: p.access_token, expiresAt, renewAt: now + life - Math.min(120000, life * 0.2) };
+			return { token: p.access_token, ...tokenTimes(p.access_token, p.expires_in) };
 		}
 		if (res.statusCode === 429 || res.statusCode >= 500) {
 			last = new TokenError({ message: `The login endpoint failed (HTTP ${res.statusCode})`, description: 'Try again in a minute.' }, res.statusCode);

@@ -198,6 +198,19 @@ function buildForm(c: DefenderCredentialData, target: TokenTarget, url: string):
 	return form.toString();
 }
 
+/**
+ * When a fresh token expires (the earlier of expires_in and its own exp claim) and when to renew it
+ * (2 minutes before, or 20 % of a short lifetime).
+ */
+export function tokenTimes(accessToken: string, expiresIn: unknown): { expiresAt: number; renewAt: number } {
+	const now = Date.now();
+	let expiresAt = now + Math.max(1, Number(expiresIn) || 3599) * 1000;
+	const exp = Number(decodeJwtPayload(accessToken)?.exp);
+	if (Number.isFinite(exp) && exp > 0 && exp * 1000 > now) expiresAt = Math.min(expiresAt, exp * 1000);
+	const lifetimeMs = expiresAt - now;
+	return { expiresAt, renewAt: now + lifetimeMs - Math.min(120000, lifetimeMs * 0.2) };
+}
+
 export interface TokenRequestOptions {
 	/** Attempts on 429/5xx/network failures of the token endpoint (default 3). */
 	attempts?: number;
@@ -282,17 +295,9 @@ export async function requestToken(
 			);
 		}
 		if (status >= 200 && status < 300 && p && typeof p.access_token === 'string') {
-			const now = Date.now();
-			// The earlier of expires_in and the token's own exp claim (whole seconds).
-			let expiresAt = now + Math.max(1, Number(p.expires_in) || 3599) * 1000;
-			const exp = Number(decodeJwtPayload(p.access_token)?.exp);
-			if (Number.isFinite(exp) && exp > 0 && exp * 1000 > now) expiresAt = Math.min(expiresAt, exp * 1000);
-			const lifetimeMs = expiresAt - now;
-			const margin = Math.min(120000, lifetimeMs * 0.2);
 			return {
 				token: p.access_token,
-				expiresAt,
-				renewAt: now + lifetimeMs - margin,
+				...tokenTimes(p.access_token, p.expires_in),
 				raw: { token_type: p.token_type, expires_in: p.expires_in },
 			};
 		}
