@@ -169,7 +169,6 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			type: 'options',
 			options: [
 				{ name: 'Defender for Endpoint API (Machine.Read.All)', value: 'mde' },
-				{ name: 'Defender XDR API (Incident.Read.All)', value: 'xdr' },
 				{ name: 'Microsoft Graph (SecurityIncident.Read.All)', value: 'graph' },
 			],
 			default: 'mde',
@@ -184,13 +183,6 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			placeholder: 'e.g. https://api-gov.securitycenter.microsoft.us/.default',
 			description:
 				"Advanced. Leave empty for the cloud's default. Microsoft does not document the government-cloud Defender scopes, so they can be changed here.",
-		},
-		{
-			displayName: 'Defender XDR Scope Override',
-			name: 'xdrScope',
-			type: 'string',
-			default: '',
-			description: "Advanced. Leave empty for the cloud's default.",
 		},
 		{
 			displayName: 'Microsoft Graph Scope Override',
@@ -261,7 +253,7 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 403,
-					message: `The app has a token but lacks the permission for the test call: grant ${CONNECTION_TEST_CALLS.mde.roles[0]} (${RESOURCE_APPS.mde}), ${CONNECTION_TEST_CALLS.xdr.roles[0]} (${RESOURCE_APPS.xdr}) or ${CONNECTION_TEST_CALLS.graph.roles[0]} (${RESOURCE_APPS.graph}), matching "Test Connection With", as an Application permission and press "Grant admin consent"`,
+					message: `The app has a token but lacks the permission for the test call: grant ${CONNECTION_TEST_CALLS.mde.roles[0]} (${RESOURCE_APPS.mde}) or ${CONNECTION_TEST_CALLS.graph.roles[0]} (${RESOURCE_APPS.graph}), matching "Test Connection With", as an Application permission and press "Grant admin consent"`,
 				},
 			},
 			{

@@ -57,11 +57,11 @@ export function renderDelegatedTable(): string {
 export function renderCloudsTable(): string {
 	const rows = Object.entries(CLOUDS).map(
 		([key, c]) =>
-			`| ${c.displayName} (\`${key}\`) | ${c.authority} | ${c.api.mde.baseUrl} | ${c.api.xdr.baseUrl} | ${c.api.graph.baseUrl} |`,
+			`| ${c.displayName} (\`${key}\`) | ${c.authority} | ${c.api.mde.baseUrl} | ${c.api.graph.baseUrl} |`,
 	);
 	return [
-		'| Cloud | Login authority | Defender for Endpoint API | Defender XDR API | Microsoft Graph |',
-		'|---|---|---|---|---|',
+		'| Cloud | Login authority | Defender for Endpoint API | Microsoft Graph |',
+		'|---|---|---|---|',
 		...rows,
 	].join('\n');
 }

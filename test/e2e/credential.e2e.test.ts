@@ -52,7 +52,7 @@ describe.each(e2eLines())('real n8n line %i: package load and credential test', 
 				id: 'e2eCredUnlisted1',
 				name: 'Emulator on an address SSRF protection blocks',
 				type: CRED_TYPE,
-				data: { ...good, customLoginUrl: unlisted, customMdeBaseUrl: unlisted, customXdrBaseUrl: unlisted, customGraphBaseUrl: unlisted },
+				data: { ...good, customLoginUrl: unlisted, customMdeBaseUrl: unlisted, customGraphBaseUrl: unlisted },
 			},
 		]);
 		srv = await startN8n(folder);

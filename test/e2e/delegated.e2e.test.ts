@@ -39,7 +39,6 @@ function credential(emu: EmulatorHandle, id: string, name: string, extra: Json =
 			cloud: 'custom',
 			customLoginUrl: emu.httpUrl,
 			customMdeBaseUrl: emu.httpUrl,
-			customXdrBaseUrl: emu.httpUrl,
 			customGraphBaseUrl: emu.httpUrl,
 			tenantId: A.id,
 			clientId: APP.clientId,

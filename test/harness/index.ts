@@ -320,7 +320,6 @@ export function emulatorCredentials(
 		cloud: 'custom',
 		customLoginUrl: origin,
 		customMdeBaseUrl: origin,
-		customXdrBaseUrl: origin,
 		customGraphBaseUrl: origin,
 		tenantId: tenant.id,
 		clientId: app.clientId,
@@ -330,7 +329,6 @@ export function emulatorCredentials(
 		certificate: '',
 		assertionAlgorithm: o.assertionAlgorithm ?? 'PS256',
 		mdeScope: '',
-		xdrScope: '',
 		graphScope: '',
 	};
 	if (o.auth === 'certificate') {

@@ -38,7 +38,7 @@ function expectRows(rows: IDataObject[], app: 'full' | 'readonly' | 'noroles') {
 			allowed: expected,
 		});
 		expect(row).toMatchObject({ resource: p.resource, operation: p.operation, api: p.api, requiredAllOf: required });
-		expect(row.apiName).toBe({ mde: 'WindowsDefenderATP', xdr: 'Microsoft Threat Protection', graph: 'Microsoft Graph' }[p.api]);
+		expect(row.apiName).toBe({ mde: 'WindowsDefenderATP', graph: 'Microsoft Graph' }[p.api]);
 		if (expected) {
 			expect(row.grantThis).toEqual([]);
 			expect(row.howToFix).toBeUndefined();
@@ -74,18 +74,18 @@ describe('Connection → Check Permissions (permission doctor)', () => {
 		const [summary, ...rows] = await doctor('noroles');
 		expectRows(rows, 'noroles');
 		expect(summary.allowedOperations).toBe(0);
-		expect((summary.apis as IDataObject[]).map((a) => a.roles)).toEqual([[], [], []]);
+		expect((summary.apis as IDataObject[]).map((a) => a.roles)).toEqual([[], []]);
 	});
 
 	it('a family whose token fails is reported, not fatal', async () => {
 		const out = await runNode(node, {
 			parameters: { resource: 'connection', operation: 'checkPermissions', summaryOnly: true },
-			credentials: { ...emulatorCredentials(emu, { app: 'full', tenant: 'A' }), xdrScope: 'https://nowhere.example.com/.default' },
+			credentials: { ...emulatorCredentials(emu, { app: 'full', tenant: 'A' }), graphScope: 'https://nowhere.example.com/.default' },
 		});
 		expect(out[0]).toHaveLength(1);
 		const apis = out[0][0].json.apis as IDataObject[];
-		expect(apis.find((a) => a.api === 'xdr')).toMatchObject({ tokenIssued: false });
-		expect(String(apis.find((a) => a.api === 'xdr')!.error)).toContain('AADSTS500011');
+		expect(apis.find((a) => a.api === 'graph')).toMatchObject({ tokenIssued: false });
+		expect(String(apis.find((a) => a.api === 'graph')!.error)).toContain('AADSTS500011');
 		expect(apis.find((a) => a.api === 'mde')).toMatchObject({ tokenIssued: true });
 	});
 

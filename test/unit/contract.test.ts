@@ -4,7 +4,7 @@
  * written separately on purpose; any disagreement fails here, so one side cannot silently
  * inherit the other's mistake.
  */
-import { CLOUDS, type CloudName } from '../../nodes/MicrosoftDefender/helpers/hosts';
+import { API_FAMILIES, CLOUDS, type CloudName } from '../../nodes/MicrosoftDefender/helpers/hosts';
 import { PAGE_LIMITS, QUOTAS, type QuotaKey } from '../../nodes/MicrosoftDefender/helpers/limits';
 import { ENDPOINT_PERMISSIONS, OPERATION_PERMISSIONS, type EndpointKey } from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { quotaFor } from '../../nodes/MicrosoftDefender/transport';
@@ -23,8 +23,6 @@ function rowOf(call: string): EndpointContract {
 const BUCKET_OF: Record<QuotaKey, string> = {
 	mde: 'mde',
 	mdeHunting: 'mde-hunting',
-	xdrIncidents: 'xdr-incidents',
-	xdrHunting: 'xdr-hunting',
 	graph: 'graph',
 	graphHunting: 'graph-hunting',
 	mdePackageUri: 'mde-package-uri',
@@ -63,7 +61,7 @@ describe('package tables agree with the emulator contract', () => {
 	it.each(Object.keys(ENDPOINT_PERMISSIONS) as EndpointKey[])('pacing of %s uses the endpoint’s documented limit', (call) => {
 		const row = rowOf(call);
 		const [, path] = call.split(' ');
-		const key = quotaFor({ api: row.api, path: path.replace(/:id/g, '0123456789abcdef0123456789abcdef01234567') });
+		const key = quotaFor({ api: row.api as 'mde' | 'graph', path: path.replace(/:id/g, '0123456789abcdef0123456789abcdef01234567') });
 		expect(BUCKET_OF[key]).toBe(row.limit!.bucket);
 		const emulated = DEFAULT_QUOTAS[row.limit!.bucket as keyof typeof DEFAULT_QUOTAS];
 		expect(QUOTAS[key].perMinute).toBe(emulated.perMinute);
@@ -75,7 +73,7 @@ describe('package tables agree with the emulator contract', () => {
 		const mine = CLOUDS[cloud];
 		const emulated = EMULATED_CLOUDS[cloud];
 		expect(mine.authority).toBe(emulated.authority);
-		for (const family of ['mde', 'xdr', 'graph'] as const) {
+		for (const family of API_FAMILIES) {
 			expect([family, mine.api[family].baseUrl]).toEqual([family, emulated.api[family].host]);
 			expect([family, mine.api[family].scope]).toEqual([family, `${emulated.api[family].resource}/.default`]);
 		}

@@ -42,7 +42,7 @@ async function run(data: ICredentialDataDecryptedObject, onRequest?: (o: IHttpRe
 }
 
 describe('credential test (preAuthentication + declarative test request) against the emulator', () => {
-	it.each(['mde', 'xdr', 'graph'])('is green for the full app testing with %s, and calls that API', async (api) => {
+	it.each(['mde', 'graph'])('is green for the full app testing with %s, and calls that API', async (api) => {
 		const seen: string[] = [];
 		const res = await run(creds({ testApi: api }), (o) => seen.push(`${o.method} ${o.baseURL ?? ''}${o.url}`));
 		expect(res).toMatchObject({ status: 'OK', message: 'Connection successful!' });

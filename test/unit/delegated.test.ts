@@ -58,7 +58,6 @@ async function signIn(
 		cloud: 'custom',
 		customLoginUrl: emu.httpUrl,
 		customMdeBaseUrl: emu.httpUrl,
-		customXdrBaseUrl: emu.httpUrl,
 		customGraphBaseUrl: emu.httpUrl,
 		tenantId: A.id,
 		clientId: app.clientId,

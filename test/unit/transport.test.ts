@@ -11,6 +11,7 @@ import {
 	transportTuning,
 	type DefenderRequest,
 } from '../../nodes/MicrosoftDefender/transport';
+import { PAGE_LIMITS } from '../../nodes/MicrosoftDefender/helpers/limits';
 import { DefenderStore } from '../emulator/data/store';
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import { createExecuteContext, createLoadOptionsContext, createPollContext, emulatorCredentials } from '../harness';
@@ -65,12 +66,23 @@ async function failure(p: Promise<unknown>): Promise<NodeApiError> {
 	return e as NodeApiError;
 }
 
+/** Runs `fn` with the MDE alerts page size set to `size` (the emulator honours any $top up to 10,000). */
+async function withPageSize<T>(size: number, fn: () => Promise<T>): Promise<T> {
+	const before = PAGE_LIMITS.mdeAlerts.maxPageSize;
+	PAGE_LIMITS.mdeAlerts.maxPageSize = size;
+	try {
+		return await fn();
+	} finally {
+		PAGE_LIMITS.mdeAlerts.maxPageSize = before;
+	}
+}
+
 describe('paging per endpoint', () => {
-	it('XDR incidents: $top=100 + $skip until a short page', async () => {
-		const all = await defenderApiRequestAllItems.call(ctx(), { api: 'xdr', method: 'GET', path: '/api/incidents' }, { endpoint: 'xdrIncidents' });
-		expect(all).toHaveLength(250);
-		expect(new Set(ids(all)).size).toBe(250);
-		expect(apiCalls().map((l) => `${l.query.$top}/${l.query.$skip ?? 0}`)).toEqual(['100/0', '100/100', '100/200']);
+	it('$top + $skip until a short page (MDE alerts, page size 1,000 here)', async () => {
+		const all = await withPageSize(1000, () => defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts' }));
+		expect(all).toHaveLength(2300);
+		expect(new Set(ids(all)).size).toBe(2300);
+		expect(apiCalls().map((l) => `${l.query.$top}/${l.query.$skip ?? 0}`)).toEqual(['1000/0', '1000/1000', '1000/2000']);
 	});
 
 	it('Graph incidents: follows @odata.nextLink with $top=50', async () => {
@@ -104,7 +116,7 @@ describe('paging per endpoint', () => {
 		expect(some).toHaveLength(120);
 		expect(apiCalls().map((l) => l.query.$top)).toEqual(['120']);
 		emu.clearLog();
-		const inc = await defenderApiRequestAllItems.call(ctx(), { api: 'xdr', method: 'GET', path: '/api/incidents' }, { endpoint: 'xdrIncidents', limit: 130 });
+		const inc = await withPageSize(100, () => defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts', limit: 130 }));
 		expect(inc).toHaveLength(130);
 		expect(apiCalls().map((l) => l.query.$top)).toEqual(['100', '100']);
 		expect(await defenderApiRequestAllItems.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts', limit: 0 })).toEqual([]);
@@ -123,8 +135,10 @@ describe('paging per endpoint', () => {
 		emu.faults.next(1, 'malformed');
 		emu.faults.next(1, 500);
 		// Nine faults may all land on one page: allow that many retries per request.
-		const all = await defenderApiRequestAllItems.call(ctx({ maxRetries: 10 }), { api: 'xdr', method: 'GET', path: '/api/incidents' }, { endpoint: 'xdrIncidents' });
-		const expected = emu.store('A').incidents.map((i) => String(i.incidentId));
+		const all = await withPageSize(1000, () =>
+			defenderApiRequestAllItems.call(ctx({ maxRetries: 10 }), { api: 'mde', method: 'GET', path: '/api/alerts' }, { endpoint: 'mdeAlerts' }),
+		);
+		const expected = emu.store('A').alerts.map((a) => a.id);
 		expect(all).toHaveLength(expected.length);
 		expect(new Set(ids(all))).toEqual(new Set(expected));
 		const statuses = apiCalls().map((l) => l.fault ?? l.status);
@@ -143,12 +157,11 @@ describe('contexts and quota buckets', () => {
 		expect(apiCalls().map((l) => l.tenantId)).toEqual(['22222222-2222-4222-8222-222222222222', '11111111-1111-4111-8111-111111111111']);
 	});
 
-	it('hunting, package links and XDR incidents have their own pacing buckets', () => {
+	it('hunting, package links and machine vulnerabilities have their own pacing buckets', () => {
 		expect(quotaFor({ api: 'mde', path: '/api/advancedqueries/run' })).toBe('mdeHunting');
-		expect(quotaFor({ api: 'xdr', path: '/api/advancedhunting/run' })).toBe('xdrHunting');
+		expect(quotaFor({ api: 'mde', path: '/api/machines/abc/vulnerabilities' })).toBe('mdeMachineVulnerabilities');
 		expect(quotaFor({ api: 'graph', path: '/v1.0/security/runHuntingQuery' })).toBe('graphHunting');
 		expect(quotaFor({ api: 'mde', path: '/api/machineactions/x/GetPackageUri' })).toBe('mdePackageUri');
-		expect(quotaFor({ api: 'xdr', path: '/api/incidents' })).toBe('xdrIncidents');
 		expect(quotaFor({ api: 'mde', path: '/api/machines' })).toBe('mde');
 		expect(quotaFor({ api: 'graph', path: '/v1.0/security/alerts_v2' })).toBe('graph');
 		expect(quotaFor({ api: 'mde', path: '/api/machines', quota: 'mdeHunting' })).toBe('mdeHunting');

@@ -10,7 +10,7 @@ export const cloudOptions = [
 
 const custom = { show: { cloud: ['custom'] } };
 
-/** Login URL and the three API base URLs, shown for Cloud = Custom Endpoints. */
+/** Login URL and the two API base URLs, shown for Cloud = Custom Endpoints. */
 export function customEndpointFields(loginDescription: string): INodeProperties[] {
 	return [
 		{
@@ -26,15 +26,6 @@ export function customEndpointFields(loginDescription: string): INodeProperties[
 		{
 			displayName: 'Defender for Endpoint API Base URL',
 			name: 'customMdeBaseUrl',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: 'e.g. https://api.security.microsoft.com',
-			displayOptions: custom,
-		},
-		{
-			displayName: 'Defender XDR API Base URL',
-			name: 'customXdrBaseUrl',
 			type: 'string',
 			default: '',
 			required: true,

@@ -31,7 +31,6 @@ export interface DelegatedCredentialData {
 	signInApi?: string;
 	customLoginUrl?: string;
 	customMdeBaseUrl?: string;
-	customXdrBaseUrl?: string;
 	customGraphBaseUrl?: string;
 	oauthTokenData?: { access_token?: string; refresh_token?: string; [key: string]: unknown };
 	[key: string]: unknown;
@@ -39,7 +38,7 @@ export interface DelegatedCredentialData {
 
 /** The API whose token n8n itself keeps and refreshes. */
 export function signInFamily(c: DelegatedCredentialData): ApiFamily {
-	return c.signInApi === 'mde' || c.signInApi === 'xdr' ? c.signInApi : 'graph';
+	return c.signInApi === 'mde' ? 'mde' : 'graph';
 }
 
 const NOT_CONNECTED: Explanation = {
@@ -60,7 +59,7 @@ export function delegatedTarget(c: DelegatedCredentialData, family: ApiFamily): 
 	let endpoints;
 	let hostProblem = '';
 	try {
-		endpoints = resolveEndpoints({ ...c, mdeScope: '', xdrScope: '', graphScope: '' });
+		endpoints = resolveEndpoints({ ...c, mdeScope: '', graphScope: '' });
 	} catch (error) {
 		hostProblem = error instanceof HostConfigurationError ? error.message : 'bad cloud settings';
 	}

@@ -217,7 +217,6 @@ function parseApiErrorRaw(body: unknown): ApiErrorBody {
 
 const API_NAMES: Record<ApiFamily, string> = {
 	mde: 'Defender for Endpoint API',
-	xdr: 'Defender XDR API',
 	graph: 'Microsoft Graph security API',
 };
 

@@ -5,8 +5,12 @@
 
 export type CloudName = 'global' | 'usGcc' | 'usGccHigh' | 'usDod';
 
-/** The three API surfaces; each needs its own token audience. */
-export type ApiFamily = 'mde' | 'xdr' | 'graph';
+/**
+ * The two APIs the package calls; each needs its own token audience. (The Defender XDR API is not
+ * used: Graph security serves incidents, alerts and hunting, and the XDR hunting API is being
+ * retired under MC1220762.)
+ */
+export type ApiFamily = 'mde' | 'graph';
 
 export interface ApiEndpoint {
 	/** Base URL the request paths are appended to (no trailing slash). */
@@ -27,7 +31,6 @@ export interface CloudHosts {
 
 export const RESOURCE_APPS: Record<ApiFamily, string> = {
 	mde: 'WindowsDefenderATP',
-	xdr: 'Microsoft Threat Protection',
 	graph: 'Microsoft Graph',
 };
 
@@ -40,11 +43,6 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 				baseUrl: 'https://api.security.microsoft.com',
 				scope: 'https://api.securitycenter.microsoft.com/.default',
 				resourceApp: RESOURCE_APPS.mde,
-			},
-			xdr: {
-				baseUrl: 'https://api.security.microsoft.com',
-				scope: 'https://api.security.microsoft.com/.default',
-				resourceApp: RESOURCE_APPS.xdr,
 			},
 			graph: {
 				baseUrl: 'https://graph.microsoft.com',
@@ -64,11 +62,6 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 				scope: 'https://securitycenter.onmicrosoft.com/windowsatpservice/.default',
 				resourceApp: RESOURCE_APPS.mde,
 			},
-			xdr: {
-				baseUrl: 'https://api-gcc.security.microsoft.us',
-				scope: 'https://api-gcc.security.microsoft.us/.default',
-				resourceApp: RESOURCE_APPS.xdr,
-			},
 			graph: {
 				baseUrl: 'https://graph.microsoft.com',
 				scope: 'https://graph.microsoft.com/.default',
@@ -85,12 +78,6 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 				baseUrl: 'https://api-gov.securitycenter.microsoft.us',
 				scope: 'https://securitycenter.onmicrosoft.us/windowsatpservice/.default',
 				resourceApp: RESOURCE_APPS.mde,
-			},
-			xdr: {
-				baseUrl: 'https://api-gov.security.microsoft.us',
-				// Not documented by Microsoft; the credential lets users override scopes.
-				scope: 'https://api-gov.security.microsoft.us/.default',
-				resourceApp: RESOURCE_APPS.xdr,
 			},
 			graph: {
 				baseUrl: 'https://graph.microsoft.us',
@@ -109,11 +96,6 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 				scope: 'https://securitycenter.onmicrosoft.us/windowsatpservice/.default',
 				resourceApp: RESOURCE_APPS.mde,
 			},
-			xdr: {
-				baseUrl: 'https://api-gov.security.microsoft.us',
-				scope: 'https://api-gov.security.microsoft.us/.default',
-				resourceApp: RESOURCE_APPS.xdr,
-			},
 			graph: {
 				baseUrl: 'https://dod-graph.microsoft.us',
 				scope: 'https://dod-graph.microsoft.us/.default',
@@ -131,19 +113,17 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 /** The credential's Cloud field: one of the table's clouds, or custom endpoints (emulator, proxies). */
 export type CloudChoice = CloudName | 'custom';
 
-export const API_FAMILIES: ApiFamily[] = ['mde', 'xdr', 'graph'];
+export const API_FAMILIES: ApiFamily[] = ['mde', 'graph'];
 
 /** Credential fields that hold the custom base URL of each family. */
 export const CUSTOM_BASE_URL_FIELDS: Record<ApiFamily, string> = {
 	mde: 'customMdeBaseUrl',
-	xdr: 'customXdrBaseUrl',
 	graph: 'customGraphBaseUrl',
 };
 
 /** Credential fields that override the token scope of each family. */
 export const SCOPE_OVERRIDE_FIELDS: Record<ApiFamily, string> = {
 	mde: 'mdeScope',
-	xdr: 'xdrScope',
 	graph: 'graphScope',
 };
 
@@ -189,7 +169,6 @@ export function validateBaseUrl(value: unknown, fieldLabel: string): string {
 
 const FAMILY_LABEL: Record<ApiFamily, string> = {
 	mde: 'Defender for Endpoint API Base URL',
-	xdr: 'Defender XDR API Base URL',
 	graph: 'Microsoft Graph Base URL',
 };
 
@@ -245,7 +224,6 @@ export function baseUrlExpression(familyExpr: string): string {
  */
 export const CONNECTION_TEST_CALLS: Record<ApiFamily, { path: string; roles: string[] }> = {
 	mde: { path: '/api/machineactions', roles: ['Machine.Read.All', 'Machine.ReadWrite.All'] },
-	xdr: { path: '/api/incidents', roles: ['Incident.Read.All', 'Incident.ReadWrite.All'] },
 	graph: { path: '/v1.0/security/incidents', roles: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'] },
 };
 

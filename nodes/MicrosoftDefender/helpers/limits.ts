@@ -3,7 +3,7 @@ import type { ApiFamily } from './hosts';
 /**
  * The one table of page limits per endpoint. Paging in the transport, the emulator tests and
  * the benchmarks read it.
- *  - `skip`: `$top` + `$skip` (MDE and XDR: adding `$top` suppresses `@odata.nextLink`).
+ *  - `skip`: `$top` + `$skip` (MDE: adding `$top` suppresses `@odata.nextLink`).
  *  - `nextLink`: follow `@odata.nextLink` (Graph); `$top` sets the page size.
  *  - `none`: the endpoint documents no query options: send none, follow `@odata.nextLink` if
  *    one comes, apply the limit client-side.
@@ -30,7 +30,6 @@ export const PAGE_LIMITS = {
 	mdeVulnerabilities: { call: 'GET /api/vulnerabilities', api: 'mde', style: 'skip', maxPageSize: 8000 },
 	// Get discovered vulnerabilities: no OData options documented.
 	mdeMachineVulnerabilities: { call: 'GET /api/machines/:id/vulnerabilities', api: 'mde', style: 'none' },
-	xdrIncidents: { call: 'GET /api/incidents', api: 'xdr', style: 'skip', maxPageSize: 100 },
 	// $top above 1,000 is clamped by Graph; alerts_v2 sometimes omits nextLink (see transport).
 	graphAlerts: { call: 'GET /v1.0/security/alerts_v2', api: 'graph', style: 'nextLink', maxPageSize: 1000, nextLinkUnreliable: true },
 	// Observed: $top above 50 fails with 400.
@@ -50,8 +49,6 @@ export interface Quota {
 export const QUOTAS = {
 	mde: { perMinute: 100, perHour: 1500 },
 	mdeHunting: { perMinute: 45, perHour: 1500 },
-	xdrIncidents: { perMinute: 50, perHour: 1500 },
-	xdrHunting: { perMinute: 45, perHour: 1500 },
 	// Graph security documents 150 requests/min per app per tenant for its alert operations and
 	// nothing separate for incidents/alerts_v2; assume the same. [inf]
 	graph: { perMinute: 150, perHour: 9000 },

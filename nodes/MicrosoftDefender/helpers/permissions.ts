@@ -37,7 +37,6 @@ export const ENDPOINT_PERMISSIONS = {
 	'POST /v1.0/security/incidents/:id/comments': { api: 'graph', roles: ['SecurityIncident.ReadWrite.All'], page: 'Create comment for incident' },
 	'POST /v1.0/security/runHuntingQuery': { api: 'graph', roles: ['ThreatHunting.Read.All'], page: 'security: runHuntingQuery' },
 	'POST /api/advancedqueries/run': { api: 'mde', roles: ['AdvancedQuery.Read.All'], page: 'Advanced Hunting API' },
-	'GET /api/incidents': { api: 'xdr', roles: ['Incident.Read.All', 'Incident.ReadWrite.All'], page: 'List incidents API in Microsoft Defender XDR' },
 	'GET /api/machines': { api: 'mde', roles: MACHINE_READ, page: 'List machines API' },
 	'GET /api/machines/:id': { api: 'mde', roles: MACHINE_READ, page: 'Get machine by ID API (ID or computer name) / Find devices by internal IP API' },
 	'GET /api/machines/:id/logonusers': { api: 'mde', roles: ['User.Read.All'], page: 'Get machine logon users API' },

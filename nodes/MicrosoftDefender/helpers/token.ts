@@ -34,10 +34,8 @@ export interface DefenderCredentialData {
 	assertionAlgorithm?: AssertionAlgorithm | string;
 	customLoginUrl?: string;
 	customMdeBaseUrl?: string;
-	customXdrBaseUrl?: string;
 	customGraphBaseUrl?: string;
 	mdeScope?: string;
-	xdrScope?: string;
 	graphScope?: string;
 	[key: string]: unknown;
 }
@@ -427,10 +425,8 @@ export function tokenSettingsFingerprint(c: DefenderCredentialData): string {
 		'cloud',
 		'customLoginUrl',
 		'customMdeBaseUrl',
-		'customXdrBaseUrl',
 		'customGraphBaseUrl',
 		'mdeScope',
-		'xdrScope',
 		'graphScope',
 		'testApi',
 	]) {

@@ -61,7 +61,7 @@ export const CREDENTIAL_TYPE = 'microsoftDefenderEntraAppApi';
 export type DefenderContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
 export interface DefenderRequest {
-	/** 'mde' | 'xdr' | 'graph': picks the base URL and the token audience. */
+	/** 'mde' | 'graph': picks the base URL and the token audience. */
 	api: ApiFamily;
 	method: IHttpRequestMethods;
 	/** '/api/machines/{id}/isolate' or '/v1.0/security/incidents' (callers encode IDs). */
@@ -221,11 +221,9 @@ export function quotaFor(req: Pick<DefenderRequest, 'api' | 'path' | 'url' | 'qu
 	if (req.quota) return req.quota;
 	const p = (req.path || req.url || '').toLowerCase();
 	if (p.includes('/advancedqueries/run')) return 'mdeHunting';
-	if (p.includes('/advancedhunting/run')) return 'xdrHunting';
 	if (p.includes('/runhuntingquery')) return 'graphHunting';
 	if (p.includes('getpackageuri')) return 'mdePackageUri';
 	if (/\/api\/machines\/[^/?]+\/vulnerabilities(\?|$)/.test(p)) return 'mdeMachineVulnerabilities';
-	if (req.api === 'xdr') return 'xdrIncidents';
 	return req.api === 'graph' ? 'graph' : 'mde';
 }
 
@@ -773,7 +771,7 @@ function recordKey(r: IDataObject): string | undefined {
 
 /**
  * Pages of a list endpoint (records, not envelopes).
- *  - MDE and XDR: `$top` + `$skip` until a short page (`$top` suppresses nextLink on MDE, so a
+ *  - MDE: `$top` + `$skip` until a short page (`$top` suppresses nextLink on MDE, so a
  *    listing that is an exact multiple of the page size costs one extra, empty call).
  *  - Graph: `@odata.nextLink`; alerts_v2 may omit it on a full page: when no page of the listing
  *    had a link, continue with `$skip`.

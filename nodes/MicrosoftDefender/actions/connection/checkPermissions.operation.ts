@@ -138,7 +138,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		apis: API_FAMILIES.map((api) => ({ ...families[api] })) as unknown as IDataObject[],
 		missingPermissions: [...missing.values()] as unknown as IDataObject[],
 		howToFix: missing.size
-			? 'In the Entra admin center open App registrations → your app → API permissions → Add a permission (Microsoft Graph, or "APIs my organization uses" for WindowsDefenderATP and Microsoft Threat Protection) → Application permissions; add the permissions listed in missingPermissions, then press "Grant admin consent". New permissions reach n8n with the next token (within an hour).'
+			? 'In the Entra admin center open App registrations → your app → API permissions → Add a permission (Microsoft Graph, or "APIs my organization uses" for WindowsDefenderATP) → Application permissions; add the permissions listed in missingPermissions, then press "Grant admin consent". New permissions reach n8n with the next token (within an hour).'
 			: undefined,
 	};
 	if (!summary.howToFix) delete summary.howToFix;
