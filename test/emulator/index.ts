@@ -16,7 +16,7 @@ import { defaultFixture, FIXTURE, type Fixture, type FixtureApp } from './core/f
 import { startTrap, type Trap } from './core/trap';
 import { DEFAULT_QUOTAS, Quotas, type QuotaLimit } from './core/quotas';
 import { createPipeline } from './core/server';
-import { revokeUser } from './core/delegated';
+import { resetDelegated, revokeUser } from './core/delegated';
 
 export { FIXTURE } from './core/fixture';
 export type { EmulatorMode, EmulatorVariants } from './contract';
@@ -263,6 +263,7 @@ export async function startEmulator<S = DefenderStore>(
 			faults.clear();
 			quotas.reset();
 			ctx.usedJti.clear();
+			resetDelegated(ctx);
 			clock.useRealTime();
 			stores = new Map();
 		},

@@ -64,6 +64,11 @@ export function delegatedState(ctx: CoreContext): DelegatedState {
 	return s;
 }
 
+/** Forgets codes, refresh tokens and user consents (`/_control/reset`). */
+export function resetDelegated(ctx: CoreContext): void {
+	states.delete(ctx);
+}
+
 /** Revokes every refresh token of a user (upn or object id); returns how many. */
 export function revokeUser(ctx: CoreContext, user: string): number {
 	const u = findUser(ctx, user);
