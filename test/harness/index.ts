@@ -34,6 +34,7 @@ import type {
 } from 'n8n-workflow';
 
 import { FIXTURE } from '../emulator/core/fixture';
+import { makeHttpRequestWithAuthentication, PACKAGE_CREDENTIAL_TYPES } from './auth';
 import { makeHttpRequest } from './http';
 import { evaluateWithScope, getNodeParameter, resolvedTopLevel, type ResolveContext } from './params';
 
@@ -97,6 +98,11 @@ export interface HarnessOptions {
 	onRequest?: (opts: IHttpRequestOptions) => void;
 	/** Current node parameters for load-options contexts (defaults to `parameters`). */
 	currentNodeParameters?: IDataObject;
+	/**
+	 * Credential types `helpers.httpRequestWithAuthentication` knows besides the package's own
+	 * (n8n-core's code runs it; `oAuth2Api` children go through n8n-core's requestOAuth2).
+	 */
+	credentialTypes?: ICredentialType[];
 }
 
 function credentialsFor(opts: HarnessOptions, type: string): ICredentialDataDecryptedObject {
@@ -104,6 +110,13 @@ function credentialsFor(opts: HarnessOptions, type: string): ICredentialDataDecr
 	if (!c) throw new Error(`Node does not have any credentials set for "${type}"`);
 	if (c[type] && typeof c[type] === 'object') return c[type] as ICredentialDataDecryptedObject;
 	return c as ICredentialDataDecryptedObject;
+}
+
+/** The credential types the node has: the default one, plus every `…Api` key of a credentials map. */
+function credentialTypeKeys(opts: HarnessOptions): string[] {
+	const c = (opts.credentials ?? {}) as Record<string, unknown>;
+	const keyed = Object.keys(c).filter((k) => /Api$/.test(k) && c[k] !== null && typeof c[k] === 'object');
+	return [...new Set([CREDENTIAL_TYPE, ...keyed])];
 }
 
 function buildNode(opts: HarnessOptions, ctx: ResolveContext, typeName: string): INode {
@@ -114,7 +127,9 @@ function buildNode(opts: HarnessOptions, ctx: ResolveContext, typeName: string):
 		typeVersion: opts.typeVersion ?? 1,
 		position: [0, 0],
 		parameters: resolvedTopLevel(ctx) as INode['parameters'],
-		credentials: { [CREDENTIAL_TYPE]: { id: 'cred-1', name: 'Defender test credential' } },
+		credentials: Object.fromEntries(
+			credentialTypeKeys(opts).map((t, i) => [t, { id: `cred-${i + 1}`, name: `Defender test credential (${t})` }]),
+		),
 	};
 }
 
@@ -131,12 +146,24 @@ function base(opts: HarnessOptions, typeName = 'microsoftDefender') {
 	const globalStatic = opts.globalStaticData ?? {};
 	const logger = makeLogger();
 	const httpRequest = makeHttpRequest({ ca: opts.ca, onRequest: opts.onRequest });
+	/** The context built on top of `common` (n8n-core's helpers run with it as `this`). */
+	const self: { context?: unknown } = {};
 
 	const helpers = {
 		httpRequest,
-		async httpRequestWithAuthentication(): Promise<never> {
-			throw new Error('The harness does not implement httpRequestWithAuthentication; the node uses its own token service');
-		},
+		// n8n-core's own httpRequestWithAuthentication, `this` = the context (see ./auth.ts).
+		httpRequestWithAuthentication: makeHttpRequestWithAuthentication(
+			(): unknown => self.context ?? common,
+			node,
+			[...PACKAGE_CREDENTIAL_TYPES, ...(opts.credentialTypes ?? [])],
+			(type) => {
+				try {
+					return credentialsFor(opts, type);
+				} catch {
+					return undefined;
+				}
+			},
+		),
 		returnJsonArray(data: IDataObject | IDataObject[]): INodeExecutionData[] {
 			// n8n-core: items that already have a `json` key are not wrapped twice.
 			const arr = Array.isArray(data) ? data : [data];
@@ -199,11 +226,11 @@ function base(opts: HarnessOptions, typeName = 'microsoftDefender') {
 		getNodeInputs: () => [{ type: 'main' }],
 		getNodeOutputs: () => [{ type: 'main' }],
 	};
-	return { items, ctx, node, common, nodeStatic };
+	return { items, ctx, node, common, nodeStatic, self };
 }
 
 export function createExecuteContext(opts: HarnessOptions = {}, typeName?: string): IExecuteFunctions {
-	const { items, ctx, common } = base(opts, typeName);
+	const { items, ctx, common, self } = base(opts, typeName);
 	const context = {
 		...common,
 		getInputData: () => items,
@@ -213,6 +240,7 @@ export function createExecuteContext(opts: HarnessOptions = {}, typeName?: strin
 			throw new Error('evaluateExpression is not supported by the harness');
 		},
 	};
+	self.context = context;
 	return context as unknown as IExecuteFunctions;
 }
 
@@ -220,7 +248,7 @@ export function createPollContext(
 	opts: HarnessOptions = {},
 	typeName = 'microsoftDefenderTrigger',
 ): IPollFunctions & { emitted: INodeExecutionData[][][]; emittedErrors: Error[] } {
-	const { ctx, common } = base({ mode: 'trigger', ...opts }, typeName);
+	const { ctx, common, self } = base({ mode: 'trigger', ...opts }, typeName);
 	const emitted: INodeExecutionData[][][] = [];
 	const emittedErrors: Error[] = [];
 	const context = {
@@ -234,11 +262,12 @@ export function createPollContext(
 		emitted,
 		emittedErrors,
 	};
+	self.context = context;
 	return context as unknown as IPollFunctions & { emitted: INodeExecutionData[][][]; emittedErrors: Error[] };
 }
 
 export function createLoadOptionsContext(opts: HarnessOptions = {}, typeName?: string): ILoadOptionsFunctions {
-	const { ctx, common } = base(opts, typeName);
+	const { ctx, common, self } = base(opts, typeName);
 	const current = opts.currentNodeParameters ?? (opts.parameters as IDataObject) ?? {};
 	const context = {
 		...common,
@@ -253,6 +282,7 @@ export function createLoadOptionsContext(opts: HarnessOptions = {}, typeName?: s
 		},
 		getCurrentNodeParameters: () => current,
 	};
+	self.context = context;
 	return context as unknown as ILoadOptionsFunctions;
 }
 

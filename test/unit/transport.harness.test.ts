@@ -1,9 +1,10 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IDataObject, IN8nHttpFullResponse, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IHttpRequestOptions, IN8nHttpFullResponse, INodeProperties } from 'n8n-workflow';
 
-import { createExecuteContext, createPollContext } from '../harness';
+import { startEmulator } from '../emulator';
+import { createExecuteContext, createPollContext, emulatorCredentials } from '../harness';
 
 interface Seen {
 	method?: string;
@@ -197,5 +198,48 @@ describe('harness getNodeParameter', () => {
 		const data = ctx.getWorkflowStaticData('node');
 		data.x = 1;
 		expect(ctx.getWorkflowStaticData('node')).toEqual({ x: 1 });
+	});
+});
+
+describe("the harness shows what n8n's request code does (n8n-core 1.122.48)", () => {
+	let emu: Awaited<ReturnType<typeof startEmulator>>;
+	beforeAll(async () => {
+		emu = await startEmulator({ sizes: { machines: 2, alerts: 2, incidents: 1 }, quotas: false });
+	});
+	afterAll(async () => {
+		await emu.close();
+	});
+
+	it('n8n re-attaches Authorization on a redirect to another origin unless told not to (why the transport sets both flags)', async () => {
+		const ctx = createExecuteContext();
+		const send = (extra: Partial<IHttpRequestOptions>) =>
+			ctx.helpers.httpRequest({ url: `${emu.httpUrl}/api/machines`, headers: { Authorization: 'Bearer canary-harness' }, json: true, ...extra });
+		emu.faults.next(1, 'redirect', { status: 302, path: '/api/machines' });
+		await send({});
+		expect(emu.trap.requests.map((r) => r.authorization)).toEqual(['Bearer canary-harness']);
+		emu.trap.clear();
+		emu.faults.next(1, 'redirect', { status: 302, path: '/api/machines' });
+		await send({ sendCredentialsOnCrossOriginRedirect: false });
+		expect(emu.trap.requests.map((r) => r.authorization)).toEqual([undefined]);
+		emu.trap.clear();
+		emu.faults.next(1, 'redirect', { status: 307, path: '/api/machines' });
+		const full = (await send({ disableFollowRedirect: true, returnFullResponse: true, ignoreHttpStatusErrors: true })) as IN8nHttpFullResponse;
+		expect(full.statusCode).toBe(307);
+		expect(emu.trap.requests).toEqual([]);
+	});
+
+	it("httpRequestWithAuthentication is n8n-core's: preAuthentication, authenticate, then the request", async () => {
+		const credentials = emulatorCredentials(emu, { app: 'full', tenant: 'A' });
+		const ctx = createExecuteContext({ credentials });
+		const body = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'microsoftDefenderEntraAppApi', {
+			url: `${emu.httpUrl}/api/machineactions`,
+			qs: { $top: 1 },
+			json: true,
+		})) as IDataObject;
+		expect(Array.isArray(body.value)).toBe(true);
+		// preAuthentication stored its token with the credential, as n8n does.
+		expect(String(credentials.accessToken)).toMatch(/^eyJ/);
+		const apiCall = emu.log.filter((e) => e.path === '/api/machineactions').pop();
+		expect(apiCall?.status).toBe(200);
 	});
 });
