@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { startEmulator } from '../test/emulator';
 import { FIXTURE } from '../test/emulator/core/fixture';
 import { emulatorCredentials } from '../test/harness';
+import { DEV_KEY, hourPath, recordLines, startAzurite, StreamFixture, type Azurite } from '../test/stream/azurite';
 import * as n8n from './n8n/harness';
 import { createQueueCluster, type QueueCluster } from './n8n/queue';
 
@@ -32,7 +33,7 @@ if (line !== 1 && line !== 2) {
 	process.exit(2);
 }
 
-const STEPS = queue ? 7 : 9;
+const STEPS = queue ? 7 : 10;
 const started = Date.now();
 let step = 0;
 function stage(text: string) {
@@ -53,6 +54,16 @@ function loadExamples(): Json[] {
 		.filter((f) => f.endsWith('.json'))
 		.sort()
 		.map((f) => JSON.parse(readFileSync(join(n8n.REPO_ROOT, 'examples', f), 'utf8')) as Json);
+}
+
+/** The example's storage endpoints are Azurite's default ports; the demo's Azurite uses free ones. */
+function pointAtAzurite(wf: Json, az: Azurite): Json {
+	const nodes = (wf.nodes as Json[]).map((n) =>
+		n.type === 'n8n-nodes-microsoft-defender.microsoftDefenderStreamTrigger'
+			? { ...n, parameters: { ...(n.parameters as Json), blobEndpoint: az.blobUrl, queueEndpoint: az.queueUrl } }
+			: n,
+	);
+	return { ...wf, nodes };
 }
 
 async function main() {
@@ -79,6 +90,7 @@ async function main() {
 	info(`emulator at ${emu.httpUrl} (tenant ${FIXTURE.tenants.A.domain}, ${store.counts().alerts} alerts)`);
 
 	let server: n8n.RunningN8n | undefined;
+	let azurite: Azurite | undefined;
 	try {
 		stage('Installing the package into n8n and importing the credential and example workflows');
 		await n8n.installPackageTarball(folder, tarball);
@@ -88,8 +100,20 @@ async function main() {
 			type: 'microsoftDefenderEntraAppApi',
 			data: emulatorCredentials(emu, { app: 'full', tenant: 'A' }),
 		};
-		await n8n.importCredentials(folder, [credential]);
-		const examples = loadExamples().filter((wf) => wf.id !== 'defenderExampleAiAgent');
+		await n8n.importCredentials(folder, [
+			credential,
+			{
+				id: 'defenderDemoStorageCredential',
+				name: 'Azure Storage (demo Azurite)',
+				type: 'microsoftDefenderStorageApi',
+				data: { authentication: 'accountKey', accountKeySecret: DEV_KEY },
+			},
+		]);
+		// Workflow 5 reads the streaming export from Azurite (started here on free ports).
+		azurite = await startAzurite();
+		const examples = loadExamples()
+			.filter((wf) => wf.id !== 'defenderExampleAiAgent')
+			.map((wf) => (wf.id === 'defenderExampleStreamExport' ? pointAtAzurite(wf, azurite!) : wf));
 		await n8n.importWorkflows(folder, examples);
 		info(`imported ${examples.length} workflows (the AI-agent example needs a model and is not run)`);
 
@@ -125,6 +149,13 @@ async function main() {
 		info(`added incident ${incident.incidentId} to the emulator for the trigger to find`);
 		await n8n.publishWorkflow(folder, 'defenderExampleWebhookResponse');
 		await n8n.publishWorkflow(folder, 'defenderExampleIncidentTrigger');
+		const fx = new StreamFixture(azurite);
+		await fx.createQueue('defender-blob-created');
+		const streamPath = `demo/${hourPath(new Date(Date.now() - 2 * 3600000))}`;
+		await fx.append('DeviceNetworkEvents', streamPath, recordLines('DeviceNetworkEvents', 0, 300));
+		await fx.announce('defender-blob-created', 'DeviceNetworkEvents', streamPath);
+		info(`Azurite at ${azurite.blobUrl}: 300 DeviceNetworkEvents records in ${streamPath}, Blob Created event queued`);
+		await n8n.publishWorkflow(folder, 'defenderExampleStreamExport');
 		server = await n8n.startN8n(folder, { port: ui ? 5678 : undefined });
 		info(`n8n ${folder.version} is up at ${server.baseUrl}`);
 		const rest = await n8n.setupOwnerAndLogin(server);
@@ -156,6 +187,17 @@ async function main() {
 		for (const s of summaries) info(String(s.summary));
 		summary.push(`3 incident trigger  ${summaries.length} new incident(s): ${summaries.map((s) => `#${s.incidentId} with ${s.alertCount} alerts`).join(', ')}`);
 
+		stage('Workflow 5: the Defender Stream Trigger reads the streaming export (Azurite) and keeps the failed connections');
+		const streamRun = await n8n.waitFor(async () => {
+			const list = await rest.listExecutions('defenderExampleStreamExport');
+			return list.find((e) => e.status === 'success');
+		}, 120_000, 2000);
+		const streamDetails = await rest.getExecution(streamRun.id, line);
+		const connections = (streamDetails.data?.resultData.runData['Connection summary']?.[0]?.data?.main?.[0] ?? []).map((i) => i.json);
+		for (const c of connections.slice(0, 3)) info(`${c.time} ${c.device} → ${c.remote} ${c.action}`);
+		info(`… ${connections.length} failed connections of 300 records`);
+		summary.push(`5 stream export     ${connections.length} failed connections (ActionType filter) from 300 streamed records`);
+
 		stage('Done');
 		console.log('\nSummary');
 		for (const line of summary) console.log(`  ${line}`);
@@ -170,6 +212,7 @@ async function main() {
 	} finally {
 		await server?.stop();
 		await emu.close();
+		await azurite?.close();
 		if (!ui) await folder.cleanup();
 	}
 	console.log(`\nDemo finished in ${Math.round((Date.now() - started) / 1000)}s`);
@@ -203,7 +246,8 @@ async function queueDemo() {
 			{ id: CREDENTIAL_ID, name: 'Microsoft Defender (demo emulator)', type: 'microsoftDefenderEntraAppApi', data: emulatorCredentials(emu, { app: 'full', tenant: 'A' }) },
 		]);
 		await cluster.importWorkflows(
-			loadExamples().filter((wf) => wf.id !== 'defenderExampleAiAgent'),
+			// The streaming-export example needs Azurite; the plain demo runs it.
+			loadExamples().filter((wf) => wf.id !== 'defenderExampleAiAgent' && wf.id !== 'defenderExampleStreamExport'),
 			['defenderExampleWebhookResponse', 'defenderExampleIncidentTrigger'],
 		);
 		const incident = store.addIncident({ incidentName: 'Demo: ransomware behaviour on a finance laptop', severity: 'High', alerts: 2 });

@@ -8,6 +8,7 @@ import type { INodeProperties, INodePropertyCollection, INodeTypeDescription } f
 
 import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefender.node';
 import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
+import { MicrosoftDefenderStreamTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderStreamTrigger.node';
 
 const PACKAGE = 'n8n-nodes-microsoft-defender';
 const dir = 'examples';
@@ -50,13 +51,16 @@ function checkNode(description: INodeTypeDescription, node: WorkflowNode): strin
 			}
 		}
 	}
-	if (!node.credentials?.microsoftDefenderEntraAppApi) problems.push(`${node.name}: no Defender credential`);
+	if (!node.credentials?.microsoftDefenderEntraAppApi && !node.credentials?.microsoftDefenderStorageApi) {
+		problems.push(`${node.name}: no Defender credential`);
+	}
 	return problems;
 }
 
 describe('example workflows', () => {
 	const action = new MicrosoftDefender().description;
 	const trigger = new MicrosoftDefenderTrigger().description;
+	const streamTrigger = new MicrosoftDefenderStreamTrigger().description;
 
 	it('exist', () => {
 		expect(files.length).toBeGreaterThanOrEqual(4);
@@ -71,6 +75,7 @@ describe('example workflows', () => {
 			const type = n.type.slice(PACKAGE.length + 1);
 			if (type === 'microsoftDefender' || type === 'microsoftDefenderTool') return checkNode(action, n);
 			if (type === 'microsoftDefenderTrigger') return checkNode(trigger, n);
+			if (type === 'microsoftDefenderStreamTrigger') return checkNode(streamTrigger, n);
 			return [`${n.name}: unknown node type ${n.type}`];
 		});
 		expect(problems).toEqual([]);

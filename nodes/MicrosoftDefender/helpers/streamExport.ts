@@ -475,6 +475,9 @@ export interface StreamExportState {
 	deletes: Array<{ id: string; r: string }>;
 	/** Deliberate re-deliveries per message (growing blob, poll budget), not failures. */
 	deferred: Record<string, number>;
+	/** Average records per announced blob and bytes per line seen so far (sizes receives and reads to the poll budget). */
+	rpm?: number;
+	lineBytes?: number;
 }
 
 export const STATE_LIMITS = {
@@ -497,6 +500,8 @@ export function loadState(raw: unknown): StreamExportState {
 		blobs: { ...(s.blobs ?? {}) },
 		deletes: Array.isArray(s.deletes) ? [...s.deletes] : [],
 		deferred: { ...(s.deferred ?? {}) },
+		...(typeof s.rpm === 'number' && s.rpm > 0 && { rpm: s.rpm }),
+		...(typeof s.lineBytes === 'number' && s.lineBytes > 0 && { lineBytes: s.lineBytes }),
 	};
 }
 

@@ -90,6 +90,8 @@ export async function runStreamPoll(
 	const budget = new Budget(o.maxItems);
 	/** Blobs read in this poll (a second message for one of them is a duplicate). */
 	const handled = new Set<string>();
+	const lineStats = { bytes: 0, lines: 0 };
+	const blobStats: number[] = [];
 	const qpath = `/${o.queue}/messages`;
 
 	// 1. Messages whose records were emitted by an earlier poll.
@@ -257,6 +259,8 @@ export async function runStreamPoll(
 			group = undefined;
 		};
 		const handleLine = (line: Buffer, at: number) => {
+			lineStats.bytes += line.length + 1;
+			lineStats.lines++;
 			let end = line.length;
 			if (end && line[end - 1] === 13) end--;
 			const text = line.toString('utf8', 0, end);
@@ -304,7 +308,11 @@ export async function runStreamPoll(
 					break;
 				}
 				await extendLease(l);
-				const end = Math.min(length, pos + o.chunkBytes) - 1;
+				// No more than the budget needs (estimated from the line size), so little is read twice.
+				const need = state.lineBytes
+					? Math.ceil((budget.max - budget.used) * state.lineBytes * 1.2) + 65536
+					: o.chunkBytes;
+				const end = Math.min(length, pos + Math.min(o.chunkBytes, Math.max(need, 65536))) - 1;
 				const res = await storageRequest(ctx, conn, {
 					service: 'blob',
 					method: 'GET',
@@ -417,7 +425,9 @@ export async function runStreamPoll(
 			return;
 		}
 		handled.add(key);
+		const before = budget.used;
 		const outcome = await readBlob(l, ev);
+		if (outcome === 'done' && state.blobs[key]?.o) blobStats.push(budget.used - before);
 		if (outcome === 'done') state.deletes.push({ id: l.msg.id, r: l.msg.popReceipt });
 		else if (outcome === 'budget') await defer(l, 0);
 		else await defer(l, o.recheckSec);
@@ -426,6 +436,9 @@ export async function runStreamPoll(
 	let firstFailure: unknown;
 	let authFailure: NodeApiError | undefined;
 	for (let batch = 0; batch < MAX_BATCHES && budget.left; batch++) {
+		const requested = state.rpm
+			? Math.max(1, Math.min(32, Math.ceil((budget.max - budget.used) / state.rpm)))
+			: 32;
 		let received;
 		let receiveFailure: NodeApiError | undefined;
 		try {
@@ -433,7 +446,11 @@ export async function runStreamPoll(
 				service: 'queue',
 				method: 'GET',
 				path: qpath,
-				query: { numofmessages: '32', visibilitytimeout: String(o.leaseSec) },
+				// Only about as many messages as the budget can take (the rest would be handed back unread).
+				query: {
+					numofmessages: String(requested),
+					visibilitytimeout: String(o.leaseSec),
+				},
 				what: `receiving messages from the queue ${o.queue}`,
 			});
 		} catch (e) {
@@ -468,7 +485,7 @@ export async function runStreamPoll(
 			}
 		}
 		if (authFailure) throw authFailure;
-		if (messages.length < 32) break;
+		if (messages.length < requested) break;
 	}
 	if (firstFailure && items.length === 0) {
 		// Every message failed: show the first reason (nothing was emitted, the state is unchanged).
@@ -476,6 +493,11 @@ export async function runStreamPoll(
 		throw new NodeApiError(ctx.getNode(), {
 			message: String((firstFailure as Error)?.message ?? firstFailure),
 		} as JsonObject);
+	}
+	if (lineStats.lines) state.lineBytes = Math.round(lineStats.bytes / lineStats.lines);
+	if (blobStats.length) {
+		const avg = blobStats.reduce((a, b) => a + b, 0) / blobStats.length;
+		state.rpm = Math.max(1, Math.round(state.rpm ? state.rpm * 0.5 + avg * 0.5 : avg));
 	}
 	pruneState(state, now());
 	return items;
