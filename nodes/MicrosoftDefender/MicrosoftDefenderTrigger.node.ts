@@ -23,7 +23,7 @@ import {
 	type TriggerResource,
 } from './helpers/pollFilters';
 import { PollDataError, runPollCycle, type EventKind, type StreamState } from './helpers/pollState';
-import { canonicalTimestamp } from './helpers/pollTime';
+import { canonicalTimestamp, readTriggerNumbers } from './helpers/pollTime';
 import { simplifyAlert, simplifyIncident } from './helpers/simplify';
 import { defenderApiRequest } from './transport';
 
@@ -266,7 +266,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 			tags: resource === 'incident' ? splitList(f.tags) : [],
 		};
 		const collection = GRAPH_COLLECTION[resource];
-		const requested = Number(o.pageSize) || collection.maxPageSize;
+		const requested = readTriggerNumbers(this.getNode(), o).pageSize || collection.maxPageSize;
 		const pageSize = Math.min(Math.max(1, Math.floor(requested)), collection.maxPageSize);
 		const clause = graphFilterClause(resource, filters);
 		const accept = recordMatcher(resource, filters);
@@ -320,18 +320,18 @@ export class MicrosoftDefenderTrigger implements INodeType {
 		const all = (staticData[STATE_KEY] ?? {}) as IDataObject;
 		const previous = all[key] as StreamState | undefined;
 
-		const overlapMinutes = o.overlapMinutes === undefined ? 10 : Number(o.overlapMinutes);
+		const numbers = readTriggerNumbers(this.getNode(), o);
 		let outcome;
 		try {
 			outcome = await runPollCycle(
 				previous,
-				{ nowMs: Date.now(), backfillSeconds: Math.max(0, Number(o.backfillMinutes) || 0) * 60 },
+				{ nowMs: Date.now(), backfillSeconds: numbers.backfillMinutes * 60 },
 				{
-					overlapSeconds: Math.max(0, Number.isFinite(overlapMinutes) ? overlapMinutes : 10) * 60,
-					maxPerPoll: Math.max(1, Number(o.maxEventsPerPoll) || 1000),
+					overlapSeconds: numbers.overlapMinutes * 60,
+					maxPerPoll: numbers.maxEventsPerPoll,
 					pageSize,
 					accept,
-					windowPages: Math.max(1, Number(o.windowPages) || 3),
+					windowPages: numbers.windowPages,
 				},
 				async ({ since, until, skip, top }) => {
 					const qs: IDataObject = {

@@ -109,7 +109,7 @@ describe('machine action (emulator)', () => {
 	it('Get Many: a malformed machine ID filter is refused before sending', async () => {
 		const error = await runError(emu, { resource: 'machineAction', operation: 'getAll', filters: { machineId: 'abc' } });
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toContain('"Machine ID"');
+		expect(error.message).toContain('"Filters > Machine ID"');
 		expect(apiCalls(emu)).toHaveLength(0);
 	});
 

@@ -2,9 +2,10 @@ import type { IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { DefenderContext, DefenderRequest } from '../transport';
-import { defenderApiRequest, defenderApiRequestAllItems } from '../transport';
+import { CREDENTIAL_TYPE, defenderApiRequest, defenderApiRequestAllItems, wasNotSent } from '../transport';
 import { passOn } from './errors';
 import { and, eq, or } from './odata';
+import { readNumber } from './validate';
 
 /**
  * Response actions on MDE machines: submit (idempotently), wait for a final state, fetch the
@@ -21,9 +22,13 @@ import { and, eq, or } from './odata';
  * comment is not ours, the API handed back the existing action: flagged too.
  *
  * POSTs are sent with `idempotent: false`: the transport never replays them after the request
- * may have reached Microsoft (a replay could queue a second isolation). Instead, after a 5xx, a
- * dropped connection or an unreadable answer, we look for the action on the machine: found →
- * returned flagged `recoveredAfterError: true`; not found → sent once more.
+ * may have reached Microsoft (a replay could queue a second isolation). When the POST got no
+ * readable answer (timeout, reset, answer cut off, 504), the outcome is unknown: we look for the
+ * action it may have created (same machine and type, from this app, created after the POST
+ * started) several times over ~15 s; found → returned flagged `recoveredAfterError: true`; not
+ * found → the item fails saying the action may have been carried out. It is never sent again.
+ * After a 500/502/503 (Microsoft answered that it failed) one lookup decides: found → returned
+ * flagged; not found → sent once more.
  */
 
 /** One MDE API call returning the JSON body as an object. */
@@ -236,20 +241,194 @@ async function findPendingOrForbidden(
 	}
 }
 
+/** How long an action whose outcome is unknown is looked for (tests shorten the interval). */
+export const responseActionTuning = {
+	/** Lookups for an action whose POST got no readable answer (timeout, reset, cut or unreadable body). */
+	verifyLookups: 4,
+	/** Wait before each lookup after the first: Microsoft may list a new action a few seconds late. */
+	verifyIntervalMs: 5000,
+	/** Allowance for the difference between our clock and Microsoft's when comparing creation times. */
+	clockSkewMs: 60000,
+};
+
+/**
+ * Response actions on one (tenant, machine, action type) run one at a time within this process,
+ * so two executions isolating the same machine at once cannot both send the POST: the second
+ * waits, then its pending check finds the first one's action. Across processes (queue-mode
+ * workers) the pending check and Microsoft's ActiveRequestAlreadyExists answer remain the guard.
+ */
+const actionQueues = new Map<string, Promise<void>>();
+
+async function oneAtATime<T>(key: string, task: (waited: boolean) => Promise<T>): Promise<T> {
+	const previous = actionQueues.get(key);
+	let release!: () => void;
+	const mine = new Promise<void>((resolve) => (release = resolve));
+	const tail = (previous ?? Promise.resolve()).then(() => mine);
+	actionQueues.set(key, tail);
+	try {
+		if (previous) await previous;
+		return await task(previous !== undefined);
+	} finally {
+		release();
+		if (actionQueues.get(key) === tail) actionQueues.delete(key);
+	}
+}
+
+/** The app credential's tenant and client ID; empty when the node signs in with the delegated credential. */
+async function appCredentials(this: IExecuteFunctions, itemIndex: number): Promise<{ tenantId?: unknown; clientId?: unknown }> {
+	try {
+		return ((await this.getCredentials(CREDENTIAL_TYPE, itemIndex)) ?? {}) as { tenantId?: unknown; clientId?: unknown };
+	} catch {
+		return {};
+	}
+}
+
+async function actionQueueKey(this: IExecuteFunctions, req: ResponseActionRequest): Promise<string> {
+	const override = this.getNodeParameter('requestOptions.tenantId', req.itemIndex, '') as unknown;
+	let tenant = typeof override === 'string' ? override.trim() : '';
+	if (!tenant) tenant = String((await appCredentials.call(this, req.itemIndex)).tenantId ?? '').trim();
+	return `${tenant.toLowerCase()}|${req.machineId.toLowerCase()}|${req.type}|${req.sha1?.toLowerCase() ?? ''}`;
+}
+
+/** What went wrong with the POST, for messages: "the connection was reset", "the answer could not be read". */
+function failureText(error: unknown): string {
+	const e = error as { message?: unknown; httpCode?: unknown } | undefined;
+	const status = httpStatusOf(error);
+	if (status !== undefined && status >= 200 && status < 300) return 'Microsoft accepted the request but its answer could not be read';
+	if (status !== undefined) return `Microsoft answered ${status}`;
+	const message = typeof e?.message === 'string' ? e.message : '';
+	const reason = /\(([^;()]*); ([^()]*)\)/.exec(message)?.[2];
+	return reason ? `the request failed (${reason})` : 'the request failed without an answer';
+}
+
+/**
+ * Whether nothing can be known about the POST: no answer at all (timeout, reset, answer cut off),
+ * an unreadable 2xx, or 504 (a gateway gave up waiting for the service).
+ */
+export function isUnknownOutcome(error: unknown): boolean {
+	const status = httpStatusOf(error);
+	return status === undefined || status === 504 || (status >= 200 && status < 300);
+}
+
+interface Verification {
+	action?: IDataObject;
+	lookups: number;
+	failedLookups: number;
+	lastLookupError?: string;
+	/** The app may not list machine actions (no Machine.Read.All): nothing could be checked. */
+	forbidden?: boolean;
+}
+
+/**
+ * Looks for the action a POST may have created: same machine and type (and file), created at or
+ * after the POST started (less the clock allowance), requested by this app (`requestor` is the
+ * app ID for app tokens) or carrying our comment. Any status counts: a quick action may already
+ * be final. Several lookups, spaced out, as a new action may be listed late.
+ */
+async function verifySubmitted(
+	this: IExecuteFunctions,
+	req: ResponseActionRequest,
+	startedMs: number,
+	lookups: number,
+): Promise<Verification> {
+	// App tokens: `requestor` is the app ID. Delegated sign-in: the user, so only the comment matches.
+	const clientId = String((await appCredentials.call(this, req.itemIndex)).clientId ?? '').trim().toLowerCase();
+	const since = new Date(startedMs - responseActionTuning.clockSkewMs).toISOString();
+	const filter = and(eq('machineId', req.machineId), eq('type', req.type), `creationDateTimeUtc ge ${since}`);
+	const comment = typeof req.body.Comment === 'string' ? req.body.Comment : undefined;
+	const sha1 = req.sha1?.toLowerCase();
+	const result: Verification = { lookups: 0, failedLookups: 0 };
+	for (let n = 0; n < lookups; n++) {
+		if (n > 0) await sleep(responseActionTuning.verifyIntervalMs);
+		result.lookups++;
+		let actions: IDataObject[];
+		try {
+			actions = await defenderApiRequestAllItems.call(
+				this,
+				{
+					api: 'mde',
+					method: 'GET',
+					path: '/api/machineactions',
+					qs: { $filter: filter },
+					itemIndex: req.itemIndex,
+					operation: req.operation,
+				},
+				{ endpoint: 'mdeMachineActions', limit: 1000 },
+			);
+		} catch (error) {
+			result.failedLookups++;
+			result.lastLookupError = String((error as Error)?.message ?? error);
+			if (httpStatusOf(error) === 403) {
+				result.forbidden = true;
+				return result;
+			}
+			continue;
+		}
+		const ours = actions.filter(
+			(a) =>
+				a.type === req.type &&
+				String(a.machineId ?? '').toLowerCase() === req.machineId.toLowerCase() &&
+				timeOf(a) >= startedMs - responseActionTuning.clockSkewMs &&
+				(sha1 === undefined || fileOf(a) === sha1) &&
+				((clientId !== '' && String(a.requestor ?? '').toLowerCase() === clientId) ||
+					(comment !== undefined && a.requestorComment === comment)),
+		);
+		ours.sort((a, b) => timeOf(b) - timeOf(a));
+		if (ours[0]) {
+			result.action = ours[0];
+			return result;
+		}
+	}
+	return result;
+}
+
+/** The error for an action whose outcome stayed unknown: it may have been carried out. */
+function mayHaveHappenedError(
+	this: IExecuteFunctions,
+	req: ResponseActionRequest,
+	error: unknown,
+	check: Verification,
+): NodeApiError {
+	const what = `${req.type} on machine ${req.machineId}`;
+	const lookedFor = check.forbidden
+		? PENDING_LOOKUP_FORBIDDEN
+		: check.failedLookups === check.lookups
+			? `The ${check.lookups} lookups for it failed as well (${check.lastLookupError ?? 'no answer'}).`
+			: `${check.lookups} lookups found no ${req.type} action on the machine from this app since the request was sent${
+					check.failedLookups ? ` (${check.failedLookups} of them failed: ${check.lastLookupError ?? ''})` : ''
+				}.`;
+	const message = `${what}: ${failureText(error)}, so the action may have been carried out; it was not sent again`;
+	const description = `${lookedFor} Before running this item again, check Machine Action → Get Many (Machine ID ${req.machineId}, Type ${req.type}) or the Action center of the Defender portal.`;
+	const status = httpStatusOf(error);
+	return new NodeApiError(
+		this.getNode(),
+		{ message, description, ...(status !== undefined && { httpCode: String(status) }) } as JsonObject,
+		{ message, description, itemIndex: req.itemIndex, ...(status !== undefined && { httpCode: String(status) }) },
+	);
+}
+
 /**
  * Sends a response action and returns the MachineAction. Returns an existing pending action of
  * the same type flagged `alreadyPending: true` instead of creating a duplicate or failing.
+ * An action whose POST got no readable answer is never sent again: it is looked for
+ * (`recoveredAfterError: true` when found), else the item fails saying it may have happened.
  */
 export async function submitMachineAction(
 	this: IExecuteFunctions,
 	req: ResponseActionRequest,
 ): Promise<IDataObject> {
+	const key = await actionQueueKey.call(this, req);
+	return await oneAtATime(key, async (waited) => await submitNow.call(this, req, waited));
+}
+
+async function submitNow(this: IExecuteFunctions, req: ResponseActionRequest, waitedForAnother: boolean): Promise<IDataObject> {
 	let pendingCheckSkipped = req.reusePending !== false && pendingCheckForbidden.has(this) ? PENDING_CHECK_SKIPPED : undefined;
 	if (req.reusePending !== false && !pendingCheckSkipped) {
-		// One item: ask about this machine only. Several: one list of the run's tenant and type.
+		// One item: ask about this machine only. Several: one list of the run's tenant and type,
+		// unless another execution just worked on this machine (the run's list predates it).
 		try {
 			const existing =
-				this.getInputData().length > 1
+				this.getInputData().length > 1 && !waitedForAnother
 					? newestPending(await pendingOfRun.call(this, req), req)
 					: await findPendingAction.call(this, req);
 			if (existing) return { ...existing, alreadyPending: true };
@@ -265,6 +444,7 @@ export async function submitMachineAction(
 	const flagged = (a: IDataObject): IDataObject => (pendingCheckSkipped ? { ...a, pendingCheckSkipped } : a);
 
 	let action: IDataObject | undefined;
+	const startedMs = Date.now();
 	for (let attempt = 0; action === undefined; attempt++) {
 		try {
 			action = await mdeRequest.call(this, {
@@ -292,18 +472,21 @@ export async function submitMachineAction(
 				if (error instanceof NodeApiError) error.description = hint;
 				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description: hint });
 			}
-			if (!isUncertainOutcome(error)) {
+			if (!isUncertainOutcome(error) || wasNotSent(error)) {
 				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
 			}
-			// 5xx, a dropped connection or an unreadable answer: the action may or may not exist.
-			// Look before anything is sent again, so a retry can never queue a second action.
-			const existing = await findPendingOrForbidden.call(this, req);
-			if (existing === FORBIDDEN) {
-				// Cannot look without Machine.Read.All, so sending again could queue a duplicate.
-				const description = `The request may or may not have reached Microsoft. ${PENDING_LOOKUP_FORBIDDEN} Check the machine's action center before running the item again.`;
-				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description });
+			if (isUnknownOutcome(error)) {
+				// No readable answer: the action may exist, possibly listed only after a while.
+				// Look long enough to be sure; never send it again.
+				const check = await verifySubmitted.call(this, req, startedMs, responseActionTuning.verifyLookups);
+				if (check.action) return { ...check.action, recoveredAfterError: true };
+				throw mayHaveHappenedError.call(this, req, error, check);
 			}
-			if (existing) return { ...existing, recoveredAfterError: true };
+			// 500/502/503: Microsoft answered that it failed. Look once before anything is sent
+			// again, so a retry can never queue a second action.
+			const check = await verifySubmitted.call(this, req, startedMs, 1);
+			if (check.action) return { ...check.action, recoveredAfterError: true };
+			if (check.failedLookups > 0) throw mayHaveHappenedError.call(this, req, error, check);
 			if (attempt >= 1) {
 				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
 			}
@@ -313,13 +496,9 @@ export async function submitMachineAction(
 
 	if (typeof action.id !== 'string' || action.id === '') {
 		// A 2xx without a readable MachineAction (e.g. the connection dropped mid-answer).
-		const existing = await findPendingOrForbidden.call(this, req);
-		if (existing && existing !== FORBIDDEN) return { ...existing, recoveredAfterError: true };
-		throw new NodeOperationError(this.getNode(), 'Microsoft accepted the request but returned no machine action', {
-			itemIndex: req.itemIndex,
-			description:
-				'Check in the Defender portal (or with Machine Action → Get Many) whether the action was created before running the item again.',
-		});
+		const check = await verifySubmitted.call(this, req, startedMs, responseActionTuning.verifyLookups);
+		if (check.action) return { ...check.action, recoveredAfterError: true };
+		throw mayHaveHappenedError.call(this, req, { httpCode: '200' }, check);
 	}
 
 	const comment = req.body.Comment;
@@ -341,6 +520,39 @@ export interface WaitOptions {
 	timeoutSeconds: number;
 	itemIndex: number;
 	operation: { resource: string; operation: string };
+}
+
+/**
+ * Wait for Completion and its interval/timeout, checked before the first request: NaN, text or
+ * a missing interval would otherwise poll as fast as the pacer allows, and a text timeout would
+ * never end. undefined = do not wait.
+ */
+export function readWaitOptions(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	operation: { resource: string; operation: string },
+): WaitOptions | undefined {
+	const wait = ctx.getNodeParameter('waitForCompletion', itemIndex, false) as unknown;
+	if (wait !== true && wait !== 'true') return undefined;
+	const node = ctx.getNode();
+	return {
+		pollIntervalSeconds: readNumber(node, ctx.getNodeParameter('pollInterval', itemIndex, 15), {
+			parameter: 'Poll Interval (Seconds)',
+			itemIndex,
+			min: 1,
+			max: 3600,
+			unit: 'seconds',
+		}),
+		timeoutSeconds: readNumber(node, ctx.getNodeParameter('waitTimeout', itemIndex, 600), {
+			parameter: 'Timeout (Seconds)',
+			itemIndex,
+			min: 1,
+			max: 86400,
+			unit: 'seconds',
+		}),
+		itemIndex,
+		operation,
+	};
 }
 
 export async function getMachineAction(
@@ -378,8 +590,9 @@ export async function waitForMachineAction(
 			description: 'Cannot wait for completion; check the action in the Microsoft Defender portal.',
 		});
 	}
-	const intervalMs = Math.max(1, options.pollIntervalSeconds) * 1000;
-	const deadline = Date.now() + Math.max(0, options.timeoutSeconds) * 1000;
+	// Callers pass values checked by readWaitOptions; the guards keep a bad value from spinning.
+	const intervalMs = (Number.isFinite(options.pollIntervalSeconds) ? Math.max(1, options.pollIntervalSeconds) : 15) * 1000;
+	const deadline = Date.now() + (Number.isFinite(options.timeoutSeconds) ? Math.max(0, options.timeoutSeconds) : 600) * 1000;
 
 	let current = action;
 	while (!isFinalStatus(current.status)) {

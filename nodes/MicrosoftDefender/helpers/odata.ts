@@ -59,6 +59,19 @@ const ZONE_SUFFIX = /(Z|[+-]\d{2}:?\d{2})$/i;
 const ISO_LIKE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
+ * Whether the date and time fields of an ISO-like text exist on the calendar: `Date` rolls
+ * 2024-02-30 over to 2024-03-01 and 24:00 to the next day, which would silently move a filter.
+ */
+export function isRealCalendarDate(text: string): boolean {
+	const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text);
+	if (!m) return false;
+	const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
+	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
+	const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+	return d <= days;
+}
+
+/**
  * Parses a user date (ISO-8601 string, epoch ms, Date, or an object with `toISO()`/`toJSDate()`
  * such as a Luxon DateTime from an expression). A string without a zone is read as UTC.
  * Returns the normalised ISO string (`2024-05-01T00:00:00.000Z`) or `undefined` when invalid.
@@ -72,7 +85,7 @@ export function parseDateTime(input: unknown): string | undefined {
 		date = new Date(input);
 	} else if (typeof input === 'string') {
 		const text = input.trim();
-		if (!ISO_LIKE.test(text)) return undefined;
+		if (!ISO_LIKE.test(text) || !isRealCalendarDate(text)) return undefined;
 		const withT = text.replace(' ', 'T');
 		// Date-only or zone-less strings: treat as UTC (Date would use the server's zone).
 		const normalised = ZONE_SUFFIX.test(withT) || !withT.includes('T') ? withT : `${withT}Z`;

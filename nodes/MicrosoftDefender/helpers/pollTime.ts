@@ -7,6 +7,9 @@
  * `YYYY-MM-DDTHH:MM:SS.fffffffZ` (always 7 digits, always UTC) that sorts lexicographically in
  * time order.
  */
+import type { IDataObject, INode } from 'n8n-workflow';
+
+import { readNumber } from './validate';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|z|[+-]\d{2}:?\d{2})?$/;
 
@@ -33,6 +36,10 @@ function parse(value: unknown): Parts | undefined {
 	const m = ISO.exec(value.trim());
 	if (!m) return undefined;
 	const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
+	// Date.UTC rolls 2024-02-30 over to 2024-03-01: refuse days and times that do not exist.
+	if (+mo < 1 || +mo > 12 || +d < 1 || +d > new Date(Date.UTC(+y, +mo, 0)).getUTCDate() || +h > 23 || +mi > 59 || +s > 59) {
+		return undefined;
+	}
 	let seconds = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s) / 1000;
 	if (!Number.isFinite(seconds)) return undefined;
 	if (zone !== 'Z' && zone !== 'z') {
@@ -73,4 +80,31 @@ export function timestampToMs(ts: string): number {
 
 export function maxTimestamp(a: string, b: string): string {
 	return a >= b ? a : b;
+}
+
+/** Longest Backfill: a year (Graph keeps alerts and incidents for months, not decades). */
+export const MAX_BACKFILL_MINUTES = 366 * 24 * 60;
+/** Longest Overlap Window: a day. */
+export const MAX_OVERLAP_MINUTES = 24 * 60;
+
+/**
+ * The trigger's numeric options, checked on every poll: an expression can turn them into text,
+ * NaN or 1e12, which would otherwise break every poll (`Not a timestamp: 0NaN-…`) or poll forever.
+ */
+export function readTriggerNumbers(
+	node: INode,
+	options: IDataObject,
+): { backfillMinutes: number; overlapMinutes: number; maxEventsPerPoll: number; windowPages: number; pageSize: number } {
+	const read = (name: string, parameter: string, fallback: number, min: number, max: number, integer = true) => {
+		const value = options[name];
+		if (value === undefined || value === null || value === '') return fallback;
+		return readNumber(node, value, { parameter: `Options > ${parameter}`, itemIndex: 0, min, max, integer });
+	};
+	return {
+		backfillMinutes: read('backfillMinutes', 'Backfill (Minutes)', 0, 0, MAX_BACKFILL_MINUTES, false),
+		overlapMinutes: read('overlapMinutes', 'Overlap Window (Minutes)', 10, 0, MAX_OVERLAP_MINUTES, false),
+		maxEventsPerPoll: read('maxEventsPerPoll', 'Max Events per Poll', 1000, 1, 100000),
+		windowPages: read('windowPages', 'Overlap Re-Read Budget (Pages)', 3, 1, 1000),
+		pageSize: read('pageSize', 'Page Size', 0, 0, 1000),
+	};
 }

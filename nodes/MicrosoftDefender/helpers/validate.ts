@@ -1,4 +1,4 @@
-import type { INode } from 'n8n-workflow';
+import type { IExecuteFunctions, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 /**
@@ -113,12 +113,13 @@ export function isUrlIndicator(value: string): boolean {
 
 /** TVM vulnerability id. */
 export function isCveId(value: string): boolean {
-	return /^CVE-\d{4}-\d{4,}$/i.test(value);
+	return /^CVE-\d{4}-\d{4,19}$/i.test(value);
 }
 
 /** TVM software id: `vendor-_-product`. */
 export function isSoftwareId(value: string): boolean {
-	return /^[^\s/\\?#]+-_-[^\s/\\?#]+$/.test(value);
+	// Bounded: a path segment of thousands of characters is refused by any front door (431/414).
+	return value.length <= 512 && /^[^\s/\\?#]+-_-[^\s/\\?#]+$/.test(value);
 }
 
 /** MDE indicator id: a number sent as a string. */
@@ -197,6 +198,7 @@ export function validateValue(
 		});
 	}
 	const trimmed = text.trim();
+	assertWellFormed(node, trimmed, { parameter, itemIndex });
 	if (!validator.test(trimmed)) {
 		throw new NodeOperationError(
 			node,
@@ -218,7 +220,160 @@ function hasControlCharacter(value: string): boolean {
 	return false;
 }
 
-function preview(value: string): string {
-	const printable = Array.from(value, (char) => (isControlCode(char.charCodeAt(0)) ? '?' : char)).join('');
-	return printable.length > 80 ? `${printable.slice(0, 77)}...` : printable;
+/** A value as it may be shown in a message: control characters and unpaired surrogates replaced, long text cut. */
+export function preview(value: string): string {
+	// Array.from splits by code point, so an unpaired surrogate stays one element: shown as U+FFFD.
+	const chars = Array.from(value, (char) =>
+		isControlCode(char.charCodeAt(0)) ? '?' : hasLoneSurrogate(char) ? '\ufffd' : char,
+	);
+	return chars.length > 80 ? `${chars.slice(0, 77).join('')}...` : chars.join('');
+}
+
+/* ------------------------------------------------------------------ parameters of any type */
+
+/** Whether the text holds an unpaired UTF-16 surrogate (cannot be URL-encoded or sent as UTF-8). */
+export function hasLoneSurrogate(value: string): boolean {
+	return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
+}
+
+function describeType(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'a list';
+	if (typeof value === 'number') return Number.isFinite(value) ? `the number ${value}` : String(value);
+	if (typeof value === 'object') return 'an object';
+	if (typeof value === 'string') return `"${preview(value)}"`;
+	return `${typeof value} ${String(value)}`;
+}
+
+function fail(node: INode, parameter: string, itemIndex: number, problem: string, description: string): NodeOperationError {
+	return new NodeOperationError(node, `"${parameter}" ${problem} (item ${itemIndex})`, { itemIndex, description });
+}
+
+/** Rejects text that cannot be sent as UTF-8 (a lone surrogate from a broken expression). */
+export function assertWellFormed(node: INode, value: string, { parameter, itemIndex }: ValidateOptions): string {
+	if (hasLoneSurrogate(value)) {
+		throw fail(
+			node,
+			parameter,
+			itemIndex,
+			'contains an invalid character (an unpaired UTF-16 surrogate)',
+			'The value was probably cut in the middle of an emoji or another character outside the basic plane. Fix the expression that builds it.',
+		);
+	}
+	return value;
+}
+
+/** Longest text filter value (URLs in indicators are the longest values Defender stores). */
+export const MAX_FILTER_TEXT = 2048;
+
+/**
+ * An optional text filter. Empty → undefined. A finite number is read as its digits; a list,
+ * object or boolean is refused (it would otherwise be dropped or become "[object Object]", and
+ * the query would silently return more than asked for).
+ */
+export function readFilterText(node: INode, value: unknown, opts: ValidateOptions): string | undefined {
+	if (value === undefined || value === null) return undefined;
+	let text: string;
+	if (typeof value === 'string') text = value;
+	else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
+	else {
+		throw fail(
+			node,
+			opts.parameter,
+			opts.itemIndex,
+			`must be text, not ${describeType(value)}`,
+			'Enter one value. To match several values, run the node once per value (one input item each).',
+		);
+	}
+	const trimmed = text.trim();
+	if (trimmed === '') return undefined;
+	if (trimmed.length > MAX_FILTER_TEXT) {
+		throw fail(node, opts.parameter, opts.itemIndex, `is too long (${trimmed.length} characters)`, `Enter at most ${MAX_FILTER_TEXT} characters.`);
+	}
+	return assertWellFormed(node, trimmed, opts);
+}
+
+/**
+ * A multi-option filter. Accepts the list the editor produces, or (from an expression) one text
+ * with values separated by commas. With `allowed`, every value must be one of the options
+ * (compared case-insensitively, returned in the options' spelling).
+ */
+export function readOptionList(
+	node: INode,
+	value: unknown,
+	opts: ValidateOptions & { allowed?: ReadonlyArray<string | number | boolean> },
+): string[] {
+	if (value === undefined || value === null || value === '') return [];
+	let raw: unknown[];
+	if (typeof value === 'string') raw = value.split(',');
+	else if (Array.isArray(value)) raw = value;
+	else {
+		throw fail(
+			node,
+			opts.parameter,
+			opts.itemIndex,
+			`must be a list of values, not ${describeType(value)}`,
+			'Pick the values in the editor, or return an array (or a comma-separated text) from the expression.',
+		);
+	}
+	const out: string[] = [];
+	for (const entry of raw) {
+		if (typeof entry !== 'string' && !(typeof entry === 'number' && Number.isFinite(entry))) {
+			throw fail(node, opts.parameter, opts.itemIndex, `holds ${describeType(entry)}, which is not a value`, 'Each value must be text.');
+		}
+		let text = String(entry).trim();
+		if (text === '') continue;
+		assertWellFormed(node, text, opts);
+		if (opts.allowed) {
+			const match = opts.allowed.map(String).find((a) => a.toLowerCase() === text.toLowerCase());
+			if (match === undefined) {
+				throw fail(
+					node,
+					opts.parameter,
+					opts.itemIndex,
+					`has an unknown value "${preview(text)}"`,
+					`Allowed values: ${opts.allowed.map(String).join(', ')}.`,
+				);
+			}
+			text = match;
+		}
+		if (!out.includes(text)) out.push(text);
+	}
+	return out;
+}
+
+/** A number parameter (which an expression can turn into text, NaN or a list). */
+export function readNumber(
+	node: INode,
+	value: unknown,
+	opts: ValidateOptions & { min: number; max: number; integer?: boolean; unit?: string; hint?: string },
+): number {
+	const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+	const unit = opts.unit ? ` ${opts.unit}` : '';
+	const range = `${opts.integer ? 'a whole number ' : 'a number '}from ${opts.min} to ${opts.max}${unit}`;
+	if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || n < opts.min || n > opts.max) {
+		throw fail(node, opts.parameter, opts.itemIndex, `must be ${range}, not ${describeType(value)}`, opts.hint ?? `Set "${opts.parameter}" to ${range}.`);
+	}
+	return n;
+}
+
+/** Largest Limit accepted: more than any Defender list holds, well inside exact integers. */
+export const MAX_LIMIT = 10_000_000;
+
+/** Limit of a Get Many operation: a whole number of at least 1 (0, -1, NaN or text are refused, never read as "all"). */
+export function readLimit(node: INode, value: unknown, itemIndex: number): number {
+	return readNumber(node, value, {
+		parameter: 'Limit',
+		itemIndex,
+		min: 1,
+		max: MAX_LIMIT,
+		integer: true,
+		hint: 'Set Limit to 1 or more, or switch on Return All.',
+	});
+}
+
+/** Return All / Limit of a Get Many operation: undefined = all. */
+export function readReturnAllLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
+	if (ctx.getNodeParameter('returnAll', itemIndex, false) === true) return undefined;
+	return readLimit(ctx.getNode(), ctx.getNodeParameter('limit', itemIndex, 50), itemIndex);
 }

@@ -18,6 +18,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
+import { preview } from '../helpers/validate';
 import {
 	apiDisplayName,
 	explainApiError,
@@ -233,6 +234,8 @@ interface ItemRequestOptions {
 	maxRetryWaitMs: number;
 	/** Share (0.01–1) of the documented quota this process paces to (Request Options → Quota Share). */
 	quotaShare: number;
+	/** Request Options → Timeout; undefined = the default per endpoint. */
+	timeoutMs?: number;
 }
 
 function isExecuteContext(ctx: DefenderContext): ctx is IExecuteFunctions {
@@ -271,18 +274,30 @@ function readRequestOptions(ctx: DefenderContext, itemIndex: number | undefined)
 	}
 	const tenant = typeof override === 'string' ? override.trim() : '';
 	if (tenant && !isValidTenant(tenant)) {
-		throw new NodeOperationError(ctx.getNode(), `Tenant ID Override "${tenant}" is not a tenant ID or domain`, {
+		throw new NodeOperationError(ctx.getNode(), `Tenant ID Override "${preview(tenant)}" is not a tenant ID or domain`, {
 			itemIndex,
 			description:
 				'Use the customer\'s Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com (Request Options → Tenant ID Override).',
 		});
 	}
 	const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : d);
+	let timeoutMs: number | undefined;
+	if (raw.timeoutSeconds !== undefined && raw.timeoutSeconds !== null && raw.timeoutSeconds !== '') {
+		const seconds = typeof raw.timeoutSeconds === 'number' ? raw.timeoutSeconds : Number(raw.timeoutSeconds);
+		if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+			throw new NodeOperationError(ctx.getNode(), `"Request Options > Timeout (Seconds)" must be a number from 1 to 600, not ${JSON.stringify(raw.timeoutSeconds)}`, {
+				itemIndex,
+				description: 'Set the timeout in seconds, e.g. 120.',
+			});
+		}
+		timeoutMs = seconds * 1000;
+	}
 	return {
 		tenant: tenant || undefined,
 		maxRetries: Math.min(20, Math.floor(num(raw.maxRetries, 5))),
 		maxRetryWaitMs: Math.max(1, num(raw.maxRetryWaitSeconds, 120)) * 1000,
 		quotaShare: Math.min(100, Math.max(1, num(raw.quotaSharePercent, 100))) / 100,
+		timeoutMs,
 	};
 }
 
@@ -408,6 +423,40 @@ function redirectTarget(current: string, location: string | undefined, base: str
 	return { url: target.toString(), origin: target.origin, sameApi };
 }
 
+/**
+ * Errors raised before the request could reach the API (no token, connection refused, host not
+ * found). A caller that verifies non-idempotent writes after an unknown outcome skips the check
+ * for these: nothing can have been carried out.
+ */
+const notSentErrors = new WeakSet<object>();
+
+function notSent<E extends object>(error: E): E {
+	notSentErrors.add(error);
+	return error;
+}
+
+/** Whether the error was raised before the request was sent (see `notSentErrors`). */
+export function wasNotSent(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && notSentErrors.has(error);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Which part of the request holds text that cannot be URL-encoded (an unpaired surrogate). Such
+ * a request fails before it is sent ("URI malformed"); it must not be retried as a network error.
+ */
+function illFormedPart(req: DefenderRequest): string | undefined {
+	if (LONE_SURROGATE.test(req.path ?? '') || LONE_SURROGATE.test(req.url ?? '')) return 'path';
+	for (const [key, value] of Object.entries(req.qs ?? {})) {
+		if (typeof value === 'string' && LONE_SURROGATE.test(value)) return `query parameter ${key}`;
+	}
+	for (const [key, value] of Object.entries(req.headers ?? {})) {
+		if (typeof value === 'string' && LONE_SURROGATE.test(value)) return `header ${key}`;
+	}
+	return undefined;
+}
+
 
 interface Resolved {
 	target?: TokenTarget;
@@ -507,6 +556,13 @@ export async function defenderApiRequestFull<T = IDataObject>(
 	isComplete?: (body: unknown) => boolean,
 ): Promise<DefenderResponse<T>> {
 	const node = this.getNode();
+	const illFormed = illFormedPart(req);
+	if (illFormed) {
+		throw new NodeOperationError(node, `A parameter value contains an invalid character (an unpaired UTF-16 surrogate) in the ${illFormed} of ${req.method} ${req.path}`, {
+			itemIndex: req.itemIndex,
+			description: 'A value was probably cut in the middle of an emoji or another character outside the basic plane. Fix the expression that builds it; nothing was sent.',
+		});
+	}
 	const { target, credentials, options, delegated } = await resolveContext(this, req);
 	const tgt = target!;
 	const base = tgt.endpoints.api[req.api].baseUrl;
@@ -515,7 +571,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 	const idempotent = req.idempotent ?? method !== 'POST';
 	const quotaKey = quotaFor(req);
 	const paceKey = `${tgt.endpoints.authority}|${tgt.tenant.toLowerCase()}|${quotaKey}`;
-	const timeout = req.timeoutMs ?? (quotaKey.endsWith('Hunting') ? 210000 : 120000);
+	const defaultTimeout = quotaKey.endsWith('Hunting') ? 210000 : 120000;
+	const timeout = req.timeoutMs ?? options.timeoutMs ?? defaultTimeout;
 	const where = `${method} ${req.url ? new URL(url).pathname : req.path}`;
 	let retries = 0;
 	let refreshed = false;
@@ -534,7 +591,8 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			} catch (error) {
 				failure = error instanceof TokenError ? error : new TokenError({ message: 'Could not get an access token', description: '' });
 			}
-			if (!token) throw tokenErrorToNodeError(node, req.itemIndex, failure!);
+			// No token: this attempt was not sent (and an earlier one was answered 401 or 429).
+			if (!token) throw notSent(tokenErrorToNodeError(node, req.itemIndex, failure!));
 			secrets.push(token);
 		}
 		await waitOutThrottle(paceKey);
@@ -582,6 +640,12 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			if (st !== undefined && st >= 300) {
 				// Only on hosts that ignore ignoreHttpStatusErrors: a complete HTTP error answer.
 				res = { statusCode: st, body: e.response!.data, headers: e.response!.headers ?? {} };
+			} else if (error instanceof URIError) {
+				// The request could not even be built (nothing was sent): retrying cannot help.
+				throw new NodeOperationError(node, `Could not build the request ${where}: ${(error as Error).message}`, {
+					itemIndex: req.itemIndex,
+					description: 'A parameter value cannot be sent as it is; check the values of this item. Nothing was sent.',
+				});
 			} else {
 				// No answer, or an answer cut off mid-body (reset): the outcome is unknown.
 				networkCode = String(e?.code ?? 'ECONNRESET');
@@ -599,7 +663,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 				continue;
 			}
 			const reason = NETWORK_REASONS[networkCode] ?? 'network error';
-			throw apiError(
+			const failure = apiError(
 				node,
 				req.itemIndex,
 				idempotent || neverSent
@@ -612,6 +676,7 @@ export async function defenderApiRequestFull<T = IDataObject>(
 				{ networkError: networkCode },
 				secrets,
 			);
+			throw neverSent ? notSent(failure) : failure;
 		}
 
 		const status = res.statusCode;

@@ -21,7 +21,7 @@ function parseTime(v: unknown): number {
  *   GET    /_control/health                      {ok, httpUrl, httpsUrl, now}
  *   GET    /_control/fixture                     tenants and apps (test-only credentials)
  *   GET    /_control/log   DELETE /_control/log  request log (?family=entra filters)
- *   POST   /_control/faults {count, kind, path?, retryAfterSec?, status?, location?}   DELETE /_control/faults
+ *   POST   /_control/faults {count, kind, path?, retryAfterSec?, status?, location?, holdMs?, phase?}   DELETE /_control/faults
  *   GET    /_control/trap                        requests that reached the redirect trap (another port)
  *   GET    /_control/faults                      pending faults
  *   POST   /_control/latency {ms}
@@ -75,6 +75,8 @@ export function createControl(emu: () => EmulatorHandle<unknown>) {
 					retryAfterSec: body?.retryAfterSec,
 					status: body?.status,
 					location: body?.location,
+					holdMs: body?.holdMs,
+					phase: body?.phase,
 				});
 				return ok({ ok: true, pending: e.faults.pending() });
 			}

@@ -2,7 +2,7 @@
  * Deterministic fault injection: a FIFO of "the next N matching requests get this fault",
  * plus a fixed added latency.
  */
-export type FaultKind = 429 | 500 | 502 | 503 | 504 | 'reset' | 'malformed' | 'tokenDown' | 'redirect' | 'echo';
+export type FaultKind = 429 | 500 | 502 | 503 | 504 | 'reset' | 'malformed' | 'tokenDown' | 'redirect' | 'echo' | 'slow';
 
 export const FAULT_KINDS: FaultKind[] = [
 	429,
@@ -15,6 +15,9 @@ export const FAULT_KINDS: FaultKind[] = [
 	'tokenDown',
 	'redirect',
 	'echo',
+	// The request is carried out, then the answer is held back for `holdMs` (past a client's
+	// timeout): "the POST timed out but the action was created".
+	'slow',
 ];
 
 export interface FaultOptions {
@@ -29,6 +32,14 @@ export interface FaultOptions {
 	 * server on another port of 127.0.0.1 (`emu.trap`) that records what reaches it.
 	 */
 	location?: string;
+	/** For 'slow': how long the answer is held back (default 30 s). */
+	holdMs?: number;
+	/**
+	 * For 'slow': 'after' (default) carries the request out at once and holds the answer back;
+	 * 'before' holds the request back, then carries it out (the change appears late, e.g. after
+	 * the client gave up and started looking for it).
+	 */
+	phase?: 'before' | 'after';
 }
 
 interface PendingFault extends FaultOptions {

@@ -153,7 +153,8 @@ export function createPipeline(o: PipelineOptions) {
 		req: http.IncomingMessage,
 		res: http.ServerResponse,
 		r: CoreResponse,
-		fault?: 'reset' | 'malformed',
+		fault?: 'reset' | 'malformed' | 'slow',
+		holdMs = 30000,
 	) {
 		let payload: Buffer;
 		let contentType = r.contentType;
@@ -192,6 +193,16 @@ export function createPipeline(o: PipelineOptions) {
 			res.write(part, () => {
 				setImmediate(() => req.socket.destroy());
 			});
+			return;
+		}
+		if (fault === 'slow') {
+			// Carried out; the answer comes too late (or never, when the client gave up first).
+			const timer = setTimeout(() => {
+				if (res.destroyed || req.socket.destroyed) return;
+				res.writeHead(r.status, headers);
+				res.end(payload);
+			}, holdMs);
+			timer.unref?.();
 			return;
 		}
 		res.writeHead(r.status, headers);
@@ -272,7 +283,7 @@ export function createPipeline(o: PipelineOptions) {
 				send(req, res, r);
 				return;
 			}
-			if (fault && fault.kind !== 'reset' && fault.kind !== 'malformed') {
+			if (fault && fault.kind !== 'reset' && fault.kind !== 'malformed' && fault.kind !== 'slow') {
 				entry.fault = String(fault.kind);
 				const status = fault.kind === 'tokenDown' ? 503 : (fault.kind as number);
 				const r = aadError(
@@ -302,7 +313,7 @@ export function createPipeline(o: PipelineOptions) {
 			entry.status = result.status;
 			if (fault) entry.fault = String(fault.kind);
 			pushLog(entry);
-			send(req, res, result, fault?.kind as 'reset' | 'malformed' | undefined);
+			send(req, res, result, fault?.kind as 'reset' | 'malformed' | 'slow' | undefined, fault?.holdMs);
 			return;
 		}
 
@@ -311,11 +322,13 @@ export function createPipeline(o: PipelineOptions) {
 		const family: ApiFamily = matchedFamily ?? guessFamily(path);
 		entry.family = family;
 		const errOpts = { now: nowMs, clientRequestId: headers['client-request-id'] };
-		const finish = (r: CoreResponse, fault?: 'reset' | 'malformed') => {
+		const finish = (r: CoreResponse, fault?: 'reset' | 'malformed' | 'slow') => {
 			entry.status = fault === 'malformed' ? 200 : r.status;
 			pushLog(entry);
-			send(req, res, r, fault);
+			send(req, res, r, fault, held.ms);
 		};
+		// Set once the route's fault is known (a 'slow' answer is held back this long).
+		const held: { ms?: number } = {};
 		if (!match) {
 			entry.family = matchedFamily ?? 'unknown';
 			if (pathMatched) {
@@ -380,8 +393,14 @@ export function createPipeline(o: PipelineOptions) {
 			}
 			return;
 		}
+		if (fault?.kind === 'slow' && fault.phase === 'before') {
+			await new Promise((resolve) => setTimeout(resolve, fault.holdMs ?? 30000));
+		}
 		const shapeFault =
-			fault?.kind === 'reset' || fault?.kind === 'malformed' ? fault.kind : undefined;
+			fault?.kind === 'reset' || fault?.kind === 'malformed' || (fault?.kind === 'slow' && fault.phase !== 'before')
+				? fault.kind
+				: undefined;
+		held.ms = fault?.holdMs;
 
 		let auth: CallerAuth;
 		let store: unknown;

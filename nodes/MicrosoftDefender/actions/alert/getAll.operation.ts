@@ -288,7 +288,8 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			anyOf('status', filters.status.map((v) => toMdeValue('status', v))),
 			filters.detectionSource && eq('detectionSource', filters.detectionSource),
 			filters.assignedTo && eq('assignedTo', filters.assignedTo),
-			filters.incidentId && eq('incidentId', Number(filters.incidentId)),
+			// The validated digits as they are: Number() would round IDs above 2^53.
+			filters.incidentId && eq('incidentId', rawLiteral(filters.incidentId)),
 			filters.createdSince && ge('alertCreationTime', rawLiteral(filters.createdSince)),
 			filters.updatedSince && ge('lastUpdateTime', rawLiteral(filters.updatedSince)),
 			filters.rawFilter,

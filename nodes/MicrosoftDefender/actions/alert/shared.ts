@@ -12,6 +12,7 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { group, parseDateTime, validateRawFilter } from '../../helpers/odata';
+import { preview } from '../../helpers/validate';
 
 export type AlertApi = 'graph' | 'mde';
 
@@ -74,7 +75,7 @@ function readLocatorId(
 		throw fail(
 			ctx,
 			i,
-			`The parameter "${displayName}" is not a valid ${hints.kind}: "${id}" (${itemLabel(i)})`,
+			`The parameter "${displayName}" is not a valid ${hints.kind}: "${preview(id)}" (${itemLabel(i)})`,
 			hints.rule,
 		);
 	}
@@ -112,7 +113,7 @@ export function checkIncidentIdValue(
 	if (value === undefined || value === null || value === '') return undefined;
 	const id = String(value).trim();
 	if (!INCIDENT_ID.test(id)) {
-		throw fail(ctx, i, `The parameter "${displayName}" is not a valid incident ID: "${id}" (${itemLabel(i)})`, 'Incident IDs are numbers, e.g. 2972395.');
+		throw fail(ctx, i, `The parameter "${displayName}" is not a valid incident ID: "${preview(id)}" (${itemLabel(i)})`, 'Incident IDs are numbers, e.g. 2972395.');
 	}
 	return id;
 }
@@ -130,7 +131,7 @@ export function readDate(
 		throw fail(
 			ctx,
 			i,
-			`The parameter "${displayName}" is not a valid date: "${String(value)}" (${itemLabel(i)})`,
+			`The parameter "${displayName}" is not a valid date: "${preview(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value))}" (${itemLabel(i)})`,
 			'Use an ISO 8601 date and time, e.g. 2024-05-01T00:00:00Z (times without a zone are read as UTC).',
 		);
 	}

@@ -4,6 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, eq } from '../../helpers/odata';
+import { readFilterText, readOptionList, readReturnAllLimit } from '../../helpers/validate';
 import { INDICATOR_FILTER_ACTIONS, INDICATOR_TYPES, toItems } from './common';
 
 const properties: INodeProperties[] = [
@@ -47,14 +48,16 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 /** List custom indicators (with Ti.ReadWrite, only the app's own indicators are returned). */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const limit = readReturnAllLimit(this, i);
 	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
-	const value = typeof filters.indicatorValue === 'string' ? filters.indicatorValue.trim() : '';
+	const node = this.getNode();
+	const at = (parameter: string) => ({ parameter: `Filters > ${parameter}`, itemIndex: i });
+	const value = readFilterText(node, filters.indicatorValue, at('Indicator Value'));
+	const allowed = (options: Array<{ value: unknown }>) => options.map((o) => String(o.value));
 	const filter = and(
-		anyOf('indicatorType', (filters.indicatorType as string[] | undefined) ?? []),
-		value !== '' ? eq('indicatorValue', value) : undefined,
-		anyOf('action', (filters.action as string[] | undefined) ?? []),
+		anyOf('indicatorType', readOptionList(node, filters.indicatorType, { ...at('Indicator Type'), allowed: allowed(INDICATOR_TYPES) })),
+		value !== undefined ? eq('indicatorValue', value) : undefined,
+		anyOf('action', readOptionList(node, filters.action, { ...at('Action'), allowed: allowed(INDICATOR_FILTER_ACTIONS) })),
 	);
 	const indicators = await defenderApiRequestAllItems.call(
 		this,

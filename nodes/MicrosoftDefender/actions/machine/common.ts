@@ -8,7 +8,7 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { MachineActionType } from '../../helpers/machineActions';
-import { mdeRequest, submitMachineAction, waitForMachineAction } from '../../helpers/machineActions';
+import { mdeRequest, readWaitOptions, submitMachineAction, waitForMachineAction } from '../../helpers/machineActions';
 import { parseDateTime } from '../../helpers/odata';
 import { isMachineId, validateValue } from '../../helpers/validate';
 
@@ -261,7 +261,7 @@ export async function runResponseAction(
 	// Validate every input before the first request.
 	const body: IDataObject = { Comment: comment, ...(spec.extraBody ? spec.extraBody.call(this, i) : {}) };
 	const options = this.getNodeParameter('options', i, {}) as IDataObject;
-	const wait = this.getNodeParameter('waitForCompletion', i, false) as boolean;
+	const wait = readWaitOptions(this, i, operation);
 
 	const { id: machineId } = await resolveMachine.call(this, i, operation);
 	let action = await submitMachineAction.call(this, {
@@ -274,15 +274,8 @@ export async function runResponseAction(
 		reusePending: options.reusePendingAction !== false,
 		sha1: spec.sha1?.(body),
 	});
-	if (wait) {
-		action = await waitForMachineAction.call(this, action, {
-			pollIntervalSeconds: this.getNodeParameter('pollInterval', i, 15) as number,
-			timeoutSeconds: this.getNodeParameter('waitTimeout', i, 600) as number,
-			itemIndex: i,
-			operation,
-		});
-	}
-	return { action, machineId, waited: wait };
+	if (wait) action = await waitForMachineAction.call(this, action, wait);
+	return { action, machineId, waited: wait !== undefined };
 }
 
 export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {

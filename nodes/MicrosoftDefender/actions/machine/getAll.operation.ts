@@ -4,6 +4,7 @@ import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-work
 import { returnAllOrLimit, simplifyParameter } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyEquals, anyOf, dateTime, eq, parseDateTime, startsWith } from '../../helpers/odata';
+import { readFilterText, readOptionList, readReturnAllLimit } from '../../helpers/validate';
 import { pickFields, SIMPLE_MACHINE_FIELDS, toItems } from './common';
 
 const properties: INodeProperties[] = [
@@ -104,25 +105,25 @@ const displayOptions = { show: { resource: ['machine'], operation: ['getAll'] } 
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-function list(value: unknown): string[] {
-	if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter((v) => v !== '');
-	if (typeof value === 'string') return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
-	return [];
-}
+const HEALTH_STATUSES = ['Active', 'ImpairedCommunication', 'Inactive', 'NoSensorData', 'NoSensorDataImpairedCommunication', 'Unknown'];
+const RISK_SCORES = ['High', 'Informational', 'Low', 'Medium', 'None'];
+const EXPOSURE_LEVELS = ['High', 'Low', 'Medium', 'None'];
 
-/** Builds the `$filter` for machines; every value is escaped by the OData helpers. */
+/** Builds the `$filter` for machines; every value is checked for its type and escaped by the OData helpers. */
 export function buildMachineFilter(this: IExecuteFunctions, filters: IDataObject, i: number): string | undefined {
+	const node = this.getNode();
+	const at = (parameter: string) => ({ parameter: `Filters > ${parameter}`, itemIndex: i });
 	const clauses: Array<string | undefined> = [];
-	const name = typeof filters.name === 'string' ? filters.name.trim() : '';
-	if (name !== '') {
+	const name = readFilterText(node, filters.name, at('Name'));
+	if (name !== undefined) {
 		clauses.push(filters.nameMatch === 'equals' ? eq('computerDnsName', name) : startsWith('computerDnsName', name));
 	}
-	clauses.push(anyOf('healthStatus', list(filters.healthStatus)));
-	clauses.push(anyOf('riskScore', list(filters.riskScore)));
-	clauses.push(anyOf('exposureLevel', list(filters.exposureLevel)));
-	clauses.push(anyOf('osPlatform', list(filters.osPlatform)));
-	const tag = typeof filters.tag === 'string' ? filters.tag.trim() : '';
-	if (tag !== '') clauses.push(anyEquals('machineTags', tag));
+	clauses.push(anyOf('healthStatus', readOptionList(node, filters.healthStatus, { ...at('Health Status'), allowed: HEALTH_STATUSES })));
+	clauses.push(anyOf('riskScore', readOptionList(node, filters.riskScore, { ...at('Risk Score'), allowed: RISK_SCORES })));
+	clauses.push(anyOf('exposureLevel', readOptionList(node, filters.exposureLevel, { ...at('Exposure Level'), allowed: EXPOSURE_LEVELS })));
+	clauses.push(anyOf('osPlatform', readOptionList(node, filters.osPlatform, at('OS Platform'))));
+	const tag = readFilterText(node, filters.tag, at('Tag'));
+	if (tag !== undefined) clauses.push(anyEquals('machineTags', tag));
 	if (filters.lastSeenAfter !== undefined && filters.lastSeenAfter !== '') {
 		if (!parseDateTime(filters.lastSeenAfter)) {
 			throw new NodeOperationError(this.getNode(), `"Last Seen After" is not a valid date and time (item ${i})`, {
@@ -136,8 +137,7 @@ export function buildMachineFilter(this: IExecuteFunctions, filters: IDataObject
 }
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const limit = readReturnAllLimit(this, i);
 	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
 	const simple = this.getNodeParameter('simplify', i, true) as boolean;
 

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { getMachineAction, waitForMachineAction } from '../../helpers/machineActions';
+import { getMachineAction, readWaitOptions, waitForMachineAction } from '../../helpers/machineActions';
 import { validateValue } from '../../helpers/validate';
 import { waitProperties } from '../machine/common';
 import { actionIdProperty, toItems } from './common';
@@ -22,14 +22,8 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		parameter: 'Machine Action ID',
 		itemIndex: i,
 	});
+	const wait = readWaitOptions(this, i, operation);
 	let action = await getMachineAction.call(this, actionId.toLowerCase(), i, operation);
-	if (this.getNodeParameter('waitForCompletion', i, false) as boolean) {
-		action = await waitForMachineAction.call(this, action, {
-			pollIntervalSeconds: this.getNodeParameter('pollInterval', i, 15) as number,
-			timeoutSeconds: this.getNodeParameter('waitTimeout', i, 600) as number,
-			itemIndex: i,
-			operation,
-		});
-	}
+	if (wait) action = await waitForMachineAction.call(this, action, wait);
 	return toItems.call(this, action, i);
 }

@@ -4,7 +4,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, dateTime, eq, parseDateTime } from '../../helpers/odata';
-import { validateValue } from '../../helpers/validate';
+import { readFilterText, readOptionList, readReturnAllLimit, validateValue } from '../../helpers/validate';
 import { MACHINE_ACTION_STATUSES, MACHINE_ACTION_TYPES, toItems } from './common';
 
 const properties: INodeProperties[] = [
@@ -62,23 +62,22 @@ const displayOptions = { show: { resource: ['machineAction'], operation: ['getAl
 export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const limit = readReturnAllLimit(this, i);
 	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
 
+	const node = this.getNode();
+	const at = (parameter: string) => ({ parameter: `Filters > ${parameter}`, itemIndex: i });
 	const clauses: Array<string | undefined> = [];
-	if (typeof filters.machineId === 'string' && filters.machineId.trim() !== '') {
-		const machineId = validateValue(this.getNode(), 'machineId', filters.machineId, {
-			parameter: 'Machine ID',
-			itemIndex: i,
-		});
+	const machineIdText = readFilterText(node, filters.machineId, at('Machine ID'));
+	if (machineIdText !== undefined) {
+		const machineId = validateValue(node, 'machineId', machineIdText, at('Machine ID'));
 		clauses.push(eq('machineId', machineId.toLowerCase()));
 	}
-	clauses.push(anyOf('type', (filters.type as string[] | undefined) ?? []));
-	clauses.push(anyOf('status', (filters.status as string[] | undefined) ?? []));
-	if (typeof filters.requestor === 'string' && filters.requestor.trim() !== '') {
-		clauses.push(eq('requestor', filters.requestor.trim()));
-	}
+	const allowed = (options: Array<{ value: string }>) => options.map((o) => o.value);
+	clauses.push(anyOf('type', readOptionList(node, filters.type, { ...at('Type'), allowed: allowed(MACHINE_ACTION_TYPES) })));
+	clauses.push(anyOf('status', readOptionList(node, filters.status, { ...at('Status'), allowed: allowed(MACHINE_ACTION_STATUSES) })));
+	const requestor = readFilterText(node, filters.requestor, at('Requestor'));
+	if (requestor !== undefined) clauses.push(eq('requestor', requestor));
 	if (filters.createdAfter !== undefined && filters.createdAfter !== '') {
 		if (!parseDateTime(filters.createdAfter)) {
 			throw new NodeOperationError(this.getNode(), `"Created After" is not a valid date and time (item ${i})`, {

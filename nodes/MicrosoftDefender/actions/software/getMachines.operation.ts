@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
-import { validateValue } from '../../helpers/validate';
+import { readReturnAllLimit, validateValue } from '../../helpers/validate';
 import { softwareIdProperty } from './common';
 
 const properties: INodeProperties[] = [
@@ -21,8 +21,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		parameter: 'Software ID',
 		itemIndex: i,
 	});
-	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const limit = readReturnAllLimit(this, i);
 	const machines = await defenderApiRequestAllItems.call(
 		this,
 		{
