@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals */
 /**
  * Fault matrix (issue 12): every operation family × every emulator fault, over real sockets.
  *

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals */
 /**
  * Property-based fuzzing (fast-check) of the parameters that reach a URL path, an OData filter,
  * a request body or the token URL. Every case must end in one of two ways:

@@ -93,15 +93,6 @@ export const requestOptionsParameter: INodeProperties = {
 				"Share of Microsoft's per-app API quota this n8n process paces itself to. In queue mode with N workers calling the same tenant with the same app, 100/N keeps the workers together under the quota; at 100 they may exceed it briefly and back off on 429 (Retry-After). See docs/deployment.md.",
 		},
 		{
-			displayName: 'Timeout (Seconds)',
-			name: 'timeoutSeconds',
-			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 600 },
-			default: 120,
-			description:
-				'How long to wait for each answer (when not set: 120 s, advanced hunting 210 s). A read that times out is retried; a response action or comment that times out is never sent again: the node looks for it and otherwise says it may have been carried out.',
-		},
-		{
 			displayName: 'Tenant ID Override',
 			name: 'tenantId',
 			type: 'string',
@@ -109,6 +100,15 @@ export const requestOptionsParameter: INodeProperties = {
 			placeholder: 'e.g. 11111111-2222-3333-4444-555555555555 or contoso.onmicrosoft.com',
 			description:
 				'For multi-tenant apps (MSSPs): the customer tenant to call for this item instead of the tenant in the credential. Accepts an expression, so items can go to different tenants.',
+		},
+		{
+			displayName: 'Timeout (Seconds)',
+			name: 'timeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 600 },
+			default: 120,
+			description:
+				'How long to wait for each answer (when not set: 120 s, advanced hunting 210 s). A read that times out is retried; a response action or comment that times out is never sent again: the node looks for it and otherwise says it may have been carried out.',
 		},
 	],
 };
