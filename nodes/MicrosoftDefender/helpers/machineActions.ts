@@ -162,19 +162,21 @@ export async function findPendingAction(
 		eq('type', req.type),
 		or(eq('status', 'Pending'), eq('status', 'InProgress')),
 	);
-	const actions = await defenderApiRequestAllItems.call(
+	return newestPending(await listMachineActions.call(this, req, filter, 100), req);
+}
+
+/** Machine actions matching an OData filter (List MachineActions API), up to `limit`. */
+async function listMachineActions(
+	this: IExecuteFunctions,
+	req: Pick<ResponseActionRequest, 'itemIndex' | 'operation'>,
+	filter: string | undefined,
+	limit: number,
+): Promise<IDataObject[]> {
+	return await defenderApiRequestAllItems.call(
 		this,
-		{
-			api: 'mde',
-			method: 'GET',
-			path: '/api/machineactions',
-			qs: { $filter: filter },
-			itemIndex: req.itemIndex,
-			operation: req.operation,
-		},
-		{ endpoint: 'mdeMachineActions', limit: 100 },
+		{ api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $filter: filter }, itemIndex: req.itemIndex, operation: req.operation },
+		{ endpoint: 'mdeMachineActions', limit },
 	);
-	return newestPending(actions, req);
 }
 
 /** Collects the text of an error (message, description, Microsoft's body) for code matching. */
@@ -343,18 +345,7 @@ async function verifySubmitted(
 		result.lookups++;
 		let actions: IDataObject[];
 		try {
-			actions = await defenderApiRequestAllItems.call(
-				this,
-				{
-					api: 'mde',
-					method: 'GET',
-					path: '/api/machineactions',
-					qs: { $filter: filter },
-					itemIndex: req.itemIndex,
-					operation: req.operation,
-				},
-				{ endpoint: 'mdeMachineActions', limit: 1000 },
-			);
+			actions = await listMachineActions.call(this, req, filter, 1000);
 		} catch (error) {
 			result.failedLookups++;
 			result.lastLookupError = String((error as Error)?.message ?? error);
