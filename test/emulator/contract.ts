@@ -141,6 +141,10 @@ const graphLimit = (page: string): RateLimit => ({
 });
 
 const MACHINE_READ = ['Machine.Read.All', 'Machine.ReadWrite.All'];
+const LR_RUN = 'Run live response commands on a device';
+const LR_RESULT = 'Get live response results';
+const LR_UPLOAD = 'Upload files to the live response library';
+const LR_DELETE = 'Delete a file from the live response library';
 const ALERT_READ = ['Alert.Read.All', 'Alert.ReadWrite.All'];
 const G_ALERT_READ = ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'];
 const G_INCIDENT_READ = ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'];
@@ -551,6 +555,86 @@ export const CONTRACT: EndpointContract[] = [
 		),
 		errors: [{ status: 403, when: 'expired or altered signature' }],
 		public: true,
+	},
+
+	/* ---------------------------------------------------------------- Live Response */
+	{
+		method: 'POST',
+		path: '/api/machines/:id/runliveresponse',
+		api: 'mde',
+		page: LR_RUN,
+		roles: ['Machine.LiveResponse'],
+		rolesBasis: doc(LR_RUN, `${MDE_ONE_OF} (Application: Machine.LiveResponse)`),
+		query: [],
+		queryBasis: doc(LR_RUN, 'Request body {Comment, Commands}; no query options.'),
+		limit: { ...doc(LR_RUN, 'Rate limitations for this API are 10 calls per minute (more requests are responded with HTTP 429).'), bucket: 'mde-live-response', perMinute: 10, per: 'app' },
+		errors: [
+			FORBIDDEN,
+			{ status: 404, when: "machine with the specified ID wasn't found" },
+			{ status: 429, when: '10 calls per minute, or 25 concurrently running sessions ("requests exceeding the throttling limit receives a 429")' },
+			{ status: 400, code: 'ActiveRequestAlreadyExists', when: 'a live response action is already running on the machine' },
+			{ status: 400, code: 'InvalidRequestBody', when: 'commands not in the order PutFile, RunScript, GetFile, or a required parameter missing (assumed wording)' },
+		],
+	},
+	{
+		method: 'GET',
+		path: '/api/machineactions/:id/GetLiveResponseResultDownloadLink(index=:index)',
+		api: 'mde',
+		page: LR_RESULT,
+		roles: MACHINE_READ,
+		rolesBasis: doc(LR_RESULT, `${MDE_ONE_OF} (Application: Machine.Read.All, Machine.ReadWrite.All; Machine.LiveResponse is only the delegated row)`),
+		query: [],
+		queryBasis: doc(LR_RESULT, 'The command index is part of the path; no query options.'),
+		limit: { ...doc(LR_RESULT, MDE_100), bucket: 'mde', perMinute: 100, perHour: 1500, per: 'app' },
+		errors: [
+			FORBIDDEN,
+			THROTTLED,
+			{ status: 404, when: 'no result for that command (not completed, or PutFile, which has no result): assumed, the page is silent' },
+		],
+	},
+	{
+		method: 'GET',
+		path: '/_files/:tenant/liveresponse/:action/:index',
+		api: 'mde',
+		page: LR_RESULT,
+		roles: [],
+		rolesBasis: doc(LR_RESULT, 'This link is valid for 30 minutes and should be used immediately for downloading the package to a local storage.'),
+		query: [],
+		queryBasis: assumed(LR_RESULT, 'The SAS link carries its own signature; the emulator serves it without a token, streamed. A GetFile result is served as the raw file (the page shows only the RunScript transcript).'),
+		errors: [{ status: 403, when: 'expired or altered signature' }],
+		public: true,
+	},
+	{
+		...mdeReadRow('/api/libraryfiles', 'List library files', ['Library.Manage'], []),
+		errors: [FORBIDDEN, THROTTLED],
+	},
+	{
+		method: 'POST',
+		path: '/api/libraryfiles',
+		api: 'mde',
+		page: LR_UPLOAD,
+		roles: ['Library.Manage'],
+		rolesBasis: doc(LR_UPLOAD, `${MDE_ONE_OF} (Application: Library.Manage)`),
+		query: [],
+		queryBasis: doc(LR_UPLOAD, 'multipart/form-data: File (required), Description, ParametersDescription, OverrideIfExists.'),
+		limit: mde100(LR_UPLOAD),
+		errors: [
+			FORBIDDEN,
+			THROTTLED,
+			{ status: 400, when: 'incorrect body; a file over 20MB ("File max size limitation is 20MB"); an existing file without OverrideIfExists (assumed)' },
+		],
+	},
+	{
+		method: 'DELETE',
+		path: '/api/libraryfiles/:fileName',
+		api: 'mde',
+		page: LR_DELETE,
+		roles: ['Library.Manage'],
+		rolesBasis: doc(LR_DELETE, `${MDE_ONE_OF} (Application: Library.Manage)`),
+		query: [],
+		queryBasis: doc(LR_DELETE, 'The file name is part of the path; no query options.'),
+		limit: mde100(LR_DELETE),
+		errors: [FORBIDDEN, THROTTLED, { status: 404, when: 'specified file name was not found' }],
 	},
 
 	/* ---------------------------------------------------------------- Indicators */

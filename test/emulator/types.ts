@@ -20,6 +20,7 @@ export type QuotaBucket =
 	| 'mde-indicator-import'
 	| 'mde-alert-batch-update'
 	| 'mde-machine-vulnerabilities'
+	| 'mde-live-response'
 	| 'xdr-incidents'
 	| 'xdr-hunting'
 	| 'graph'
@@ -44,6 +45,8 @@ export interface ApiRequest {
 	/** Parsed JSON body (undefined when none). */
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	body: any;
+	/** The undecoded body of a multipart/form-data request (`body` is then undefined). */
+	rawBody?: Buffer;
 	headers: Record<string, string>;
 	auth: CallerAuth;
 	/** Emulator clock, ms since epoch (tests may move it). */
@@ -59,6 +62,8 @@ export interface ApiResponse {
 	/** JSON-serialised unless `raw` is given. */
 	body?: unknown;
 	raw?: Buffer | string;
+	/** Streamed body (large downloads); `content-length` goes in `headers` when known. */
+	stream?: () => NodeJS.ReadableStream;
 	contentType?: string;
 	headers?: Record<string, string>;
 }

@@ -27,6 +27,7 @@ const BUCKET_OF: Record<QuotaKey, string> = {
 	graphHunting: 'graph-hunting',
 	mdePackageUri: 'mde-package-uri',
 	mdeMachineVulnerabilities: 'mde-machine-vulnerabilities',
+	mdeLiveResponse: 'mde-live-response',
 };
 
 describe('package tables agree with the emulator contract', () => {

@@ -12,6 +12,7 @@ import {
 	byId,
 	byIp,
 	byName,
+	node,
 	run,
 	runError,
 	startEmu,
@@ -19,6 +20,7 @@ import {
 	windowsMachine,
 	type Emulator,
 } from './node.helpers';
+import { readBinary, runNodeWithCoreBinary, startCoreBinary } from './n8nBinary.helpers';
 
 const SIMPLE_FIELDS = [
 	'id',
@@ -629,27 +631,35 @@ describe('machine: wait for completion (emulator)', () => {
 		expect(out.json.waitTimedOut).toBe(true);
 	});
 
-	it('Collect Investigation Package: waits, then downloads the package as binary data', async () => {
+	it('Collect Investigation Package: waits, then streams the package into n8n binary data (n8n-core, in-memory mode)', async () => {
 		const m = windowsMachine(emu, 4);
 		emu.clearLog();
-		const [out] = await run(emu, {
-			resource: 'machine',
-			operation: 'collectInvestigationPackage',
-			machineId: byId(String(m.id)),
-			...wait,
-			downloadPackage: true,
-			binaryPropertyName: 'package',
-		});
-		expect(out.json.status).toBe('Succeeded');
-		expect(out.json.packageDownloaded).toBe(true);
-		const binary = out.binary?.package;
-		expect(binary).toBeDefined();
-		expect(binary!.mimeType).toBe('application/zip');
-		expect(binary!.fileName).toMatch(/^investigation-package-.*\.zip$/);
-		expect(Buffer.from(binary!.data, 'base64').subarray(0, 2).toString('latin1')).toBe('PK');
-		expect(out.pairedItem).toEqual({ item: 0 });
-		const download = emu.log.find((e) => e.path.includes('/_files/'));
-		expect(download?.status).toBe(200);
+		const coreBinary = await startCoreBinary('default');
+		try {
+			const [[out]] = await runNodeWithCoreBinary(node, {
+				parameters: {
+					resource: 'machine',
+					operation: 'collectInvestigationPackage',
+					machineId: byId(String(m.id)),
+					...wait,
+					downloadPackage: true,
+					binaryPropertyName: 'package',
+				},
+				credentials: emulatorCredentials(emu, { app: 'full', tenant: 'A' }),
+			});
+			expect(out.json.status).toBe('Succeeded');
+			expect(out.json.packageDownloaded).toBe(true);
+			const binary = out.binary?.package;
+			expect(binary).toBeDefined();
+			expect(binary!.mimeType).toBe('application/zip');
+			expect(binary!.fileName).toMatch(/^investigation-package-.*\.zip$/);
+			expect((await readBinary(binary!)).subarray(0, 2).toString('latin1')).toBe('PK');
+			expect(out.pairedItem).toEqual({ item: 0 });
+			const download = emu.log.find((e) => e.path.includes('/_files/'));
+			expect(download?.status).toBe(200);
+		} finally {
+			coreBinary.close();
+		}
 	});
 
 	it('Collect Investigation Package: a failed collection returns its state without binary data', async () => {

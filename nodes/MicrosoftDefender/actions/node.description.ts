@@ -5,6 +5,7 @@ import * as alert from './alert';
 import * as connection from './connection';
 import * as incident from './incident';
 import * as indicator from './indicator';
+import * as liveResponse from './liveResponse';
 import * as machine from './machine';
 import * as machineAction from './machineAction';
 import * as software from './software';
@@ -50,6 +51,7 @@ const resourceParameter: INodeProperties = {
 		{ name: 'Connection', value: 'connection' },
 		{ name: 'Incident', value: 'incident' },
 		{ name: 'Indicator', value: 'indicator' },
+		{ name: 'Live Response', value: 'liveResponse' },
 		{ name: 'Machine', value: 'machine' },
 		{ name: 'Machine Action', value: 'machineAction' },
 		{ name: 'Software', value: 'software' },
@@ -119,7 +121,7 @@ export const allowDestructiveParameter: INodeProperties = {
 	type: 'boolean',
 	default: false,
 	description:
-		'Whether an AI agent using this node as a tool may run operations that change the tenant (isolate, offboard, quarantine, restrict, tag, update, cancel, indicators). Off by default.',
+		'Whether an AI agent using this node as a tool may run operations that change the tenant (isolate, offboard, quarantine, restrict, tag, update, cancel, indicators, live response). Off by default.',
 };
 
 /** Every parameter of the action node, in display order. */
@@ -131,6 +133,7 @@ export const nodeProperties: INodeProperties[] = [
 	...connection.description,
 	...incident.description,
 	...indicator.description,
+	...liveResponse.description,
 	...machine.description,
 	...machineAction.description,
 	...software.description,

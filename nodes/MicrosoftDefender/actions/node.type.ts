@@ -20,6 +20,7 @@ type NodeMap = {
 		| 'getLoggedOnUsers';
 	machineAction: 'get' | 'getAll' | 'cancel';
 	indicator: 'getAll' | 'createOrUpdate' | 'delete';
+	liveResponse: 'runScript' | 'getFile' | 'putFile' | 'runCommands' | 'listLibraryFiles' | 'uploadLibraryFile' | 'deleteLibraryFile';
 	vulnerability: 'getAll' | 'getAllForMachine';
 	software: 'get' | 'getMachines';
 	connection: 'checkPermissions';

@@ -6,6 +6,7 @@ import * as alert from './alert';
 import * as connection from './connection';
 import * as incident from './incident';
 import * as indicator from './indicator';
+import * as liveResponse from './liveResponse';
 import * as machine from './machine';
 import * as machineAction from './machineAction';
 import * as software from './software';
@@ -22,6 +23,7 @@ const resources: Record<string, Record<string, unknown>> = {
 	connection,
 	incident,
 	indicator,
+	liveResponse,
 	machine,
 	machineAction,
 	software,
@@ -36,6 +38,8 @@ export const DESTRUCTIVE_OPERATIONS: Record<string, string[]> = {
 	alert: ['update', 'addComment'],
 	incident: ['update', 'addComment'],
 	indicator: ['createOrUpdate', 'delete'],
+	// Live Response runs code and moves files on devices; the library holds what it runs.
+	liveResponse: ['runScript', 'getFile', 'putFile', 'runCommands', 'uploadLibraryFile', 'deleteLibraryFile'],
 	machine: [
 		'isolate',
 		'release',

@@ -56,6 +56,8 @@ export const QUOTAS = {
 	mdePackageUri: { perMinute: 2, perHour: 120 },
 	// Get discovered vulnerabilities: "50 calls per minute and 1500 calls per hour".
 	mdeMachineVulnerabilities: { perMinute: 50, perHour: 1500 },
+	// "Run live response commands on a device": 10 calls per minute; no hourly figure (10 × 60).
+	mdeLiveResponse: { perMinute: 10, perHour: 600 },
 } satisfies Record<string, Quota>;
 
 export type QuotaKey = keyof typeof QUOTAS;

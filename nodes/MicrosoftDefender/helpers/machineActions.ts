@@ -49,7 +49,8 @@ export type MachineActionType =
 	| 'UnrestrictCodeExecution'
 	| 'CollectInvestigationPackage'
 	| 'StopAndQuarantineFile'
-	| 'Offboard';
+	| 'Offboard'
+	| 'LiveResponse';
 
 export interface ResponseActionRequest {
 	/** Validated 40-hex machine id. */
@@ -625,24 +626,4 @@ export async function getInvestigationPackageUri(
 		});
 	}
 	return stripQuotes(value);
-}
-
-/** Downloads the package from its SAS link (no bearer token: the link carries its own signature). */
-export async function downloadInvestigationPackage(
-	this: IExecuteFunctions,
-	url: string,
-	itemIndex: number,
-	operation: { resource: string; operation: string },
-): Promise<Buffer> {
-	const data = await mdeRequest.call(this, {
-		method: 'GET',
-		path: '',
-		url,
-		binary: true,
-		noAuth: true,
-		idempotent: true,
-		itemIndex,
-		operation,
-	});
-	return data as unknown as Buffer;
 }

@@ -58,6 +58,12 @@ export const ENDPOINT_PERMISSIONS = {
 		page: 'Cancel machine action API',
 	},
 	'GET /api/machineactions/:id/GetPackageUri': { api: 'mde', roles: MACHINE_READ, page: 'Get package SAS URI API' },
+	'POST /api/machines/:id/runliveresponse': { api: 'mde', roles: ['Machine.LiveResponse'], page: 'Run live response commands on a device' },
+	// Application permissions of the result link: the read roles, not Machine.LiveResponse.
+	'GET /api/machineactions/:id/GetLiveResponseResultDownloadLink(index=:index)': { api: 'mde', roles: MACHINE_READ, page: 'Get live response results' },
+	'GET /api/libraryfiles': { api: 'mde', roles: ['Library.Manage'], page: 'List library files' },
+	'POST /api/libraryfiles': { api: 'mde', roles: ['Library.Manage'], page: 'Upload files to the live response library' },
+	'DELETE /api/libraryfiles/:fileName': { api: 'mde', roles: ['Library.Manage'], page: 'Delete a file from the live response library' },
 	'GET /api/indicators': { api: 'mde', roles: TI_WRITE, page: 'List Indicators API' },
 	'POST /api/indicators': { api: 'mde', roles: TI_WRITE, page: 'Submit or Update Indicator API' },
 	'DELETE /api/indicators/:id': { api: 'mde', roles: TI_WRITE, page: 'Delete Indicator API' },
@@ -106,6 +112,20 @@ const respond = (operation: string, displayName: string, call: EndpointKey, extr
 	optional: [...RESPONSE_OPTIONAL, ...extra],
 });
 
+/** A live response session: start it, wait for it (on by default), fetch each result's link. */
+const liveResponse = (operation: string, displayName: string, results: boolean): OperationPermission => ({
+	resource: 'liveResponse',
+	operation,
+	api: 'mde',
+	displayName,
+	calls: [
+		'POST /api/machines/:id/runliveresponse',
+		'GET /api/machineactions/:id',
+		...(results ? (['GET /api/machineactions/:id/GetLiveResponseResultDownloadLink(index=:index)'] as const) : []),
+	],
+	optional: [LOOKUP, { call: 'GET /api/machineactions', enables: 'naming the session already running on the machine in that error' }],
+});
+
 export const OPERATION_PERMISSIONS: OperationPermission[] = [
 	{ resource: 'alert', operation: 'getAll', api: 'graph', displayName: 'Alert: Get Many', calls: ['GET /v1.0/security/alerts_v2'], optional: [{ call: 'GET /v1.0/security/incidents/:id', enables: 'the Incident ID filter' }] },
 	{ resource: 'alert', operation: 'get', api: 'graph', displayName: 'Alert: Get', calls: ['GET /v1.0/security/alerts_v2/:id'] },
@@ -143,6 +163,14 @@ export const OPERATION_PERMISSIONS: OperationPermission[] = [
 	{ resource: 'machineAction', operation: 'get', api: 'mde', displayName: 'Machine Action: Get', calls: ['GET /api/machineactions/:id'] },
 	{ resource: 'machineAction', operation: 'getAll', api: 'mde', displayName: 'Machine Action: Get Many', calls: ['GET /api/machineactions'] },
 	{ resource: 'machineAction', operation: 'cancel', api: 'mde', displayName: 'Machine Action: Cancel', calls: ['POST /api/machineactions/:id/cancel'] },
+
+	liveResponse('runScript', 'Live Response: Run Script', true),
+	liveResponse('getFile', 'Live Response: Get File', true),
+	liveResponse('putFile', 'Live Response: Put File', false),
+	liveResponse('runCommands', 'Live Response: Run Commands', true),
+	{ resource: 'liveResponse', operation: 'listLibraryFiles', api: 'mde', displayName: 'Live Response: List Library Files', calls: ['GET /api/libraryfiles'] },
+	{ resource: 'liveResponse', operation: 'uploadLibraryFile', api: 'mde', displayName: 'Live Response: Upload Library File', calls: ['POST /api/libraryfiles'] },
+	{ resource: 'liveResponse', operation: 'deleteLibraryFile', api: 'mde', displayName: 'Live Response: Delete Library File', calls: ['DELETE /api/libraryfiles/:fileName'] },
 
 	{ resource: 'indicator', operation: 'getAll', api: 'mde', displayName: 'Indicator: Get Many', calls: ['GET /api/indicators'] },
 	{ resource: 'indicator', operation: 'createOrUpdate', api: 'mde', displayName: 'Indicator: Create or Update', calls: ['POST /api/indicators'] },

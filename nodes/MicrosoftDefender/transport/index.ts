@@ -76,6 +76,10 @@ export interface DefenderRequest {
 	idempotent?: boolean;
 	/** Return the body as a Buffer. */
 	binary?: boolean;
+	/** Return a 2xx body as a readable stream (large downloads go straight into n8n's binary store). */
+	stream?: boolean;
+	/** Send this body as is (e.g. multipart/form-data); set its Content-Type in `headers`. */
+	rawBody?: Buffer;
 	/** No Authorization header (foreign SAS links). */
 	noAuth?: boolean;
 	itemIndex?: number;
@@ -225,6 +229,7 @@ export function quotaFor(req: Pick<DefenderRequest, 'api' | 'path' | 'url' | 'qu
 	if (p.includes('/runhuntingquery')) return 'graphHunting';
 	if (p.includes('getpackageuri')) return 'mdePackageUri';
 	if (/\/api\/machines\/[^/?]+\/vulnerabilities(\?|$)/.test(p)) return 'mdeMachineVulnerabilities';
+	if (p.includes('/runliveresponse')) return 'mdeLiveResponse';
 	return req.api === 'graph' ? 'graph' : 'mde';
 }
 
@@ -617,13 +622,15 @@ export async function defenderApiRequestFull<T = IDataObject>(
 			sendCredentialsOnCrossOriginRedirect: false,
 		};
 		if (req.qs && Object.keys(req.qs).length && !req.url) httpOptions.qs = req.qs;
-		if (req.binary) {
-			httpOptions.encoding = 'arraybuffer';
+		if (req.binary || req.stream) {
+			httpOptions.encoding = req.stream ? 'stream' : 'arraybuffer';
 			httpOptions.json = false;
 		} else {
-			httpOptions.json = true;
+			httpOptions.json = !req.rawBody;
 		}
-		if (req.body !== undefined && method !== 'GET') {
+		if (req.rawBody !== undefined && method !== 'GET') {
+			httpOptions.body = req.rawBody;
+		} else if (req.body !== undefined && method !== 'GET') {
 			httpOptions.body = req.body as IDataObject;
 			if (header(headers, 'content-type') === undefined) headers['Content-Type'] = 'application/json';
 		}
@@ -700,6 +707,13 @@ export async function defenderApiRequestFull<T = IDataObject>(
 				{},
 				secrets,
 			);
+		}
+		if (req.stream && isReadable(res.body)) {
+			if ((status >= 200 && status < 300) || acceptStatus.includes(status)) {
+				return { statusCode: status, body: res.body as unknown as T, headers: resHeaders };
+			}
+			// An error answer: read its (small) body for the message.
+			res.body = await readAll(res.body);
 		}
 		if ((status >= 200 && status < 300) || acceptStatus.includes(status)) {
 			if (req.binary) {
@@ -821,6 +835,16 @@ function explainForbiddenDelegated(
 		user,
 		parseApiError(body).message,
 	);
+}
+
+function isReadable(body: unknown): body is AsyncIterable<Buffer | string> {
+	return !!body && typeof (body as { pipe?: unknown }).pipe === 'function' && Symbol.asyncIterator in (body as object);
+}
+
+async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+	return Buffer.concat(chunks);
 }
 
 /** One API call; returns the parsed body (a Buffer for `binary`). */

@@ -12,6 +12,7 @@ import { huntingRoutes } from './hunting';
 import { indicatorRoutes } from './indicators';
 import { tvmRoutes } from './tvm';
 import { incidentRoutes } from './incidents';
+import { liveResponseRoutes } from './liveResponse';
 import { machineRoutes } from './machines';
 
 type RouteImpl = Impl<DefenderStore>;
@@ -77,7 +78,7 @@ function withContract(route: RouteImpl): RouteDef<DefenderStore> {
 	};
 }
 
-const impls: RouteImpl[] = [...alertRoutes, ...machineRoutes, ...incidentRoutes, ...huntingRoutes, ...indicatorRoutes, ...tvmRoutes];
+const impls: RouteImpl[] = [...alertRoutes, ...machineRoutes, ...liveResponseRoutes, ...incidentRoutes, ...huntingRoutes, ...indicatorRoutes, ...tvmRoutes];
 
 export const routes: RouteDef<DefenderStore>[] = impls.map(withContract);
 

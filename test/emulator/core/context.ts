@@ -40,6 +40,7 @@ export interface CoreResponse {
 	status: number;
 	body?: unknown;
 	raw?: Buffer | string;
+	stream?: () => NodeJS.ReadableStream;
 	contentType?: string;
 	headers?: Record<string, string>;
 }

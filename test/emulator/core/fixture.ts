@@ -73,6 +73,7 @@ export const ALL_ROLES: Record<ApiFamily, string[]> = {
 		'Machine.StopAndQuarantine',
 		'Machine.Offboard',
 		'Machine.LiveResponse',
+		'Library.Manage',
 		'AdvancedQuery.Read.All',
 		'Ti.ReadWrite',
 		'Ti.ReadWrite.All',

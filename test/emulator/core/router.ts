@@ -3,7 +3,8 @@ import type { RouteDef } from '../types';
 
 interface Compiled<S> {
 	route: RouteDef<S>;
-	segments: Array<{ literal?: string; param?: string }>;
+	/** `pattern`: a literal with embedded params, e.g. `GetLiveResponseResultDownloadLink(index=:index)`. */
+	segments: Array<{ literal?: string; param?: string; pattern?: { re: RegExp; names: string[] } }>;
 	literalCount: number;
 }
 
@@ -25,10 +26,21 @@ export class Router<S> {
 	private compiled: Compiled<S>[];
 	constructor(routes: RouteDef<S>[]) {
 		this.compiled = routes.map((route) => {
-			const segments = split(route.path).map((seg) =>
-				seg.startsWith(':') ? { param: seg.slice(1) } : { literal: seg.toLowerCase() },
-			);
-			return { route, segments, literalCount: segments.filter((s) => s.literal).length };
+			const segments = split(route.path).map((seg) => {
+				if (seg.startsWith(':')) return { param: seg.slice(1) };
+				if (!seg.includes(':')) return { literal: seg.toLowerCase() };
+				const names: string[] = [];
+				const source = seg
+					.split(/(:[A-Za-z_]\w*)/)
+					.map((part) => {
+						if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+						names.push(part.slice(1));
+						return '\\s*([^/()=,]+?)\\s*';
+					})
+					.join('');
+				return { pattern: { re: new RegExp(`^${source}$`, 'i'), names } };
+			});
+			return { route, segments, literalCount: segments.filter((s) => s.literal || s.pattern).length };
 		});
 	}
 
@@ -51,7 +63,17 @@ export class Router<S> {
 			let ok = true;
 			for (let i = 0; i < parts.length && ok; i++) {
 				const seg = c.segments[i];
-				if (seg.literal !== undefined) {
+				if (seg.pattern) {
+					let decoded = parts[i];
+					try {
+						decoded = decodeURIComponent(parts[i]);
+					} catch {
+						// keep the raw segment
+					}
+					const m = seg.pattern.re.exec(decoded);
+					ok = !!m;
+					if (m) seg.pattern.names.forEach((name, k) => (params[name] = m[k + 1]));
+				} else if (seg.literal !== undefined) {
 					ok = seg.literal === parts[i].toLowerCase();
 				} else {
 					try {

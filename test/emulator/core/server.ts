@@ -156,6 +156,15 @@ export function createPipeline(o: PipelineOptions) {
 		fault?: 'reset' | 'malformed' | 'slow',
 		holdMs = 30000,
 	) {
+		if (r.stream && !fault) {
+			const headers: Record<string, string | number> = { ...(r.headers ?? {}) };
+			if (r.contentType) headers['content-type'] = r.contentType;
+			res.writeHead(r.status, headers);
+			const source = r.stream();
+			source.on('error', () => res.destroy());
+			source.pipe(res);
+			return;
+		}
 		let payload: Buffer;
 		let contentType = r.contentType;
 		if (r.raw !== undefined) {
@@ -476,7 +485,8 @@ export function createPipeline(o: PipelineOptions) {
 		}
 
 		let body: unknown;
-		if (bodyBuf.length) {
+		const multipart = /^multipart\/form-data/i.test(headers['content-type'] ?? '');
+		if (bodyBuf.length && !multipart) {
 			try {
 				body = JSON.parse(bodyBuf.toString('utf8'));
 			} catch {
@@ -499,6 +509,7 @@ export function createPipeline(o: PipelineOptions) {
 			params: match.params,
 			query,
 			body,
+			rawBody: multipart ? bodyBuf : undefined,
 			headers,
 			auth,
 			now: nowMs,
@@ -537,6 +548,7 @@ export function createPipeline(o: PipelineOptions) {
 				status: out.status,
 				body: out.body,
 				raw: out.raw,
+				stream: out.stream,
 				contentType: out.contentType,
 				headers: out.headers,
 			},

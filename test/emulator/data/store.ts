@@ -46,6 +46,7 @@ import {
 	toMdeMachine,
 	toXdrIncident,
 } from './projections';
+import { LiveResponseState, type ScriptBehaviour } from './liveResponse';
 
 export interface StoreOptions {
 	seed?: number;
@@ -175,6 +176,8 @@ export class DefenderStore {
 	version = 0;
 	private sortCache = new Map<string, { version: number; arr: unknown[] }>();
 	readonly ctx: ProjectionContext;
+	/** Live Response library, device files and per-command results (see liveResponse.ts). */
+	readonly liveResponse: LiveResponseState;
 
 	constructor(options: StoreOptions = {}) {
 		this.now = options.now ?? (() => Date.now());
@@ -202,6 +205,7 @@ export class DefenderStore {
 		this.tenantId = this.opts.tenantId;
 		this.rng = mulberry32(this.opts.seed);
 		this.sasKey = `sas-${this.opts.seed}-${this.tenantId}`;
+		this.liveResponse = new LiveResponseState(this.sasKey, () => this.now());
 		this.ctx = { tenantId: this.tenantId, machine: (id) => this.machineById.get(id) };
 		const endMs = this.now();
 		const startMs = endMs - this.opts.dataSpanMs;
@@ -744,9 +748,24 @@ export class DefenderStore {
 			externalID: a.externalID,
 			requestSource: a.requestSource,
 			relatedFileInfo: a.relatedFileInfo,
-			commands: [],
+			commands: a.type === 'LiveResponse' ? this.liveResponse.commandsOf(a, st.status, st.sinceMs) : [],
 			troubleshootInfo: null,
 		};
+	}
+
+	/** Control: an emulated device file (every machine) of `size` bytes, or with `content`. */
+	setLiveResponseFile(path: string, size: number, content?: string): void {
+		this.liveResponse.setDeviceFile(path, size, content);
+	}
+
+	/** Control: exit code, output, errors or run time of a library script. */
+	setLiveResponseScript(scriptName: string, behaviour: ScriptBehaviour): void {
+		this.liveResponse.setScriptBehaviour(scriptName, behaviour);
+	}
+
+	/** Control: concurrent live response sessions per tenant (documented: 25). */
+	setLiveResponseMaxSessions(n: number): void {
+		this.liveResponse.maxSessions = n;
 	}
 
 	/** HMAC for package download links. */

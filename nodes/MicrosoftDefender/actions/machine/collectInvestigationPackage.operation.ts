@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { downloadInvestigationPackage, getInvestigationPackageUri } from '../../helpers/machineActions';
+import { downloadToBinary } from '../../helpers/liveResponse';
+import { getInvestigationPackageUri } from '../../helpers/machineActions';
 import {
 	commentProperty,
 	machineLocator,
@@ -61,11 +62,11 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const operation = { resource: 'machine', operation: 'collectInvestigationPackage' };
 	const actionId = String(action.id);
 	const url = await getInvestigationPackageUri.call(this, actionId, i, operation);
-	const data = await downloadInvestigationPackage.call(this, url, i, operation);
 	const binaryPropertyName = (this.getNodeParameter('binaryPropertyName', i, 'data') as string).trim() || 'data';
 	const host = typeof action.computerDnsName === 'string' && action.computerDnsName ? action.computerDnsName : machineId;
 	const fileName = `investigation-package-${host.replace(/[^A-Za-z0-9._-]/g, '_')}-${actionId}.zip`;
-	const binary = await this.helpers.prepareBinaryData(data, fileName, 'application/zip');
+	// Streamed into n8n's binary store: packages can be large.
+	const binary = await downloadToBinary.call(this, url, fileName, i, operation);
 	const json: IDataObject = { ...action, packageDownloaded: true };
 	return [{ json, binary: { [binaryPropertyName]: binary }, pairedItem: { item: i } }];
 }
