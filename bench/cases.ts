@@ -20,6 +20,7 @@ import {
 	SCOPES,
 	sleep,
 } from './lib';
+import { liveResponseCase } from './liveResponse.case';
 import { MicrosoftDefender, MicrosoftDefenderTrigger } from './nodes';
 
 export interface CaseEnv {
@@ -722,4 +723,5 @@ export const CASES: CaseDef[] = [
 	huntingCase,
 	triggerCase(true),
 	triggerCase(false),
+	liveResponseCase,
 ];

