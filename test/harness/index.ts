@@ -33,6 +33,8 @@ import type {
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 
+import { binaryToBuffer } from 'n8n-core/dist/binary-data/utils';
+
 import { FIXTURE } from '../emulator/core/fixture';
 import { makeHttpRequestWithAuthentication, PACKAGE_CREDENTIAL_TYPES } from './auth';
 import { makeHttpRequest } from './http';
@@ -183,10 +185,13 @@ function base(opts: HarnessOptions, typeName = 'microsoftDefender') {
 			});
 		},
 		async prepareBinaryData(
-			data: Buffer,
+			input: Buffer | NodeJS.ReadableStream,
 			fileName?: string,
 			mimeType?: string,
 		): Promise<IBinaryData> {
+			// A stream is read whole, as n8n's in-memory binary mode does (n8n-core's binaryToBuffer).
+			// Tests of binary behaviour use n8n-core's own helpers (test/unit/n8nBinary.helpers.ts).
+			const data = Buffer.isBuffer(input) ? input : await binaryToBuffer(input as Parameters<typeof binaryToBuffer>[0]);
 			const ext = fileName?.includes('.') ? fileName.split('.').pop() : undefined;
 			return {
 				data: data.toString('base64'),

@@ -7,7 +7,7 @@
  * The emulator's permissions come from its own contract table (test/emulator/contract.ts), not
  * from the package, so a row that is wrong about Microsoft fails here.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { OPERATION_PERMISSIONS, requiredPermissions, type OperationPermission } from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { byId, run, startEmu, storeOf, windowsMachine, type Emulator } from './node.helpers';
@@ -63,11 +63,49 @@ const CASES: Record<string, (app: App) => Promise<Record<string, unknown>> | Rec
 	},
 	'vulnerability.getAll.mde': () => ({ resource: 'vulnerability', operation: 'getAll' }),
 	'vulnerability.getAllForMachine.mde': () => ({ resource: 'vulnerability', operation: 'getAllForMachine', machineId: byId(String(storeOf(emu).machines[0].id)) }),
+	'liveResponse.runScript.mde': () => {
+		libraryFile(`matrix-${library++}.ps1`);
+		return { resource: 'liveResponse', operation: 'runScript', machineId: byId(fastMachine()), scriptName: `matrix-${library - 1}.ps1`, pollInterval: 1 };
+	},
+	'liveResponse.getFile.mde': () => ({ resource: 'liveResponse', operation: 'getFile', machineId: byId(fastMachine()), path: 'C:\\matrix.txt', pollInterval: 1 }),
+	'liveResponse.putFile.mde': () => {
+		libraryFile(`matrix-${library++}.exe`);
+		return { resource: 'liveResponse', operation: 'putFile', machineId: byId(fastMachine()), fileName: `matrix-${library - 1}.exe`, pollInterval: 1 };
+	},
+	'liveResponse.runCommands.mde': () => ({
+		resource: 'liveResponse',
+		operation: 'runCommands',
+		machineId: byId(fastMachine()),
+		commands: { command: [{ type: 'GetFile', value: 'C:\\matrix.txt' }] },
+		pollInterval: 1,
+	}),
+	'liveResponse.listLibraryFiles.mde': () => ({ resource: 'liveResponse', operation: 'listLibraryFiles' }),
+	'liveResponse.uploadLibraryFile.mde': () => ({
+		resource: 'liveResponse',
+		operation: 'uploadLibraryFile',
+		fileName: `upload-${library++}.ps1`,
+		__items: [{ json: {}, binary: { data: { data: Buffer.from('Write-Output 1').toString('base64'), mimeType: 'text/plain', fileName: 'x.ps1' } } }],
+	}),
+	'liveResponse.deleteLibraryFile.mde': () => {
+		libraryFile(`matrix-${library++}.ps1`);
+		return { resource: 'liveResponse', operation: 'deleteLibraryFile', fileName: `matrix-${library - 1}.ps1` };
+	},
 	'software.get.mde': () => ({ resource: 'software', operation: 'get', softwareId: String(storeOf(emu).software[0].id) }),
 	'software.getMachines.mde': () => ({ resource: 'software', operation: 'getMachines', softwareId: String(storeOf(emu).software[0].id) }),
 };
 
 let indicators = 0;
+let library = 0;
+/** A library file put there by someone else (the portal). */
+function libraryFile(fileName: string) {
+	storeOf(emu).liveResponse.uploadLibraryFile({ fileName, content: Buffer.from('x'), override: true, createdBy: 'soc@contoso.com' });
+}
+/** A fresh Windows machine whose live response sessions finish at once (the others stay pending). */
+function fastMachine(): string {
+	const id = freshWindowsMachine();
+	storeOf(emu).setActionBehaviour(id, { pendingMs: 50, inProgressMs: 50 });
+	return id;
+}
 /** A new pending action (made in the store, as another console or app would). */
 function pendingAction(): string {
 	const store = storeOf(emu);
@@ -105,7 +143,8 @@ describe.each(OPERATION_PERMISSIONS.map((p) => [p.displayName, p] as const))('%s
 
 	it(`succeeds with exactly ${exact.join(' + ')}, and Check Permissions agrees`, async () => {
 		const app = appWith(p, exact);
-		const out = await run(emu, await CASES[key(p)](app), { app });
+		const { __items: items, ...parameters } = await CASES[key(p)](app);
+		const out = await run(emu, parameters, { app, items: items as INodeExecutionData[] | undefined });
 		expect(out.length).toBeGreaterThanOrEqual(0);
 		for (const item of out) expect(item.json.error).toBeUndefined();
 		expect(await doctorRow(p, app)).toMatchObject({ allowed: true });
@@ -115,7 +154,8 @@ describe.each(OPERATION_PERMISSIONS.map((p) => [p.displayName, p] as const))('%s
 		const app = appWith(p, exact.filter((r) => r !== missing));
 		let error: (Error & { description?: string | null }) | undefined;
 		try {
-			await run(emu, await CASES[key(p)](app), { app });
+			const { __items: items, ...parameters } = await CASES[key(p)](app);
+			await run(emu, parameters, { app, items: items as INodeExecutionData[] | undefined });
 		} catch (e) {
 			error = e as Error & { description?: string | null };
 		}
