@@ -600,7 +600,11 @@ export const CONTRACT: EndpointContract[] = [
 		roles: [],
 		rolesBasis: doc(LR_RESULT, 'This link is valid for 30 minutes and should be used immediately for downloading the package to a local storage.'),
 		query: [],
-		queryBasis: assumed(LR_RESULT, 'The SAS link carries its own signature; the emulator serves it without a token, streamed. A GetFile result is served as the raw file (the page shows only the RunScript transcript).'),
+		queryBasis: assumed(
+			LR_RESULT,
+			'The SAS link carries its own signature; the emulator serves it without a token, streamed. A GetFile result is served as the raw file, as application/octet-stream without a file name (the page shows only the RunScript transcript).',
+			'The node names the file after the device path and takes the MIME type from a specific Content-Type, else from the extension; a zipped result would arrive as that zip, under the path\'s name.',
+		),
 		errors: [{ status: 403, when: 'expired or altered signature' }],
 		public: true,
 	},

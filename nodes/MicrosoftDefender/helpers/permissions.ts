@@ -265,6 +265,10 @@ export function delegatedToGrant(row: Pick<OperationPermission, 'api' | 'calls'>
 export function userPermissionFor(row: Pick<OperationPermission, 'calls' | 'operation'>): DefenderUserPermission {
 	// The operation's own call (the first) decides; auxiliary reads need only "View data".
 	const first = ENDPOINT_PERMISSIONS[row.calls[0]]?.roles[0] ?? '';
+	// Live Response (Get File included) and the library are not reads ("Investigate entities on
+	// devices using live response": uploading to the library needs Manage security settings).
+	if (first === 'Machine.LiveResponse') return 'Active remediation actions';
+	if (first === 'Library.Manage') return row.operation.startsWith('list') ? 'View data' : 'Manage security settings';
 	if (row.operation.startsWith('get')) return 'View data';
 	if (REMEDIATION.has(first)) return 'Active remediation actions';
 	if (first === 'Machine.CollectForensics') return 'Alerts investigation';
