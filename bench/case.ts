@@ -51,40 +51,44 @@ async function main() {
 		return;
 	}
 
-	if (def.setup) await def.setup(env);
 	const metrics: Record<string, number[]> = {};
-	const record = (side: string, m: RunMetrics) => {
-		for (const [k, v] of Object.entries(m)) (metrics[`${side}.${k}`] ??= []).push(v);
-	};
-	const sides = (run: number) => {
-		const s: Array<'node' | 'baseline'> = def.baseline ? ['node', 'baseline'] : ['node'];
-		return run % 2 ? s.reverse() : s;
-	};
-	const fmt = (m: RunMetrics) => (m.ms !== undefined ? `${m.ms.toFixed(0)} ms` : 'done');
-	const warmups = def.warmups(quick);
-	const runs = arg('runs') !== undefined ? Number(arg('runs')) : def.runs(quick);
-	const runOffset = Number(arg('run-offset') ?? 0);
-	const runTotal = Number(arg('run-total') ?? runs);
-	for (let w = 0; w < warmups; w++) {
-		for (const side of sides(w)) {
-			if (def.beforeRun) await def.beforeRun(env);
-			env.client = rawClient();
-			const m = await (side === 'node' ? def.node(env, true) : def.baseline!(env, true));
-			say(`warm-up ${w + 1}/${warmups} ${side} ${fmt(m)}`);
+	try {
+		if (def.setup) await def.setup(env);
+		const record = (side: string, m: RunMetrics) => {
+			for (const [k, v] of Object.entries(m)) (metrics[`${side}.${k}`] ??= []).push(v);
+		};
+		const sides = (run: number) => {
+			const s: Array<'node' | 'baseline'> = def.baseline ? ['node', 'baseline'] : ['node'];
+			return run % 2 ? s.reverse() : s;
+		};
+		const fmt = (m: RunMetrics) => (m.ms !== undefined ? `${m.ms.toFixed(0)} ms` : 'done');
+		const warmups = def.warmups(quick);
+		const runs = arg('runs') !== undefined ? Number(arg('runs')) : def.runs(quick);
+		const runOffset = Number(arg('run-offset') ?? 0);
+		const runTotal = Number(arg('run-total') ?? runs);
+		for (let w = 0; w < warmups; w++) {
+			for (const side of sides(w)) {
+				if (def.beforeRun) await def.beforeRun(env);
+				env.client = rawClient();
+				const m = await (side === 'node' ? def.node(env, true) : def.baseline!(env, true));
+				say(`warm-up ${w + 1}/${warmups} ${side} ${fmt(m)}`);
+			}
 		}
-	}
-	for (let r = 0; r < runs; r++) {
-		const parts: string[] = [];
-		for (const side of sides(r)) {
-			if (def.beforeRun) await def.beforeRun(env);
-			// A fresh keep-alive pool per run: a pooled socket idle during the other side's run may be
-			// closed by the server (keepAliveTimeout) just as it is reused.
-			env.client = rawClient();
-			const m = await (side === 'node' ? def.node(env, false) : def.baseline!(env, false));
-			record(side, m);
-			parts.push(`${side} ${fmt(m)}`);
+		for (let r = 0; r < runs; r++) {
+			const parts: string[] = [];
+			for (const side of sides(r)) {
+				if (def.beforeRun) await def.beforeRun(env);
+				// A fresh keep-alive pool per run: a pooled socket idle during the other side's run may be
+				// closed by the server (keepAliveTimeout) just as it is reused.
+				env.client = rawClient();
+				const m = await (side === 'node' ? def.node(env, false) : def.baseline!(env, false));
+				record(side, m);
+				parts.push(`${side} ${fmt(m)}`);
+			}
+			say(`run ${runOffset + r + 1}/${runTotal}: ${parts.join(', ')}`);
 		}
-		say(`run ${runOffset + r + 1}/${runTotal}: ${parts.join(', ')}`);
+	} finally {
+		if (def.teardown) await def.teardown(env);
 	}
 	console.log(`BENCH_RESULT ${JSON.stringify({ metrics })}`);
 }

@@ -22,6 +22,7 @@ import {
 } from './lib';
 import { liveResponseCase } from './liveResponse.case';
 import { MicrosoftDefender, MicrosoftDefenderTrigger } from './nodes';
+import { queueCase } from './queue';
 
 export interface CaseEnv {
 	url: string;
@@ -71,6 +72,8 @@ export interface CaseDef {
 	/** Start a new emulator for every run (runs would otherwise see each other's data). */
 	freshEmulatorPerRun?: boolean;
 	setup?(env: CaseEnv): Promise<void>;
+	/** After the last run (stop what setup started). */
+	teardown?(env: CaseEnv): Promise<void>;
 	/** Before each run of either side (not timed). */
 	beforeRun?(env: CaseEnv): Promise<void>;
 	node(env: CaseEnv, warmup: boolean): Promise<RunMetrics>;
@@ -724,4 +727,5 @@ export const CASES: CaseDef[] = [
 	triggerCase(true),
 	triggerCase(false),
 	liveResponseCase,
+	queueCase,
 ];
