@@ -160,7 +160,7 @@ describeQueue.each(e2eLines())('real n8n line %i in queue mode (PostgreSQL, Redi
 	let emu: EmulatorHandle;
 	let cluster: QueueCluster;
 	let api: N8nRest;
-	const t0 = Date.now();
+	let t0 = Date.now(); // reset in beforeAll: describe.each collects every line's block up front
 	const report: string[] = [];
 	const store = () => emu.store(FIXTURE.tenants.A.id);
 	const say = (s: string) => {
@@ -171,6 +171,7 @@ describeQueue.each(e2eLines())('real n8n line %i in queue mode (PostgreSQL, Redi
 	let incidentsBefore = new Set<string>();
 
 	beforeAll(async () => {
+		t0 = Date.now();
 		emu = await startEmulator({
 			seed: 14,
 			sizes: { machines: BULK_EXECUTIONS * BULK_PER_EXECUTION + KILL_BATCH + 10, alerts: 20, incidents: 6, huntingRows: 10 },
