@@ -3,7 +3,9 @@
  * In a real n8n (each pinned line), with the package installed from its tarball like a user would:
  * the node types load under their real names, and the credential's Test button (n8n's REST
  * credential test) is green for a good credential and red with our message for a wrong secret.
- * SSRF protection is on (2.x; 1.x has no such feature) with only 127.0.0.1 allowed.
+ * SSRF protection is on (2.x; 1.x has no such feature) with only 127.0.0.1 allowed. The test call
+ * never follows a redirect (n8n would re-attach the token for another host), and an upstream
+ * echoing the request does not put the secret into the message n8n shows.
  */
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 
@@ -100,6 +102,28 @@ describe.each(e2eLines())('real n8n line %i: package load and credential test', 
 		const res = await api.testCredential({ id: 'e2eCredGood00001', data: { clientSecret: 'typed-but-wrong' } });
 		expect(res.status).toBe('Error');
 		expect(emu.log.some((e) => /oauth2\/v2\.0\/token$/.test(e.path) && e.status === 401)).toBe(true);
+	});
+
+	it('the test call redirected (302) to another port: red, and the stored token never reaches the other host', async () => {
+		emu.faults.clear();
+		emu.trap.clear();
+		emu.clearLog();
+		emu.faults.next(1, 'redirect', { status: 302, path: '/api/machineactions' });
+		const res = await api.testCredential({ id: 'e2eCredGood00001' });
+		expect(emu.log.some((e) => e.fault === 'redirect')).toBe(true);
+		expect(emu.trap.requests.map((r) => ({ path: r.path, authorization: r.authorization }))).toEqual([]);
+		expect(res.status).toBe('Error');
+	});
+
+	it('a token endpoint that echoes the request: the test message names the error, not the secret', async () => {
+		emu.faults.clear();
+		emu.clearLog();
+		emu.faults.next(1, 'echo', '/oauth2/v2.0/token');
+		const res = await api.testCredential({ id: 'e2eCredBadSecret' });
+		expect(emu.log.some((e) => e.fault === 'echo' && (e.echoed ?? []).includes('not-the-secret'))).toBe(true);
+		expect(res.status).toBe('Error');
+		expect(res.message).toContain('AADSTS9002313');
+		expect(res.message).not.toContain('not-the-secret');
 	});
 
 	if (line === 2) {
