@@ -27,7 +27,9 @@ export function renderPermissionsTable(): string {
 		const byRole = new Map<string, string[]>();
 		for (const o of p.optional ?? []) {
 			const role = ENDPOINT_PERMISSIONS[o.call].roles[0];
-			byRole.set(role, [...(byRole.get(role) ?? []), o.enables]);
+			const uses = byRole.get(role) ?? [];
+			if (!uses.includes(o.enables)) uses.push(o.enables);
+			byRole.set(role, uses);
 		}
 		const optional = [...byRole].map(([role, uses]) => `\`${role}\`: ${uses.join(', ')}`).join('; ');
 		return `| ${p.displayName} | ${RESOURCE_APPS[p.api]} | ${grant} | ${alternatives || '—'} | ${optional || '—'} |`;
@@ -145,7 +147,7 @@ export function renderContractDoc(): string {
 		'pages are silent or disagree, a seed picks one variant, and tests pin each variant so CI never',
 		'depends on a draw:',
 		'',
-		'- `$top`/`$skip` on an endpoint whose page documents no query options: **ignored** (the same page comes back) or **refused** with 400. The package sends none there.',
+		'- OData options (`$top`, `$skip`, `$expand`, ...) on an endpoint whose page documents none: **ignored** (the same answer as without them) or **refused** with 400. The package sends no paging options there; where it asks *Get incident* for `$expand=alerts` (undocumented), an ignored or refused expansion falls back to *List incidents* (documented `$filter` on `createdDateTime` and `$expand`), and `alertsSource` says so.',
 		'- MDE alert determination: the *Update alert* spelling (`NotMalicious`, `ConfirmedActivity`) or the alert resource page\'s (`Clean`, `ConfirmedUserActivity`). The package sends the first and, refused, the second once (`determinationSentAs` in the output).',
 		'',
 		'A lenient mode exists only for tests that cannot meet the contract and must say why',

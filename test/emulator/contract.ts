@@ -85,7 +85,7 @@ export type UndocumentedPaging = 'ignore' | 'refuse';
 export type DeterminationSpelling = 'updatePage' | 'resourcePage';
 
 export interface EmulatorVariants {
-	/** `$top`/`$skip` on an endpoint that documents no OData options: ignored (same page again) or 400. */
+	/** OData options ($top, $skip, $expand, ...) on an endpoint that documents none: ignored (same answer as without) or 400. */
 	undocumentedPaging: UndocumentedPaging;
 	/** MDE alert determination: *Update alert* names (NotMalicious, ConfirmedActivity) or the alert resource page's (Clean, ConfirmedUserActivity). */
 	determinationSpelling: DeterminationSpelling;

@@ -103,3 +103,40 @@ describe('response action with only its own permission (no Machine.Read.All)', (
 		expect(apiCalls(emu, 'GET', '/api/machineactions')).toHaveLength(1);
 	});
 });
+
+describe.each([
+	['ignore', 'listIncidents'],
+	['refuse', 'listIncidents'],
+	['lenient', undefined],
+] as const)('Get incident with $expand=alerts (undocumented), emulator variant "%s"', (variant, source) => {
+	let emu: Emulator;
+	beforeAll(async () => {
+		emu =
+			variant === 'lenient'
+				? await startEmu({ sizes: { machines: 10, alerts: 60, incidents: 20 }, strict: { lenient: 'the expansion honoured, as the real service may do' } })
+				: await startEmu({ sizes: { machines: 10, alerts: 60, incidents: 20 }, variants: { undocumentedPaging: variant } });
+	});
+	afterAll(async () => await emu.close());
+
+	const withAlerts = () => {
+		const store = storeOf(emu);
+		return store.incidents.find((inc: unknown) => store.alertsOfIncident(inc).length > 1);
+	};
+
+	it(`Incident → Get returns every alert of the incident${source ? ' (through List incidents)' : ' in one call'}`, async () => {
+		const incident = withAlerts();
+		const expected = storeOf(emu).alertsOfIncident(incident).map((a: { id: string }) => a.id).sort();
+		emu.clearLog();
+		const [item] = await run(emu, { resource: 'incident', operation: 'get', incidentId: rl(String(incident.incidentId)) });
+		expect((item.json.alerts as Array<{ id: string }>).map((a) => a.id).sort()).toEqual(expected);
+		expect(item.json.alertsSource).toBe(source);
+		expect(apiCalls(emu).length).toBe(source ? (variant === 'refuse' ? 3 : 2) : 1);
+	});
+
+	it('Alert → Get Many with the Incident ID filter returns the same alerts', async () => {
+		const incident = withAlerts();
+		const expected = storeOf(emu).alertsOfIncident(incident).map((a: { id: string }) => a.id).sort();
+		const items = await run(emu, { resource: 'alert', operation: 'getAll', returnAll: true, filters: { incidentId: String(incident.incidentId) } });
+		expect(items.map((o) => String(o.json.id)).sort()).toEqual(expected);
+	});
+});

@@ -130,7 +130,8 @@ describe('Incident: Get Many', () => {
 			for (const item of items) expect((item.json.alerts as unknown[]).length).toBeGreaterThan(0);
 			const calls = apiCalls('/v1.0/security/incidents');
 			expect(calls.filter((c) => c.status === 500)).toHaveLength(2);
-			expect(calls.filter((c) => /incidents\/\d+$/.test(c.path))).toHaveLength(3);
+			// One read per incident (each may cost a second call when the emulator refuses Get incident's $expand).
+			expect(new Set(calls.filter((c) => /incidents\/\d+$/.test(c.path)).map((c) => c.path)).size).toBe(3);
 		} finally {
 			transportTuning.baseBackoffMs = previous;
 			emu.faults.clear();

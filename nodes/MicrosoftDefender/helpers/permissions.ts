@@ -127,7 +127,10 @@ const liveResponse = (operation: string, displayName: string, results: boolean):
 });
 
 export const OPERATION_PERMISSIONS: OperationPermission[] = [
-	{ resource: 'alert', operation: 'getAll', api: 'graph', displayName: 'Alert: Get Many', calls: ['GET /v1.0/security/alerts_v2'], optional: [{ call: 'GET /v1.0/security/incidents/:id', enables: 'the Incident ID filter' }] },
+	{ resource: 'alert', operation: 'getAll', api: 'graph', displayName: 'Alert: Get Many', calls: ['GET /v1.0/security/alerts_v2'], optional: [
+			{ call: 'GET /v1.0/security/incidents/:id', enables: 'the Incident ID filter' },
+			{ call: 'GET /v1.0/security/incidents', enables: 'the Incident ID filter' },
+		] },
 	{ resource: 'alert', operation: 'get', api: 'graph', displayName: 'Alert: Get', calls: ['GET /v1.0/security/alerts_v2/:id'] },
 	{ resource: 'alert', operation: 'update', api: 'graph', displayName: 'Alert: Update', calls: ['PATCH /v1.0/security/alerts_v2/:id'] },
 	{ resource: 'alert', operation: 'addComment', api: 'graph', displayName: 'Alert: Add Comment', calls: ['POST /v1.0/security/alerts_v2/:id/comments'] },
@@ -137,7 +140,8 @@ export const OPERATION_PERMISSIONS: OperationPermission[] = [
 	{ resource: 'alert', operation: 'addComment', api: 'mde', displayName: 'Alert: Add Comment (MDE API)', calls: ['PATCH /api/alerts/:id'] },
 
 	{ resource: 'incident', operation: 'getAll', api: 'graph', displayName: 'Incident: Get Many', calls: ['GET /v1.0/security/incidents'] },
-	{ resource: 'incident', operation: 'get', api: 'graph', displayName: 'Incident: Get', calls: ['GET /v1.0/security/incidents/:id'] },
+	// With alerts (default): List incidents too when Get incident ignores or refuses $expand.
+	{ resource: 'incident', operation: 'get', api: 'graph', displayName: 'Incident: Get', calls: ['GET /v1.0/security/incidents/:id', 'GET /v1.0/security/incidents'] },
 	{ resource: 'incident', operation: 'update', api: 'graph', displayName: 'Incident: Update', calls: ['PATCH /v1.0/security/incidents/:id'] },
 	{ resource: 'incident', operation: 'addComment', api: 'graph', displayName: 'Incident: Add Comment', calls: ['POST /v1.0/security/incidents/:id/comments'] },
 

@@ -17,15 +17,13 @@ import { machineRoutes } from './machines';
 
 type RouteImpl = Impl<DefenderStore>;
 
-const PAGING_OPTIONS = ['$top', '$skip'];
-
 function badRequest(row: EndpointContract, message: string): ApiError {
 	return new ApiError(400, row.api === 'mde' ? 'ODataError' : 'BadRequest', message);
 }
 
 /**
- * Strict mode: `$top`/`$skip` on an endpoint whose page documents no query options are ignored
- * (the same page comes back) or refused, as the seeded variant says; enum body values must be
+ * Strict mode: OData options (`$top`, `$skip`, `$expand`, ...) on an endpoint whose page documents
+ * none are ignored (the same answer as without them) or refused, as the seeded variant says; enum body values must be
  * the documented ones (for the MDE determination, the seeded page's spelling).
  */
 export function enforceContract(row: EndpointContract, req: ApiRequest): ApiRequest {
@@ -33,7 +31,7 @@ export function enforceContract(row: EndpointContract, req: ApiRequest): ApiRequ
 	if (!mode?.strict) return req;
 	let out = req;
 	if (row.query.length === 0) {
-		const undocumented = Object.keys(req.query).filter((k) => PAGING_OPTIONS.includes(k.toLowerCase()));
+		const undocumented = Object.keys(req.query).filter((k) => k.startsWith('$'));
 		if (undocumented.length) {
 			if (mode.variants.undocumentedPaging === 'refuse') {
 				throw badRequest(row, `The query specified in the URI is not valid. Query option '${undocumented[0]}' is not supported by ${row.method} ${row.path} (${row.page}).`);

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { readIncidentWithAlerts } from '../incident/withAlerts';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import {
@@ -9,7 +10,7 @@ import {
 } from '../../descriptions/common';
 import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
 import { simplifyAlert, toGraphValue, toMdeValue } from '../../helpers/simplify';
-import { defenderApiRequest, defenderApiRequestAllItems } from '../../transport';
+import { defenderApiRequestAllItems } from '../../transport';
 import {
 	checkIncidentIdValue,
 	failInput,
@@ -246,15 +247,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 					"Graph has no incidentId filter for alerts, so the node reads the incident's alerts and filters them itself. Remove one of the two, or add incidentId to your custom filter instead.",
 				);
 			}
-			const incident = (await defenderApiRequest.call(this, {
-				api: 'graph',
-				method: 'GET',
-				path: `/v1.0/security/incidents/${encodeURIComponent(filters.incidentId)}`,
-				qs: { $expand: 'alerts' },
-				headers: GRAPH_HEADERS,
-				itemIndex: i,
-				operation,
-			})) as IDataObject;
+			const incident = await readIncidentWithAlerts.call(this, filters.incidentId, i, operation);
 			alerts = ((incident.alerts as IDataObject[] | undefined) ?? []).filter((a) => matchesGraph(a, filters));
 			const key = sort.startsWith('created') ? 'createdDateTime' : 'lastUpdateDateTime';
 			if (sort !== 'none') {

@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { defenderApiRequest } from '../../transport';
 import { GRAPH_HEADERS, incidentLocator, readIncidentId, toItems } from '../alert/shared';
+import { readIncidentWithAlerts } from './withAlerts';
 
 const properties: INodeProperties[] = [
 	incidentLocator('The incident to get'),
@@ -34,19 +35,18 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const requested = readIncidentId(this, i);
 	const includeAlerts = this.getNodeParameter('includeAlerts', i, true) as boolean;
 	const follow = this.getNodeParameter('followRedirects', i, false) as boolean;
-	const qs: IDataObject = {};
-	if (includeAlerts) qs.$expand = 'alerts';
-
+	const operation = { resource: 'incident', operation: 'get' };
 	const read = async (id: string) =>
-		(await defenderApiRequest.call(this, {
-			api: 'graph',
-			method: 'GET',
-			path: `/v1.0/security/incidents/${encodeURIComponent(id)}`,
-			qs,
-			headers: GRAPH_HEADERS,
-			itemIndex: i,
-			operation: { resource: 'incident', operation: 'get' },
-		})) as IDataObject;
+		includeAlerts
+			? await readIncidentWithAlerts.call(this, id, i, operation)
+			: ((await defenderApiRequest.call(this, {
+					api: 'graph',
+					method: 'GET',
+					path: `/v1.0/security/incidents/${encodeURIComponent(id)}`,
+					headers: GRAPH_HEADERS,
+					itemIndex: i,
+					operation,
+				})) as IDataObject);
 
 	let incident = await read(requested);
 	const seen = new Set([requested]);

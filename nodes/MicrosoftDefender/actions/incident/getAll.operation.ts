@@ -5,6 +5,7 @@ import type {
 	INodeProperties,
 	JsonObject,
 } from 'n8n-workflow';
+import { readIncidentWithAlerts } from './withAlerts';
 import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import {
@@ -17,7 +18,7 @@ import {
 } from '../../descriptions/common';
 import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
 import { simplifyIncident, toGraphValue } from '../../helpers/simplify';
-import { defenderApiRequest, defenderApiRequestAllItems } from '../../transport';
+import { defenderApiRequestAllItems } from '../../transport';
 import { failInput, GRAPH_HEADERS, readDate, readRawFilter, toItems } from '../alert/shared';
 
 const properties: INodeProperties[] = [
@@ -163,15 +164,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		delete withoutExpand.$expand;
 		incidents = await list(withoutExpand);
 		for (const incident of incidents) {
-			const full = (await defenderApiRequest.call(this, {
-				api: 'graph',
-				method: 'GET',
-				path: `/v1.0/security/incidents/${encodeURIComponent(String(incident.id))}`,
-				qs: { $expand: 'alerts' },
-				headers: GRAPH_HEADERS,
-				itemIndex: i,
-				operation: { resource: 'incident', operation: 'get' },
-			})) as IDataObject;
+			const full = await readIncidentWithAlerts.call(this, String(incident.id), i, { resource: 'incident', operation: 'get' });
 			incident.alerts = Array.isArray(full.alerts) ? full.alerts : [];
 		}
 	}
