@@ -726,6 +726,7 @@ export const CASES: CaseDef[] = [
 	huntingCase,
 	triggerCase(true),
 	triggerCase(false),
-	liveResponseCase,
+	liveResponseCase('filesystem'),
+	liveResponseCase('default'),
 	queueCase,
 ];
