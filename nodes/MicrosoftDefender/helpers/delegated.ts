@@ -95,6 +95,7 @@ export const delegatedStats = { redemptions: 0 };
 export function clearDelegatedCache(): void {
 	cache.clear();
 	inflight.clear();
+	renewals.clear();
 	delegatedStats.redemptions = 0;
 }
 
@@ -233,6 +234,26 @@ export async function renewSignInToken(
 	target: TokenTarget,
 	itemIndex?: number,
 ): Promise<string> {
+	// Items that hit the same expired token share one renewal (one refresh by n8n, not one per item).
+	const key = `${target.cacheKey}|${hash(storedAccessToken(c))}`;
+	let pending = renewals.get(key);
+	if (!pending) {
+		pending = renewOnce(ctx, c, target, itemIndex).finally(() => renewals.delete(key));
+		renewals.set(key, pending);
+	}
+	const renewed = await pending;
+	c.oauthTokenData = renewed;
+	return String(renewed.access_token);
+}
+
+const renewals = new Map<string, Promise<NonNullable<DelegatedCredentialData['oauthTokenData']>>>();
+
+async function renewOnce(
+	ctx: SignInRenewer,
+	c: DelegatedCredentialData,
+	target: TokenTarget,
+	itemIndex?: number,
+): Promise<NonNullable<DelegatedCredentialData['oauthTokenData']>> {
 	const before = storedAccessToken(c);
 	const probe = CONNECTION_TEST_CALLS[target.family];
 	try {
@@ -256,11 +277,7 @@ export async function renewSignInToken(
 		fresh = undefined;
 	}
 	const after = storedAccessToken(fresh ?? {});
-	if (fresh && after && after !== before) {
-		c.oauthTokenData = fresh.oauthTokenData;
-		return after;
-	}
+	if (fresh?.oauthTokenData && after && after !== before) return fresh.oauthTokenData;
 	const token = await getDelegatedToken(ctx, fresh ?? c, target);
-	c.oauthTokenData = { ...(c.oauthTokenData ?? {}), access_token: token };
-	return token;
+	return { ...(c.oauthTokenData ?? {}), access_token: token };
 }
