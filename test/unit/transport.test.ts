@@ -14,7 +14,7 @@ import {
 import { PAGE_LIMITS } from '../../nodes/MicrosoftDefender/helpers/limits';
 import { DefenderStore } from '../emulator/data/store';
 import { startEmulator, type EmulatorHandle } from '../emulator';
-import { createExecuteContext, createLoadOptionsContext, createPollContext, emulatorCredentials } from '../harness';
+import { capturedLogs, clearCapturedLogs, createExecuteContext, createLoadOptionsContext, createPollContext, emulatorCredentials } from '../harness';
 
 const saved = { ...transportTuning };
 let emu: EmulatorHandle;
@@ -396,10 +396,14 @@ describe('pacing', () => {
 	it('after a 429 the whole process waits out Retry-After on that quota, not only the refused call', async () => {
 		Object.assign(transportTuning, { pacing: true, timeScale: 60 });
 		paced.clearLog();
+		clearCapturedLogs();
 		const c = createExecuteContext({ credentials: emulatorCredentials(paced, { app: 'full', tenant: 'A' }) });
 		paced.faults.next(1, 429, { path: '/api/machineactions', retryAfterSec: 1 });
 		const first = defenderApiRequest.call(c, { api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $top: 1 } });
 		const refusedAt = await waitForLog(() => paced.log.find((l) => l.status === 429));
+		// The emulator logs the 429 before the transport has read it: wait until the transport holds
+		// the quota (its debug line), or under load the other call could leave before the pause exists.
+		await waitForLog(() => capturedLogs.find((l) => /throttled on mde\b/.test(l.message)));
 		// Another call on the same quota (MDE), sent while the first waits for its retry.
 		await defenderApiRequest.call(c, { api: 'mde', method: 'GET', path: '/api/machines', qs: { $top: 1 } });
 		await first;
