@@ -4,6 +4,13 @@
  * trigger reads them with its own Storage REST client. Every delivery guarantee is checked by
  * counting records: each ReportId exactly once.
  */
+import {
+	AccountSASPermissions,
+	AccountSASResourceTypes,
+	AccountSASServices,
+	generateAccountSASQueryParameters,
+	StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
@@ -77,13 +84,13 @@ async function poll(
 async function drain(
 	p: IDataObject,
 	staticData: IDataObject,
-	o: { max?: number; restart?: boolean } = {},
+	o: { max?: number; restart?: boolean; credentials?: object } = {},
 ): Promise<{ items: INodeExecutionData[]; data: IDataObject }> {
 	const all: INodeExecutionData[] = [];
 	let data = staticData;
 	for (let i = 0; i < (o.max ?? 20); i++) {
 		if (o.restart) data = JSON.parse(JSON.stringify(data)) as IDataObject;
-		const items = await poll(p, data);
+		const items = await poll(p, data, o.credentials);
 		all.push(...items);
 		if (!items.length) break;
 	}
@@ -410,6 +417,39 @@ describe('Stream trigger on Azurite (Shared Key)', () => {
 		} finally {
 			await proxy.close();
 		}
+	});
+
+	test('SAS token authentication reads the export; a refused SAS gives a fix and never echoes the token', async () => {
+		const q = await newQueue();
+		const p = `t12/${hourPath(OLD_HOUR)}`;
+		await fx.append('DeviceEvents', p, recordLines('DeviceEvents', 0, 40));
+		await fx.announce(q, 'DeviceEvents', p);
+		const sas = generateAccountSASQueryParameters(
+			{
+				expiresOn: new Date(Date.now() + 3600000),
+				permissions: AccountSASPermissions.parse('rlap'),
+				services: AccountSASServices.parse('bq').toString(),
+				resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+			},
+			new StorageSharedKeyCredential('devstoreaccount1', DEV_KEY),
+		).toString();
+		const sasCredentials = (token: string) => ({
+			microsoftDefenderStorageApi: { authentication: 'sas', sasToken: token },
+		});
+		// A SAS signed with another key: refused, and neither the message nor the description shows it.
+		const forged = sas.replace(
+			/sig=[^&]+/,
+			`sig=${encodeURIComponent(Buffer.alloc(32, 9).toString('base64'))}`,
+		);
+		const error = (await poll(params(az, q), {}, sasCredentials(forged)).catch(
+			(e: Error) => e,
+		)) as Error & { description?: string };
+		expect(error).toBeInstanceOf(Error);
+		expect(error.message).toMatch(/rejected the authentication/);
+		expect(`${error.message} ${error.description}`).not.toContain('sig=');
+		expect(error.description).toMatch(/SAS token/);
+		const { items } = await drain(params(az, q), {}, { credentials: sasCredentials(`?${sas}`) });
+		expectExactlyOnce(ids(items), 0, 40);
 	});
 
 	test('a poll that throws changes nothing (the same records come on the next poll, once)', async () => {
