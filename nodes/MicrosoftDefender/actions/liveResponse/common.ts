@@ -12,7 +12,7 @@ import {
 	waitForLiveResponse,
 	type LiveCommand,
 } from '../../helpers/liveResponse';
-import { machineLocator, resolveMachine, toItems } from '../machine/common';
+import { machineLocator, resolveMachine, toItems, waitProperties } from '../machine/common';
 
 export { machineLocator, toItems };
 
@@ -28,35 +28,14 @@ export function commentParameter(defaultComment: string): INodeProperties {
 }
 
 /** Live Response results exist only once the session has finished, so waiting is on by default. */
-export const waitParameters: INodeProperties[] = [
-	{
-		displayName: 'Wait for Completion',
-		name: 'waitForCompletion',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether to wait until the session has finished and return the results (script output, collected files). Off: returns the machine action at once; fetch it later with Machine Action → Get.',
-	},
-	{
-		displayName: 'Poll Interval (Seconds)',
-		name: 'pollInterval',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 15,
-		description: 'How often to check the session status (one API call each)',
-		displayOptions: { show: { waitForCompletion: [true] } },
-	},
-	{
-		displayName: 'Timeout (Seconds)',
-		name: 'waitTimeout',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 900,
-		description:
-			'How long to wait. Scripts may run up to 10 minutes, and a session for an offline machine stays queued. When the timeout passes first, the node returns the last state with waitTimedOut set to true.',
-		displayOptions: { show: { waitForCompletion: [true] } },
-	},
-];
+export const waitParameters: INodeProperties[] = waitProperties({
+	wait: true,
+	waitDescription:
+		'Whether to wait until the session has finished and return the results (script output, collected files). Off: returns the machine action at once; fetch it later with Machine Action → Get.',
+	timeout: 900,
+	timeoutDescription:
+		'How long to wait. Scripts may run up to 10 minutes, and a session for an offline machine stays queued. When the timeout passes first, the node returns the last state with waitTimedOut set to true.',
+});
 
 export interface CommandResult {
 	json: IDataObject;

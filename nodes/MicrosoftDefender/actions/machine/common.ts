@@ -78,14 +78,18 @@ export const reusePendingOption: INodeProperties = {
 		'Whether to check for a pending or in-progress action of the same type on the machine first and return it (flagged alreadyPending) instead of sending a duplicate request. Costs one extra API call per item and needs Machine.Read.All; without that permission the check is skipped (the output says so in pendingCheckSkipped) and the refusal by Microsoft of a duplicate still applies.',
 };
 
-export function waitProperties(): INodeProperties[] {
+/** Wait for Completion and its poll interval and timeout; `o` changes what differs per operation. */
+export function waitProperties(
+	o: { wait?: boolean; waitDescription?: string; timeout?: number; timeoutDescription?: string } = {},
+): INodeProperties[] {
 	return [
 		{
 			displayName: 'Wait for Completion',
 			name: 'waitForCompletion',
 			type: 'boolean',
-			default: false,
+			default: o.wait ?? false,
 			description:
+				o.waitDescription ??
 				'Whether to wait until the action reaches a final status (Succeeded, Failed, TimeOut or Cancelled) and return that state. Each status check is one API call.',
 		},
 		{
@@ -102,8 +106,9 @@ export function waitProperties(): INodeProperties[] {
 			name: 'waitTimeout',
 			type: 'number',
 			typeOptions: { minValue: 1 },
-			default: 600,
+			default: o.timeout ?? 600,
 			description:
+				o.timeoutDescription ??
 				'How long to wait. When it passes first, the node returns the last state with waitTimedOut set to true; the action keeps running in Defender.',
 			displayOptions: { show: { waitForCompletion: [true] } },
 		},
