@@ -194,6 +194,19 @@ const action = (segment: string, page: string, role: string, extra: Partial<Endp
 	...extra,
 });
 
+const GRAPH_DETERMINATIONS_COMMON = ['unknown', 'apt', 'malware', 'securityPersonnel', 'securityTesting', 'unwantedSoftware', 'other', 'multiStagedAttack', 'phishing', 'maliciousUserActivity', 'confirmedUserActivity', 'lineOfBusinessApplication', 'unknownFutureValue'];
+/** Graph alertDetermination as the alert resource page lists it (the current generation). */
+const GRAPH_DETERMINATIONS_RESOURCE = [...GRAPH_DETERMINATIONS_COMMON, 'compromisedAccount', 'notMalicious', 'notEnoughDataToValidate'];
+const graphDetermination = (page: string, pageValues: string[]): EnumRule => ({
+	...assumed(
+		`${page} / alert resource type`,
+		`${page} lists ${pageValues.filter((v) => !GRAPH_DETERMINATIONS_COMMON.includes(v)).join(', ')}; the alert resource page (alertDetermination, also the incident's type) lists compromisedAccount, notMalicious, notEnoughDataToValidate. None lists confirmedActivity.`,
+		'The package sends the resource page names (confirmedUserActivity for Confirmed Activity) and, on a 400, once more the other spelling, reporting determinationSentAs; both emulator variants are tested.',
+	),
+	values: [],
+	variants: { updatePage: [...GRAPH_DETERMINATIONS_COMMON, ...pageValues.filter((v) => !GRAPH_DETERMINATIONS_COMMON.includes(v))], resourcePage: GRAPH_DETERMINATIONS_RESOURCE },
+});
+
 /** Every endpoint the emulator serves. Keep one row per route; add rows here first. */
 export const CONTRACT: EndpointContract[] = [
 	/* ---------------------------------------------------------------- MDE alerts */
@@ -280,7 +293,11 @@ export const CONTRACT: EndpointContract[] = [
 		roles: G_ALERT_READ,
 		rolesBasis: doc('Get alert', 'Application: SecurityAlert.Read.All (least privileged), SecurityAlert.ReadWrite.All.'),
 		query: [],
-		queryBasis: doc('Get alert', 'This method does not support OData query parameters to help customize the response.'),
+		queryBasis: assumed(
+			'Get alert',
+			'Not checked against the page: the emulator treats the endpoint as taking no query options.',
+			'The package sends no query options to this endpoint, so any reading is safe.',
+		),
 		limit: graphLimit('Get alert'),
 		errors: [FORBIDDEN, NOT_FOUND, THROTTLED],
 	},
@@ -296,7 +313,11 @@ export const CONTRACT: EndpointContract[] = [
 		limit: graphLimit('Update alert (Graph)'),
 		errors: [FORBIDDEN, NOT_FOUND, THROTTLED],
 		body: {
-			status: { ...doc('Update alert (Graph)', 'status: new, inProgress, resolved, unknownFutureValue.'), values: ['new', 'inProgress', 'resolved', 'unknownFutureValue'] },
+			status: {
+				...doc('Update alert (Graph)', 'status: The status of the alert. Possible values are: new, inProgress, resolved, unknownFutureValue.'),
+				values: ['new', 'inProgress', 'resolved', 'unknownFutureValue'],
+			},
+			determination: graphDetermination('Update alert (Graph)', ['compromisedUser', 'clean', 'insufficientData']),
 		},
 	},
 	{
@@ -367,6 +388,7 @@ export const CONTRACT: EndpointContract[] = [
 				...doc('Update incident', 'status: The status of the incident. Possible values are: active, resolved, redirected, unknownFutureValue.'),
 				values: ['active', 'resolved', 'redirected', 'unknownFutureValue'],
 			},
+			determination: graphDetermination('Update incident', ['compromisedUser', 'notMalicious', 'notEnoughDataToValidate']),
 		},
 	},
 	{

@@ -140,3 +140,39 @@ describe.each([
 		expect(items.map((o) => String(o.json.id)).sort()).toEqual(expected);
 	});
 });
+
+describe.each([
+	['updatePage', 2],
+	['resourcePage', 1],
+] as const)('Graph determinations, emulator accepts the %s spelling', (determinationSpelling, patches) => {
+	let emu: Emulator;
+	beforeAll(async () => {
+		emu = await startEmu({ sizes: { machines: 3, alerts: 8, incidents: 4 }, variants: { determinationSpelling } as Partial<EmulatorVariants> });
+	});
+	afterAll(async () => await emu.close());
+
+	it(`Alert → Update (Graph): Not Malicious is stored (${patches} PATCH)`, async () => {
+		const id = String(storeOf(emu).alerts[0].id);
+		emu.clearLog();
+		const [item] = await run(emu, { resource: 'alert', operation: 'update', alertId: rl(id), updateFields: { classification: 'falsePositive', determination: 'notMalicious' } });
+		expect(apiCalls(emu, 'PATCH', `/alerts_v2/${id}`)).toHaveLength(patches);
+		expect(item.json.determinationSentAs).toBe(patches > 1 ? 'clean' : undefined);
+	});
+
+	it(`Incident → Update: Compromised Account is stored (${patches} PATCH)`, async () => {
+		const id = String(storeOf(emu).incidents[0].incidentId);
+		emu.clearLog();
+		const [item] = await run(emu, { resource: 'incident', operation: 'update', incidentId: rl(id), updateFields: { classification: 'truePositive', determination: 'compromisedAccount' } });
+		expect(apiCalls(emu, 'PATCH', `/incidents/${id}`)).toHaveLength(patches);
+		expect(item.json.determinationSentAs).toBe(patches > 1 ? 'compromisedUser' : undefined);
+	});
+
+	it('Confirmed Activity goes out as confirmedUserActivity, the one spelling every Graph page uses (1 PATCH)', async () => {
+		const id = String(storeOf(emu).alerts[1].id);
+		emu.clearLog();
+		await run(emu, { resource: 'alert', operation: 'update', alertId: rl(id), updateFields: { classification: 'informationalExpectedActivity', determination: 'confirmedActivity' } });
+		const calls = apiCalls(emu, 'PATCH', `/alerts_v2/${id}`);
+		expect(calls).toHaveLength(1);
+		expect(calls[0].status).toBe(200);
+	});
+});

@@ -101,9 +101,27 @@ export function toMdeValue(kind: EnumKind, value: string): string {
 	return upperFirst(graph);
 }
 
+/**
+ * Graph determinations its pages spell two ways: the alert resource page (compromisedAccount,
+ * notMalicious, notEnoughDataToValidate) against *Update alert* (compromisedUser, clean,
+ * insufficientData); *Update incident* mixes them. Sent as the resource page spells them and,
+ * refused, once more the other way.
+ */
+export const GRAPH_DETERMINATION_ALTERNATIVE: Record<string, string> = {
+	compromisedAccount: 'compromisedUser',
+	compromisedUser: 'compromisedAccount',
+	notMalicious: 'clean',
+	clean: 'notMalicious',
+	notEnoughDataToValidate: 'insufficientData',
+	insufficientData: 'notEnoughDataToValidate',
+};
+
 /** Normalises a Graph write value (accepts PascalCase or either generation). */
 export function toGraphWriteValue(kind: EnumKind, value: string): string {
-	return toGraphValue(kind, value) as string;
+	const graph = toGraphValue(kind, value) as string;
+	// Every Graph page (alert and incident resource, Update alert, Update incident) spells it so.
+	if (kind === 'determination' && graph === 'confirmedActivity') return 'confirmedUserActivity';
+	return graph;
 }
 
 function str(value: unknown): string | null {

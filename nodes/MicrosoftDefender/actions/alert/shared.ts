@@ -11,6 +11,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { passOn } from '../../helpers/errors';
 import { group, parseDateTime, validateRawFilter } from '../../helpers/odata';
 import { preview } from '../../helpers/validate';
 
@@ -305,4 +306,25 @@ export function splitList(value: unknown): string[] {
 		if (t && !out.includes(t)) out.push(t);
 	}
 	return out;
+}
+
+/**
+ * Sends a PATCH whose determination Microsoft's pages spell two ways; on a 400 sends it once more
+ * with the other spelling. `sentAs` is set when the second spelling was the one accepted.
+ */
+export async function patchWithDetermination(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	body: IDataObject,
+	alternatives: Record<string, string>,
+	send: (payload: IDataObject) => Promise<unknown>,
+): Promise<{ response: unknown; sent: IDataObject; sentAs?: string }> {
+	try {
+		return { response: await send(body), sent: body };
+	} catch (error) {
+		const other = alternatives[String(body.determination)];
+		if (!other || String((error as { httpCode?: unknown }).httpCode) !== '400') throw passOn(ctx.getNode(), error, itemIndex);
+		const sent = { ...body, determination: other };
+		return { response: await send(sent), sent, sentAs: other };
+	}
 }

@@ -2,10 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { alertStatusOptions, classificationOptions, determinationOptions } from '../../descriptions/common';
-import { passOn } from '../../helpers/errors';
-import { MDE_DETERMINATION_ALTERNATIVE, toGraphWriteValue, toMdeValue } from '../../helpers/simplify';
+import { GRAPH_DETERMINATION_ALTERNATIVE, MDE_DETERMINATION_ALTERNATIVE, toGraphWriteValue, toMdeValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
-import { alertLocator, failInput, getAlertApi, GRAPH_HEADERS, readAlertId, toItems } from './shared';
+import { alertLocator, failInput, getAlertApi, GRAPH_HEADERS, patchWithDetermination, readAlertId, toItems } from './shared';
 
 const properties: INodeProperties[] = [
 	alertLocator('The alert to update'),
@@ -55,12 +54,6 @@ const displayOptions = { show: { resource: ['alert'], operation: ['update'] } };
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-/** A 400 from the API (a refused value), not a transport or permission failure. */
-function isBadRequest(error: unknown): boolean {
-	const code = (error as { httpCode?: unknown } | undefined)?.httpCode;
-	return String(code) === '400';
-}
-
 const FIELDS = ['assignedTo', 'classification', 'determination', 'status'] as const;
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
@@ -86,43 +79,37 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	}
 
 	const operation = { resource: 'alert', operation: 'update' };
-	const patchMde = (payload: IDataObject) =>
-		defenderApiRequest.call(this, {
-			api: 'mde',
-			method: 'PATCH',
-			path: `/api/alerts/${encodeURIComponent(id)}`,
-			body: payload,
-			itemIndex: i,
-			operation,
-		});
-	let response: unknown;
-	let sent = body;
-	if (api === 'graph') {
-		response = await defenderApiRequest.call(this, {
-			api: 'graph',
-			method: 'PATCH',
-			path: `/v1.0/security/alerts_v2/${encodeURIComponent(id)}`,
-			body,
-			headers: GRAPH_HEADERS,
-			itemIndex: i,
-			operation,
-		});
-	} else {
-		try {
-			response = await patchMde(body);
-		} catch (error) {
-			// Microsoft's pages spell two determinations two ways; refused, send the other spelling once.
-			const other = MDE_DETERMINATION_ALTERNATIVE[String(body.determination)];
-			if (!other || !isBadRequest(error)) throw passOn(this.getNode(), error, i);
-			sent = { ...body, determination: other };
-			response = await patchMde(sent);
-		}
-	}
+	// Both APIs' pages spell some determinations two ways: refused, the other spelling is sent once.
+	const { response, sent, sentAs } = await patchWithDetermination(
+		this,
+		i,
+		body,
+		api === 'graph' ? GRAPH_DETERMINATION_ALTERNATIVE : MDE_DETERMINATION_ALTERNATIVE,
+		async (payload) =>
+			api === 'graph'
+				? await defenderApiRequest.call(this, {
+						api: 'graph',
+						method: 'PATCH',
+						path: `/v1.0/security/alerts_v2/${encodeURIComponent(id)}`,
+						body: payload,
+						headers: GRAPH_HEADERS,
+						itemIndex: i,
+						operation,
+					})
+				: await defenderApiRequest.call(this, {
+						api: 'mde',
+						method: 'PATCH',
+						path: `/api/alerts/${encodeURIComponent(id)}`,
+						body: payload,
+						itemIndex: i,
+						operation,
+					}),
+	);
 	// Both APIs answer with the updated alert; fall back to what was sent if the body is empty.
 	const alert: IDataObject =
 		response && typeof response === 'object' && Object.keys(response).length > 0
 			? (response as IDataObject)
 			: { id, ...sent };
-	if (sent !== body) alert.determinationSentAs = sent.determination;
+	if (sentAs) alert.determinationSentAs = sentAs;
 	return toItems(this, i, alert);
 }

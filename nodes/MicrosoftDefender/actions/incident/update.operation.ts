@@ -6,13 +6,14 @@ import {
 	determinationOptions,
 	incidentUpdateStatusOptions,
 } from '../../descriptions/common';
-import { toGraphWriteValue } from '../../helpers/simplify';
+import { GRAPH_DETERMINATION_ALTERNATIVE, toGraphWriteValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
 import {
 	failInput,
 	GRAPH_HEADERS,
 	incidentLocator,
 	readIncidentId,
+	patchWithDetermination,
 	splitList,
 	toItems,
 } from '../alert/shared';
@@ -140,18 +141,21 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		body.customTags = splitList([...existing, ...tags]);
 	}
 
-	const response = await defenderApiRequest.call(this, {
-		api: 'graph',
-		method: 'PATCH',
-		path,
-		body,
-		headers: GRAPH_HEADERS,
-		itemIndex: i,
-		operation,
-	});
+	const { response, sent, sentAs } = await patchWithDetermination(this, i, body, GRAPH_DETERMINATION_ALTERNATIVE, async (payload) =>
+		defenderApiRequest.call(this, {
+			api: 'graph',
+			method: 'PATCH',
+			path,
+			body: payload,
+			headers: GRAPH_HEADERS,
+			itemIndex: i,
+			operation,
+		}),
+	);
 	const incident: IDataObject =
 		response && typeof response === 'object' && Object.keys(response).length > 0
 			? (response as IDataObject)
-			: { id, ...body };
+			: { id, ...sent };
+	if (sentAs) incident.determinationSentAs = sentAs;
 	return toItems(this, i, incident);
 }
