@@ -71,10 +71,12 @@ export interface StorageResponse {
 	body: Buffer;
 }
 
-type Ctx = Pick<
+/** What the storage client needs of n8n's poll context. */
+export type StorageContext = Pick<
 	IPollFunctions,
 	'getNode' | 'getNodeParameter' | 'getCredentials' | 'helpers' | 'logger'
 >;
+type Ctx = StorageContext;
 
 function configError(ctx: Ctx, e: unknown): Error {
 	if (e instanceof StreamConfigError)

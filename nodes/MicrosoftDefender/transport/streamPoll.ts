@@ -9,7 +9,7 @@
  *  - A message redelivered before that (lease expired, Event Grid duplicate) re-reads nothing:
  *    the blob's offset says what was emitted.
  */
-import type { IDataObject, INodeExecutionData, IPollFunctions, JsonObject } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import {
@@ -28,7 +28,13 @@ import {
 	type QueueMessage,
 	type StreamExportState,
 } from '../helpers/streamExport';
-import { encodeBlobPath, responseHeader, storageRequest, type StorageConnection } from './storage';
+import {
+	encodeBlobPath,
+	responseHeader,
+	storageRequest,
+	type StorageConnection,
+	type StorageContext,
+} from './storage';
 
 export interface StreamOptions {
 	queue: string;
@@ -50,10 +56,7 @@ export interface StreamOptions {
 	maxLineBytes: number;
 }
 
-type Ctx = Pick<
-	IPollFunctions,
-	'getNode' | 'getNodeParameter' | 'getCredentials' | 'helpers' | 'logger'
->;
+type Ctx = StorageContext;
 
 const MAX_BATCHES = 20;
 
