@@ -82,16 +82,31 @@ export const reusePendingOption: INodeProperties = {
 export function waitProperties(
 	o: { wait?: boolean; waitDescription?: string; timeout?: number; timeoutDescription?: string } = {},
 ): INodeProperties[] {
+	// Literal defaults here (the n8n lint rule reads them), overridden per operation below.
+	const wait: INodeProperties = {
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to wait until the action reaches a final status (Succeeded, Failed, TimeOut or Cancelled) and return that state. Each status check is one API call.',
+	};
+	const timeout: INodeProperties = {
+		displayName: 'Timeout (Seconds)',
+		name: 'waitTimeout',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 600,
+		description:
+			'How long to wait. When it passes first, the node returns the last state with waitTimedOut set to true; the action keeps running in Defender.',
+		displayOptions: { show: { waitForCompletion: [true] } },
+	};
+	if (o.wait !== undefined) wait.default = o.wait;
+	if (o.waitDescription !== undefined) wait.description = o.waitDescription;
+	if (o.timeout !== undefined) timeout.default = o.timeout;
+	if (o.timeoutDescription !== undefined) timeout.description = o.timeoutDescription;
 	return [
-		{
-			displayName: 'Wait for Completion',
-			name: 'waitForCompletion',
-			type: 'boolean',
-			default: o.wait ?? false,
-			description:
-				o.waitDescription ??
-				'Whether to wait until the action reaches a final status (Succeeded, Failed, TimeOut or Cancelled) and return that state. Each status check is one API call.',
-		},
+		wait,
 		{
 			displayName: 'Poll Interval (Seconds)',
 			name: 'pollInterval',
@@ -101,17 +116,7 @@ export function waitProperties(
 			description: 'How often to check the action status',
 			displayOptions: { show: { waitForCompletion: [true] } },
 		},
-		{
-			displayName: 'Timeout (Seconds)',
-			name: 'waitTimeout',
-			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: o.timeout ?? 600,
-			description:
-				o.timeoutDescription ??
-				'How long to wait. When it passes first, the node returns the last state with waitTimedOut set to true; the action keeps running in Defender.',
-			displayOptions: { show: { waitForCompletion: [true] } },
-		},
+		timeout,
 	];
 }
 
