@@ -14,7 +14,6 @@ import {
 	GRAPH_COLLECTION,
 	TRIGGER_EVENTS,
 	graphFilterClause,
-	graphPage,
 	recordMatcher,
 	splitList,
 	wantsEvent,
@@ -22,10 +21,10 @@ import {
 	type TriggerFilters,
 	type TriggerResource,
 } from './helpers/pollFilters';
-import { PollDataError, runPollCycle, type EventKind, type StreamState } from './helpers/pollState';
+import { PollDataError, runPollCycle, type EventKind, type FetchWindow, type StreamState } from './helpers/pollState';
 import { canonicalTimestamp, readTriggerNumbers } from './helpers/pollTime';
 import { simplifyAlert, simplifyIncident } from './helpers/simplify';
-import { defenderApiRequest } from './transport';
+import { defenderApiPages } from './transport';
 
 const ALERT_EVENTS = ['newAlert', 'updatedAlert', 'newOrUpdatedAlert'];
 const INCIDENT_EVENTS = ['newIncident', 'updatedIncident', 'newOrUpdatedIncident'];
@@ -59,12 +58,14 @@ export class MicrosoftDefenderTrigger implements INodeType {
 					{
 						name: 'New Alert',
 						value: 'newAlert',
-						description: 'An alert created after the trigger was activated, the first time it is seen',
+						description:
+							'An alert created after the trigger was activated (or up to 2 minutes before its first poll), the first time it is seen',
 					},
 					{
 						name: 'New Incident',
 						value: 'newIncident',
-						description: 'An incident created after the trigger was activated, the first time it is seen',
+						description:
+							'An incident created after the trigger was activated (or up to 2 minutes before its first poll), the first time it is seen',
 					},
 					{
 						name: 'New or Updated Alert',
@@ -202,7 +203,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 						typeOptions: { minValue: 0 },
 						default: 0,
 						description:
-							'On the first poll after activation, also emit records changed this many minutes before. 0 = only changes after activation.',
+							'On the first poll after activation, also emit records changed this many minutes before. 0 = changes after activation, counted from 2 minutes before the first poll (n8n 2.x runs the first poll after activation returns, so nothing created in between is missed).',
 					},
 					{
 						displayName: 'Max Events per Poll',
@@ -211,7 +212,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 						typeOptions: { minValue: 1 },
 						default: 1000,
 						description:
-							'At most this many new or changed records are processed in one poll; the rest follow on the next polls, oldest first, without loss',
+							'At most this many new or changed records are processed in one poll (records of one second are never split); the rest follow on the next polls, oldest first, without loss',
 					},
 					{
 						displayName: 'Overlap Re-Read Budget (Pages)',
@@ -229,7 +230,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 						typeOptions: { minValue: 0 },
 						default: 10,
 						description:
-							'How far each poll looks back before the newest change already seen, to catch records that Microsoft indexes late. Repeats are removed.',
+							'How far each poll looks back before the end of the last time window it read completely, to catch records that Microsoft indexes late. Repeats are removed.',
 					},
 					{
 						displayName: 'Page Size',
@@ -272,16 +273,19 @@ export class MicrosoftDefenderTrigger implements INodeType {
 		const accept = recordMatcher(resource, filters);
 		const operation = { resource, operation: 'getAll' };
 
-		const list = async (qs: IDataObject): Promise<IDataObject[]> => {
-			const response = await defenderApiRequest.call(this, {
-				api: 'graph',
-				method: 'GET',
-				path: collection.path,
-				qs,
-				operation,
-			});
-			return graphPage(response).records;
-		};
+		// Every page of one closed window, in whatever order the server returns them.
+		const fetchWindow: FetchWindow = ({ since, until }) =>
+			defenderApiPages.call(
+				this,
+				{
+					api: 'graph',
+					method: 'GET',
+					path: collection.path,
+					qs: { $filter: and(ge('lastUpdateDateTime', rawLiteral(since)), lt('lastUpdateDateTime', rawLiteral(until)), clause) },
+					operation,
+				},
+				{ endpoint: collection.endpoint, pageSize },
+			);
 
 		const toItem = (record: IDataObject, kind: EventKind): INodeExecutionData => {
 			const json = simple ? (resource === 'alert' ? simplifyAlert(record) : simplifyIncident(record)) : { ...record };
@@ -290,26 +294,35 @@ export class MicrosoftDefenderTrigger implements INodeType {
 		};
 
 		if (this.getMode() === 'manual') {
-			// "Fetch Test Event": the newest matching record; the state is neither read nor written.
-			const byCreation = def.mode === 'new';
-			let records: IDataObject[];
+			// "Fetch Test Event": a recent matching record; the state is neither read nor written.
+			// Graph documents no $orderby here, so: the first page of the most recent non-empty
+			// window (last hour, day, 30 days), newest of that page by the event's timestamp.
+			const stamp = def.mode === 'new' ? 'createdDateTime' : 'lastUpdateDateTime';
+			const now = Date.now();
 			try {
-				records = await list({
-					...(clause ? { $filter: clause } : {}),
-					$orderby: byCreation ? 'createdDateTime desc' : 'lastUpdateDateTime desc',
-					$top: pageSize,
-				});
+				for (const hours of [1, 24, 24 * 30]) {
+					const since = canonicalTimestamp(new Date(now - hours * 3600_000).toISOString()) as string;
+					const until = canonicalTimestamp(new Date(now + 60_000).toISOString()) as string;
+					let best: IDataObject | undefined;
+					for await (const page of fetchWindow({ since, until })) {
+						for (const record of page) {
+							if (accept && !accept(record)) continue;
+							const ts = canonicalTimestamp(record[stamp]) ?? '';
+							if (!best || ts > (canonicalTimestamp(best[stamp]) ?? '')) best = record;
+						}
+						break;
+					}
+					if (best) {
+						let kind: EventKind = def.mode === 'new' ? 'new' : 'updated';
+						if (def.mode === 'newOrUpdated') {
+							const created = canonicalTimestamp(best.createdDateTime);
+							if (created && created === canonicalTimestamp(best.lastUpdateDateTime)) kind = 'new';
+						}
+						return [[toItem(best, kind)]];
+					}
+				}
 			} catch (error) {
 				throw asNodeError(this, error);
-			}
-			for (const record of records) {
-				if (accept && !accept(record)) continue;
-				let kind: EventKind = def.mode === 'new' ? 'new' : 'updated';
-				if (def.mode === 'newOrUpdated') {
-					const created = canonicalTimestamp(record.createdDateTime);
-					if (created && created === canonicalTimestamp(record.lastUpdateDateTime)) kind = 'new';
-				}
-				return [[toItem(record, kind)]];
 			}
 			return null;
 		}
@@ -333,26 +346,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 					accept,
 					windowPages: numbers.windowPages,
 				},
-				async ({ since, until, skip, top }) => {
-					const qs: IDataObject = {
-						$filter: and(
-							ge('lastUpdateDateTime', rawLiteral(since)),
-							until ? lt('lastUpdateDateTime', rawLiteral(until)) : undefined,
-							clause,
-						),
-						$orderby: 'lastUpdateDateTime asc',
-						$top: top,
-					};
-					if (skip > 0) qs.$skip = skip;
-					const response = await defenderApiRequest.call(this, {
-						api: 'graph',
-						method: 'GET',
-						path: collection.path,
-						qs,
-						operation,
-					});
-					return graphPage(response);
-				},
+				fetchWindow,
 			);
 		} catch (error) {
 			// Nothing was written: the next poll starts where the last good one ended.

@@ -102,7 +102,8 @@ describe('Graph alerts_v2', () => {
 		expect(bad).toMatchObject({ status: 400, error: { code: 'BadRequest' } });
 		const sel = await call(s, 'GET', '/v1.0/security/alerts_v2?$top=2&$select=id,lastUpdateDateTime');
 		expect(Object.keys(sel.body.value[0])).toEqual(['id', 'lastUpdateDateTime']);
-		const s2 = makeStore({ alerts: 300, graphAlertsNextLink: false });
+		// Lenient: $orderby honoured (only where a test needs a server order).
+		const s2 = makeStore({ alerts: 300, graphAlertsNextLink: false, graphOrder: 'honoured' });
 		const n = await call(s2, 'GET', '/v1.0/security/alerts_v2?$top=10');
 		expect(n.body['@odata.nextLink']).toBeUndefined();
 		// time-boundary paging works instead
@@ -132,6 +133,60 @@ describe('Graph alerts_v2', () => {
 		const c = await call(s, 'POST', `/v1.0/security/alerts_v2/${id}/comments`, { '@odata.type': 'microsoft.graph.security.alertComment', comment: 'hello' });
 		expect(c.body.value.at(-1)).toMatchObject({ comment: 'hello', createdByDisplayName: expect.any(String), createdDateTime: expect.any(String) });
 		expect((await call(s, 'GET', '/v1.0/security/alerts_v2/nope')).error!.code).toBe('NotFound');
+	});
+});
+
+describe('Graph alerts_v2 and incidents: $orderby is not documented', () => {
+	const collections = [
+		{ path: '/v1.0/security/alerts_v2', top: 100, id: (x: { id: string }) => x.id },
+		{ path: '/v1.0/security/incidents', top: 50, id: (x: { id: string }) => x.id },
+	];
+	const sortedAsc = (ts: string[]) => ts.every((t, i) => i === 0 || ts[i - 1] <= t);
+	const sortedDesc = (ts: string[]) => ts.every((t, i) => i === 0 || ts[i - 1] >= t);
+
+	test('strict default by seed: never honoured (odd seeds shuffle, even seeds reverse)', () => {
+		expect(makeStore({ seed: 1 }).opts.graphOrder).toBe('shuffled');
+		expect(makeStore({ seed: 2 }).opts.graphOrder).toBe('reverse');
+		expect(makeStore({ seed: 7 }).opts.graphOrder).toBe('shuffled');
+	});
+
+	test.each(['shuffled', 'reverse', 'honoured'] as const)('%s: accepted (200), pages by nextLink cover the filtered set exactly once', async (variant) => {
+		for (const c of collections) {
+			const s = makeStore({ alerts: 600, incidents: 200, graphOrder: variant });
+			const f = enc('lastUpdateDateTime ge 2026-10-01T00:00:00Z');
+			const first = `${c.path}?$filter=${f}&$orderby=${enc('lastUpdateDateTime asc')}&$top=${c.top}`;
+			let url: string | undefined = first;
+			const ids: string[] = [];
+			const ts: string[] = [];
+			let pages = 0;
+			while (url) {
+				const r: { status: number; body: { value: Array<{ id: string; lastUpdateDateTime: string }>; '@odata.nextLink'?: string } } = await call(s, 'GET', url);
+				expect(r.status).toBe(200);
+				for (const x of r.body.value) {
+					ids.push(c.id(x));
+					ts.push(x.lastUpdateDateTime);
+				}
+				url = r.body['@odata.nextLink'];
+				pages++;
+			}
+			expect(pages).toBeGreaterThan(1);
+			expect(new Set(ids).size).toBe(ids.length);
+			const all = await call(s, 'GET', `${c.path}?$filter=${f}&$count=true&$top=1`);
+			expect(ids.length).toBe(all.body['@odata.count']);
+			if (variant === 'honoured') expect(sortedAsc(ts)).toBe(true);
+			if (variant === 'reverse') expect(sortedDesc(ts)).toBe(true);
+			if (variant === 'shuffled') expect(sortedAsc(ts) || sortedDesc(ts)).toBe(false);
+			// Deterministic: the same query gives the same order.
+			const again = await call(s, 'GET', first);
+			expect(again.body.value.map(c.id)).toEqual(ids.slice(0, c.top));
+		}
+	});
+
+	test('strict: an invalid $orderby is not even parsed (ignored); honoured: refused with 400', async () => {
+		const strict = await call(makeStore({ graphOrder: 'shuffled' }), 'GET', `/v1.0/security/alerts_v2?$orderby=${enc('noSuchField desc')}`);
+		expect(strict.status).toBe(200);
+		const lenient = await call(makeStore({ graphOrder: 'honoured' }), 'GET', `/v1.0/security/alerts_v2?$orderby=${enc('noSuchField desc')}`);
+		expect(lenient.status).toBe(400);
 	});
 });
 

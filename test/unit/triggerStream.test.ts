@@ -5,10 +5,14 @@ import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/Microsof
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import { FIXTURE } from '../emulator/core/fixture';
 import { emulatorCredentials, runPoll } from '../harness';
+import { shiftClock, type ShiftedClock } from '../harness/clock';
 import { transportTuning } from '../../nodes/MicrosoftDefender/transport';
+import { SETTLE_SECONDS } from '../../nodes/MicrosoftDefender/helpers/pollState';
 
 /**
- * Acceptance: a stream of 10,000 records over 100 polls against the emulator, with late arrivals
+ * Acceptance: a stream of 10,000 records over 100 polls against the emulator, in each of its
+ * `$orderby` variants (strict: accepted and ignored, pages shuffled or newest first; lenient:
+ * honoured), with late arrivals
  * inside the overlap window, runs of equal timestamps across page boundaries, updates to records
  * already emitted, 429/5xx/reset/malformed answers during some polls, and the state saved and
  * restored through JSON between polls (a fresh node each time, as across an n8n restart).
@@ -30,24 +34,38 @@ let seed = 7;
 const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 const iso7 = (ms: number, ticks = 0) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, (_m, f: string) => `.${f}${String(ticks).padStart(4, '0')}Z`);
 
+type Order = 'shuffled' | 'reverse' | 'honoured';
+
 let emu: EmulatorHandle;
+let clock: ShiftedClock;
 const tuning = { ...transportTuning };
 beforeAll(async () => {
+	clock = shiftClock();
 	// Retry backoff in milliseconds instead of seconds keeps 100 polls with faults fast.
 	transportTuning.baseBackoffMs = 5;
 	transportTuning.throttleBackoffMs = 5;
 	// The pacer keeps its quota windows, 60× faster (a minute of Graph quota per second).
 	transportTuning.timeScale = 60;
 	emu = await startEmulator({ port: 0, httpsPort: 0, sizes: { alerts: 3000, incidents: 1000, machines: 20 }, quotas: false });
+	// The poll clock starts where this file's timeline starts (see runStream).
 });
 afterAll(async () => {
 	Object.assign(transportTuning, tuning);
 	await emu?.close();
+	clock.restore();
 });
 
-async function runStream(kind: Kind, tenant: 'A' | 'B' | 'C', step: number, polls = 100, target = 10000, overlapMinutes = 10) {
+/** Each run gets its own stretch of time, hours after the previous one's. */
+let timeline = Date.now() + 3_600_000;
+
+async function runStream(kind: Kind, tenant: 'A' | 'B' | 'C', order: Order, step: number, polls = 100, target = 10000, overlapMinutes = 10) {
 	const credentials = emulatorCredentials(emu, { app: 'full', tenant });
 	const store = emu.store(FIXTURE.tenants[tenant].id);
+	store.configure({ graphOrder: order });
+	const base = timeline;
+	timeline += (polls + 80) * step + 3_600_000;
+	// Each poll runs a little after the records it should see were written (settle time).
+	const pollAt = (ms: number) => clock.set(ms + (SETTLE_SECONDS + 1) * 1000);
 	const path = kind === 'alert' ? '/v1.0/security/alerts_v2' : '/v1.0/security/incidents';
 	const pageSize = kind === 'alert' ? 1000 : 50;
 	const parameters: IDataObject = {
@@ -78,13 +96,13 @@ async function runStream(kind: Kind, tenant: 'A' | 'B' | 'C', step: number, poll
 	// Activation (nothing emitted), state through JSON.
 	let saved = '{}';
 	{
+		pollAt(base);
 		const staticData = JSON.parse(saved) as IDataObject;
 		const out = await runPoll(new MicrosoftDefenderTrigger(), { parameters, credentials, staticData, mode: 'trigger' });
 		expect(out).toBeNull();
 		saved = JSON.stringify(staticData);
 	}
 
-	const base = Date.now() + 1000;
 	const touched = new Set<string>();
 	const produced = new Set<string>();
 	const expected = new Set<string>();
@@ -145,6 +163,7 @@ async function runStream(kind: Kind, tenant: 'A' | 'B' | 'C', step: number, poll
 		}
 
 		emu.clearLog();
+		pollAt(now);
 		const staticData = JSON.parse(saved) as IDataObject;
 		const before = JSON.stringify(staticData);
 		let out: Awaited<ReturnType<typeof runPoll>> | undefined;
@@ -172,13 +191,17 @@ async function runStream(kind: Kind, tenant: 'A' | 'B' | 'C', step: number, poll
 			const window = Object.values(st.seen).reduce((n, ids) => n + ids.length, 0);
 			const calls = emu.log.filter((e) => e.path === path && e.status === 200 && !(e as { fault?: string }).fault).length;
 			callsPerPoll.push({ calls, newPairs: items.length, window });
+			// Each window is read to its end, page after page.
 			if (emu.log.some((e) => e.path === path && (e.query as Record<string, string>).$skip)) skipPolls++;
+			// Never the undocumented $orderby.
+			expect(emu.log.filter((e) => e.path === path && (e.query as Record<string, string>).$orderby !== undefined)).toEqual([]);
 		}
 		emu.faults.clear();
 	}
 
 	// Quiet polls until nothing more comes (late records in a busy window may take a few polls).
 	for (let quiet = 0, i = 0; quiet < 5 && i < 60; i++) {
+		pollAt(base + (polls + 2 + i) * step);
 		const staticData = JSON.parse(saved) as IDataObject;
 		const out = await runPoll(new MicrosoftDefenderTrigger(), { parameters, credentials, staticData, mode: 'trigger' });
 		const items = out ? out[0] : [];
@@ -193,8 +216,8 @@ async function runStream(kind: Kind, tenant: 'A' | 'B' | 'C', step: number, poll
 	const unexpected = emitted.filter((k) => !expected.has(k));
 	const calls = callsPerPoll.map((c) => c.calls);
 	console.log(
-		`${kind}s: ${created} created, ${emitted.length} emitted, ${expected.size} expected, ${failures} failed polls, ${retriedOk} polls with retried faults, ` +
-			`${skipPolls} polls used $skip for a run of equal timestamps, API calls per good poll min/avg/max ${Math.min(...calls)}/${(calls.reduce((a, b) => a + b, 0) / calls.length).toFixed(1)}/${Math.max(...calls)}`,
+		`${kind}s (${order}): ${created} created, ${emitted.length} emitted, ${expected.size} expected, ${failures} failed polls, ${retriedOk} polls with retried faults, ` +
+			`${skipPolls} polls followed @odata.nextLink, API calls per good poll min/avg/max ${Math.min(...calls)}/${(calls.reduce((a, b) => a + b, 0) / calls.length).toFixed(1)}/${Math.max(...calls)}`,
 	);
 	return { finalsMissing, skipPolls, created, failures, retriedOk, duplicated, lost, unexpected, emitted: emitted.length, callsPerPoll, pageSize };
 }
@@ -210,35 +233,30 @@ function checkCalls(r: Awaited<ReturnType<typeof runStream>>) {
 	}
 }
 
-describe('trigger stream: 10,000 records over 100 polls', () => {
-	it('alerts: 0 lost, 0 duplicated', async () => {
-		const r = await runStream('alert', 'A', 60_000);
-		expect(r.created).toBe(10000);
-		expect(r.failures).toBeGreaterThan(0);
-		expect(r.skipPolls).toBeGreaterThan(0);
-		expect(r.duplicated).toBe(0);
-		expect(r.lost).toEqual([]);
-		expect(r.unexpected).toEqual([]);
-		expect(r.finalsMissing).toEqual([]);
-		expect(r.emitted).toBeGreaterThanOrEqual(10000);
-		checkCalls(r);
+function checkStream(r: Awaited<ReturnType<typeof runStream>>) {
+	expect(r.created).toBe(10000);
+	expect(r.failures).toBeGreaterThan(0);
+	expect(r.skipPolls).toBeGreaterThan(0);
+	expect(r.duplicated).toBe(0);
+	expect(r.lost).toEqual([]);
+	expect(r.unexpected).toEqual([]);
+	expect(r.finalsMissing).toEqual([]);
+	expect(r.emitted).toBeGreaterThanOrEqual(10000);
+	checkCalls(r);
+}
+
+describe('trigger stream: 10,000 records over 100 polls, whatever order the server returns', () => {
+	// Every variant of the emulator's $orderby behaviour, each chosen explicitly (no random draw).
+	it.each(['shuffled', 'reverse', 'honoured'] as const)('alerts, $orderby %s: 0 lost, 0 duplicated', async (order) => {
+		checkStream(await runStream('alert', 'A', order, 60_000));
 	}, 300_000);
 
-	it('incidents: 0 lost, 0 duplicated', async () => {
-		const r = await runStream('incident', 'B', 600_000);
-		expect(r.created).toBe(10000);
-		expect(r.failures).toBeGreaterThan(0);
-		expect(r.skipPolls).toBeGreaterThan(0);
-		expect(r.duplicated).toBe(0);
-		expect(r.lost).toEqual([]);
-		expect(r.unexpected).toEqual([]);
-		expect(r.finalsMissing).toEqual([]);
-		expect(r.emitted).toBeGreaterThanOrEqual(10000);
-		checkCalls(r);
+	it.each(['shuffled', 'reverse'] as const)('incidents, $orderby %s: 0 lost, 0 duplicated', async (order) => {
+		checkStream(await runStream('incident', 'B', order, 600_000));
 	}, 300_000);
 
-	it('incidents in a busy overlap window (~1,000 records, 20 pages): requests stay proportional to new events, 0 duplicated, all delivered', async () => {
-		const r = await runStream('incident', 'C', 60_000, 30, 3000);
+	it('incidents in a busy overlap window (~1,000 records, 20 pages), pages shuffled: requests stay proportional to new events, 0 duplicated, all delivered', async () => {
+		const r = await runStream('incident', 'C', 'shuffled', 60_000, 30, 3000);
 		expect(r.duplicated).toBe(0);
 		expect(r.unexpected).toEqual([]);
 		expect(r.finalsMissing).toEqual([]);

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { PAGE_LIMITS, type PagedEndpoint } from './limits';
 import { and, anyOf, eq } from './odata';
 import { PollDataError, type EventKind } from './pollState';
 
@@ -21,10 +22,9 @@ export const TRIGGER_EVENTS = {
 
 export type TriggerEvent = keyof typeof TRIGGER_EVENTS;
 
-export const GRAPH_COLLECTION: Record<TriggerResource, { path: string; maxPageSize: number }> = {
-	// $top above 1,000 is clamped by Graph for alerts_v2; above 50 is rejected for incidents.
-	alert: { path: '/v1.0/security/alerts_v2', maxPageSize: 1000 },
-	incident: { path: '/v1.0/security/incidents', maxPageSize: 50 },
+export const GRAPH_COLLECTION: Record<TriggerResource, { path: string; endpoint: PagedEndpoint; maxPageSize: number }> = {
+	alert: { path: '/v1.0/security/alerts_v2', endpoint: 'graphAlerts', maxPageSize: PAGE_LIMITS.graphAlerts.maxPageSize },
+	incident: { path: '/v1.0/security/incidents', endpoint: 'graphIncidents', maxPageSize: PAGE_LIMITS.graphIncidents.maxPageSize },
 };
 
 export const SEVERITY_ORDER = ['informational', 'low', 'medium', 'high'] as const;

@@ -108,3 +108,18 @@ export function readTriggerNumbers(
 		pageSize: read('pageSize', 'Page Size', 0, 0, 1000),
 	};
 }
+
+/** `ts` plus a whole number of seconds, keeping the sub-second digits exactly. */
+export function addSeconds(ts: string, seconds: number): string {
+	return subtractSeconds(ts, -Math.floor(seconds));
+}
+
+/** The whole second at or below `ts` (a bound that means the same under any server precision). */
+export function floorSecond(ts: string): string {
+	return ts.replace(/\.\d{7}Z$/, '.0000000Z');
+}
+
+/** Whole seconds from `a` to `b` (negative when b is before a). */
+export function secondsBetween(a: string, b: string): number {
+	return Math.floor((timestampToMs(b) - timestampToMs(a)) / 1000);
+}

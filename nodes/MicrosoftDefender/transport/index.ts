@@ -869,7 +869,7 @@ function recordKey(r: IDataObject): string | undefined {
 export async function* defenderApiPages(
 	this: DefenderContext,
 	req: DefenderRequest,
-	page: { endpoint: PagedEndpoint; limit?: number },
+	page: { endpoint: PagedEndpoint; limit?: number; pageSize?: number },
 ): AsyncGenerator<IDataObject[]> {
 	const pl: PageLimit = PAGE_LIMITS[page.endpoint];
 	const limit = page.limit !== undefined && page.limit >= 0 ? page.limit : undefined;
@@ -899,7 +899,10 @@ export async function* defenderApiPages(
 
 	if (limit === 0) return;
 	// `none`: no paging options at all (an undocumented $top/$skip may be ignored or refused).
-	const top = pl.style === 'none' ? Number.POSITIVE_INFINITY : Math.min(pl.maxPageSize ?? Number.POSITIVE_INFINITY, limit ?? Number.POSITIVE_INFINITY);
+	const top =
+		pl.style === 'none'
+			? Number.POSITIVE_INFINITY
+			: Math.min(pl.maxPageSize ?? Number.POSITIVE_INFINITY, limit ?? Number.POSITIVE_INFINITY, Math.max(1, page.pageSize ?? Number.POSITIVE_INFINITY));
 
 	let next: DefenderRequest = {
 		...req,

@@ -162,6 +162,7 @@ export const alertRoutes: RouteImpl<DefenderStore>[] = [
 				nextLink: store.opts.graphAlertsNextLink ? 'always' : 'never',
 				defaultOrder: byCreated,
 				select: true,
+				undocumentedOrderBy: { variant: store.opts.graphOrder, seed: store.opts.seed, id: (a) => a.id, updated: (a) => a.lastUpdateTime },
 			}),
 		),
 	},

@@ -2,6 +2,7 @@
 /** Helpers shared by the route modules: error mapping, OData list paging per API family. */
 import { ApiError, type ApiFamily, type ApiRequest, type ApiResponse } from '../types';
 import { type DefenderStore, StoreInputError } from '../data/store';
+import { type OrderVariant } from '../data/order';
 import { type EntitySpec, ODataError, compileFilter, compileOrderBy, compileSelect, parseIntOption } from '../odata';
 
 export type Handler = (req: ApiRequest, store: DefenderStore) => ApiResponse | Promise<ApiResponse>;
@@ -46,6 +47,23 @@ export function q(req: ApiRequest, name: string): string | undefined {
 	return undefined;
 }
 
+export { ORDER_VARIANTS, strictOrderVariant, type OrderVariant } from '../data/order';
+
+/** FNV-1a over `seed:id`: the shuffled order's sort key. */
+function orderHash(seed: number, id: string): number {
+	let h = 0x811c9dc5;
+	const s = `${seed}:${id}`;
+	for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+	return h;
+}
+
+export interface UndocumentedOrderBy<T> {
+	variant: OrderVariant;
+	seed: number;
+	id: (x: T) => string;
+	updated: (x: T) => string;
+}
+
 export interface PageOpts<T> {
 	family: ApiFamily;
 	base: T[];
@@ -69,6 +87,8 @@ export interface PageOpts<T> {
 	defaultOrder?: (a: T, b: T) => number;
 	/** Honour $select. */
 	select?: boolean;
+	/** `$orderby` is not documented for this collection: what the emulator does with it. */
+	undocumentedOrderBy?: UndocumentedOrderBy<T>;
 	/**
 	 * Serialise items through this (cached) JSON function and answer with a raw body: pages of
 	 * 10,000 alerts then cost a string join instead of a full JSON.stringify per request.
@@ -76,12 +96,31 @@ export interface PageOpts<T> {
 	json?: (x: T) => string;
 }
 
+function hostileOrder<T>(h: UndocumentedOrderBy<T>): (a: T, b: T) => number {
+	if (h.variant === 'reverse') {
+		return (a, b) => {
+			const x = h.updated(a);
+			const y = h.updated(b);
+			return x < y ? 1 : x > y ? -1 : h.id(a) < h.id(b) ? -1 : h.id(a) > h.id(b) ? 1 : 0;
+		};
+	}
+	const keys = new Map<T, number>();
+	const key = (x: T) => {
+		let k = keys.get(x);
+		if (k === undefined) keys.set(x, (k = orderHash(h.seed, h.id(x))));
+		return k;
+	};
+	return (a, b) => key(a) - key(b) || (h.id(a) < h.id(b) ? -1 : h.id(a) > h.id(b) ? 1 : 0);
+}
+
 /** Filter/order/page a collection and render the OData envelope. */
 export function pageList<T>(req: ApiRequest, o: PageOpts<T>): ApiResponse {
 	const filterSrc = q(req, '$filter');
 	const orderSrc = q(req, '$orderby');
 	const filter = compileFilter(filterSrc, o.spec);
-	const order = compileOrderBy(orderSrc, o.spec);
+	const hostile = o.undocumentedOrderBy && o.undocumentedOrderBy.variant !== 'honoured' ? o.undocumentedOrderBy : undefined;
+	// Accepted and ignored (not even parsed) when the collection does not document it.
+	const order = hostile ? undefined : compileOrderBy(orderSrc, o.spec);
 	const topQ = parseIntOption('$top', q(req, '$top'));
 	const skip = parseIntOption('$skip', q(req, '$skip')) ?? 0;
 	let top = topQ ?? o.defaultPage;
@@ -95,7 +134,8 @@ export function pageList<T>(req: ApiRequest, o: PageOpts<T>): ApiResponse {
 		top = o.maxTop;
 	}
 	let base = o.base;
-	if (order) base = o.store.sorted(`${o.cacheName}|${orderSrc!.trim().toLowerCase()}`, base, order);
+	if (hostile) base = o.store.sorted(`${o.cacheName}|${hostile.variant}:${hostile.seed}`, base, hostileOrder(hostile));
+	else if (order) base = o.store.sorted(`${o.cacheName}|${orderSrc!.trim().toLowerCase()}`, base, order);
 	else if (o.defaultOrder) base = o.store.sorted(`${o.cacheName}|default`, base, o.defaultOrder);
 	let total: number;
 	let page: T[];

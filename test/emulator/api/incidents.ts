@@ -163,6 +163,7 @@ export const incidentRoutes: RouteImpl<DefenderStore>[] = [
 				nextLink: 'always',
 				defaultOrder: oldestFirst,
 				select: true,
+				undocumentedOrderBy: { variant: store.opts.graphOrder, seed: store.opts.seed, id: (i) => String(i.incidentId), updated: (i) => i.lastUpdateTime },
 			});
 		}),
 	},

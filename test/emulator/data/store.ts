@@ -5,6 +5,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 
+import { strictOrderVariant, type OrderVariant } from './order';
 import {
 	deriveIncidentFromAlerts,
 	genAlert,
@@ -63,6 +64,11 @@ export interface StoreOptions {
 	graphAlertsNextLink?: boolean;
 	/** Default alerts_v2 page size when no $top is given. */
 	graphAlertsPageSize?: number;
+	/**
+	 * What alerts_v2 and incidents do with the undocumented `$orderby` (see OrderVariant).
+	 * Default: strict, by seed (`shuffled` or `reverse`, never `honoured`).
+	 */
+	graphOrder?: OrderVariant;
 	tenantId?: string;
 	domain?: string;
 	/** Generated records are spread over [now - dataSpanMs, now]. Default 30 days. */
@@ -190,6 +196,7 @@ export class DefenderStore {
 			duplicateActionBehaviour: options.duplicateActionBehaviour ?? 'error400',
 			graphAlertsNextLink: options.graphAlertsNextLink ?? true,
 			graphAlertsPageSize: options.graphAlertsPageSize ?? 100,
+			graphOrder: options.graphOrder ?? strictOrderVariant(options.seed ?? 1),
 			tenantId: options.tenantId ?? '11111111-1111-4111-8111-111111111111',
 			domain: options.domain ?? 'contoso.com',
 			dataSpanMs: options.dataSpanMs ?? 30 * DAY,
@@ -394,6 +401,7 @@ export class DefenderStore {
 		duplicateActionBehaviour?: 'error400' | 'returnPending' | 'stuckPending';
 		graphAlertsNextLink?: boolean;
 		graphAlertsPageSize?: number;
+		graphOrder?: OrderVariant;
 		actionTiming?: Partial<ActionTiming>;
 		graphExpandWithFilterFails?: boolean;
 		huntingMaxResultBytes?: number;
@@ -403,6 +411,7 @@ export class DefenderStore {
 		if (o.duplicateActionBehaviour !== undefined) this.opts.duplicateActionBehaviour = o.duplicateActionBehaviour;
 		if (o.graphAlertsNextLink !== undefined) this.opts.graphAlertsNextLink = o.graphAlertsNextLink;
 		if (o.graphAlertsPageSize !== undefined) this.opts.graphAlertsPageSize = o.graphAlertsPageSize;
+		if (o.graphOrder !== undefined) this.opts.graphOrder = o.graphOrder;
 		if (o.actionTiming) Object.assign(this.opts.actionTiming, o.actionTiming);
 	}
 
