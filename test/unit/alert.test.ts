@@ -181,6 +181,30 @@ describe('Alert: Get Many (Graph)', () => {
 		expect(out.slice(3).map((o) => o.pairedItem)).toEqual([{ item: 2 }, { item: 2 }]);
 	});
 
+	it.each([
+		['updatedDesc', 'lastUpdateDateTime', -1],
+		['createdAsc', 'createdDateTime', 1],
+	] as const)('Sort By %s is done by the node (no $orderby sent): with a Limit, the truly first alerts of the whole list', async (sort, field, dir) => {
+		// seed 5: the emulator ignores $orderby and returns pages in no time order (strict).
+		const items = await run({ operation: 'getAll', limit: 7, simplify: false, options: { sort } });
+		const want = store()
+			.alerts.map((a) => (field === 'createdDateTime' ? a.alertCreationTime : a.lastUpdateTime))
+			.sort()
+			.map((t) => t.slice(0, 23));
+		if (dir < 0) want.reverse();
+		expect(items.map((it) => String(it.json[field]).slice(0, 23))).toEqual(want.slice(0, 7));
+		const calls = apiCalls('/v1.0/security/alerts_v2');
+		expect(calls.length).toBeGreaterThan(1); // every page read to find the first 7
+		expect(calls.every((c) => c.query.$orderby === undefined)).toBe(true);
+	});
+
+	it('a saved Sort By without a Limit still works (Return All, sorted)', async () => {
+		const items = await run({ operation: 'getAll', returnAll: true, options: { sort: 'updatedAsc' } });
+		const ts = items.map((it) => String(it.json.lastUpdateDateTime));
+		expect(items).toHaveLength(store().alerts.length);
+		expect(ts).toEqual([...ts].sort());
+	});
+
 	it('403 names the missing Graph permission (NOROLES app)', async () => {
 		const error = await runError({ operation: 'getAll' }, { app: 'noroles' });
 		expect(error).toBeInstanceOf(NodeApiError);
@@ -220,8 +244,10 @@ describe('Alert: Get Many (MDE API)', () => {
 			`(severity eq 'High' or severity eq 'Medium' or severity eq 'Low' or severity eq 'Informational' or severity eq 'UnSpecified') and incidentId eq ${incident.incidentId}`,
 		);
 		expect(call.query.$expand).toBe('evidence');
-		// The MDE alerts API documents no $orderby: the Sort option is Graph-only and never sent here.
+		// The MDE alerts API documents no $orderby: the node sorts, nothing is sent.
 		expect(call.query.$orderby).toBeUndefined();
+		const created = items.map((it) => String(it.json.alertCreationTime));
+		expect(created).toEqual([...created].sort());
 	});
 
 	it('403 names the MDE permission', async () => {

@@ -368,7 +368,7 @@ describe('Incident: Add Comment', () => {
 });
 
 describe('list search', () => {
-	it('searchIncidents pages with nextLink and filters by name or ID', async () => {
+	it('searchIncidents: recently updated first (sorted by the node, no $orderby), 50 per page, filters by name or ID', async () => {
 		const ctx = createLoadOptionsContext({
 			parameters: { resource: 'incident', operation: 'get' },
 			credentials: emulatorCredentials(emu, { app: 'full', tenant: 'A' }),
@@ -380,6 +380,9 @@ describe('list search', () => {
 		expect(second.results.length).toBeGreaterThan(0);
 		const ids = new Set([...first.results, ...second.results].map((r) => r.value));
 		expect(ids.size).toBe(first.results.length + second.results.length);
+		const updated = [...first.results, ...second.results].map((r) => emu.store(FIXTURE.tenants.A.id).getIncident(String(r.value))!.lastUpdateTime);
+		expect(updated).toEqual([...updated].sort().reverse());
+		expect(emu.log.filter((e) => e.path === '/v1.0/security/incidents').every((e) => (e.query as Record<string, string>).$orderby === undefined)).toBe(true);
 		const target = first.results[0];
 		const filtered = await searchIncidents.call(ctx, String(target.value));
 		expect(filtered.results.map((r) => r.value)).toContain(target.value);
@@ -391,8 +394,12 @@ describe('list search', () => {
 				parameters: { resource: 'alert', operation: 'get', api },
 				credentials: emulatorCredentials(emu, { app: 'full', tenant: 'A' }),
 			});
+			emu.clearLog();
 			const res = await searchAlerts.call(ctx);
 			expect(res.results.length).toBeGreaterThan(0);
+			const updated = res.results.map((r) => emu.store(FIXTURE.tenants.A.id).getAlert(String(r.value))!.lastUpdateTime);
+			expect(updated).toEqual([...updated].sort().reverse());
+			expect(emu.log.every((e) => (e.query as Record<string, string> | undefined)?.$orderby === undefined)).toBe(true);
 			expect(res.results.length).toBeLessThanOrEqual(100);
 			expect(res.results[0].value).toMatch(/^[A-Za-z0-9_.-]+$/);
 			const one = await searchAlerts.call(ctx, String(res.results[0].value));

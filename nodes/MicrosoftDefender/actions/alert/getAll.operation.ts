@@ -9,6 +9,7 @@ import {
 	simplifyParameter,
 } from '../../descriptions/common';
 import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
+import { canonicalTimestamp } from '../../helpers/pollTime';
 import { simplifyAlert, toGraphValue, toMdeValue } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
 import {
@@ -138,8 +139,7 @@ const properties: INodeProperties[] = [
 				type: 'options',
 				default: 'none',
 				description:
-					'Order of the results (Graph only: the MDE alerts API documents no $orderby). API Default is the fastest.',
-				displayOptions: { show: { '/api': ['graph'] } },
+					'Order of the results, sorted by the node: Microsoft documents no sort order for listing alerts. With a Limit, every matching alert is read first to find the newest or oldest ones, so add a Created Since or Updated Since filter on a busy tenant. API Default is the fastest.',
 				options: [
 					{ name: 'API Default', value: 'none' },
 					{ name: 'Created, Newest First', value: 'createdDesc' },
@@ -176,19 +176,18 @@ function asStringArray(value: unknown): string[] {
 	return [];
 }
 
-function orderBy(sort: Sort, created: string, updated: string): string | undefined {
-	switch (sort) {
-		case 'createdDesc':
-			return `${created} desc`;
-		case 'createdAsc':
-			return `${created} asc`;
-		case 'updatedDesc':
-			return `${updated} desc`;
-		case 'updatedAsc':
-			return `${updated} asc`;
-		default:
-			return undefined;
-	}
+/**
+ * Sorts alerts by the chosen timestamp (exact to the 100 ns Microsoft returns). Neither
+ * *List alerts_v2* nor *List alerts* (MDE) documents `$orderby`, so the order is made here.
+ */
+function sortAlerts(alerts: IDataObject[], sort: Sort, api: 'graph' | 'mde'): IDataObject[] {
+	if (sort === 'none') return alerts;
+	const created = sort.startsWith('created');
+	const field = api === 'graph' ? (created ? 'createdDateTime' : 'lastUpdateDateTime') : created ? 'alertCreationTime' : 'lastUpdateTime';
+	const dir = sort.endsWith('Desc') ? -1 : 1;
+	const keyed = alerts.map((a, i) => ({ a, i, k: canonicalTimestamp(a[field]) ?? '' }));
+	keyed.sort((x, y) => (x.k < y.k ? -dir : x.k > y.k ? dir : x.i - y.i));
+	return keyed.map((x) => x.a);
 }
 
 function time(value: unknown): number {
@@ -236,6 +235,8 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 
 	let alerts: IDataObject[];
 	const operation = { resource: 'alert', operation: 'getAll' };
+	// A sorted, limited list needs every matching alert first (no documented server order).
+	const readLimit = sort === 'none' ? limit : undefined;
 
 	if (api === 'graph') {
 		if (filters.incidentId) {
@@ -249,12 +250,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			}
 			const incident = await readIncidentWithAlerts.call(this, filters.incidentId, i, operation);
 			alerts = ((incident.alerts as IDataObject[] | undefined) ?? []).filter((a) => matchesGraph(a, filters));
-			const key = sort.startsWith('created') ? 'createdDateTime' : 'lastUpdateDateTime';
-			if (sort !== 'none') {
-				const dir = sort.endsWith('Desc') ? -1 : 1;
-				alerts.sort((a, b) => dir * (time(a[key]) - time(b[key])));
-			}
-			if (limit !== undefined) alerts = alerts.slice(0, limit);
 		} else {
 			const $filter = and(
 				anyOf('severity', filters.severity.map((v) => toGraphValue('severity', v) as string)),
@@ -267,12 +262,10 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			);
 			const qs: IDataObject = {};
 			if ($filter) qs.$filter = $filter;
-			const $orderby = orderBy(sort, 'createdDateTime', 'lastUpdateDateTime');
-			if ($orderby) qs.$orderby = $orderby;
 			alerts = await defenderApiRequestAllItems.call(
 				this,
 				{ api: 'graph', method: 'GET', path: '/v1.0/security/alerts_v2', qs, headers: GRAPH_HEADERS, itemIndex: i, operation },
-				{ endpoint: 'graphAlerts', limit },
+				{ endpoint: 'graphAlerts', limit: readLimit },
 			);
 		}
 	} else {
@@ -293,10 +286,12 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		alerts = await defenderApiRequestAllItems.call(
 			this,
 			{ api: 'mde', method: 'GET', path: '/api/alerts', qs, itemIndex: i, operation },
-			{ endpoint: 'mdeAlerts', limit },
+			{ endpoint: 'mdeAlerts', limit: readLimit },
 		);
 	}
 
+	alerts = sortAlerts(alerts, sort, api);
+	if (limit !== undefined) alerts = alerts.slice(0, limit);
 	const output = simplify ? alerts.map((a) => simplifyAlert(a)) : alerts;
 	return toItems(this, i, output);
 }

@@ -1,18 +1,19 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
 import { dateTime, ge } from '../../helpers/odata';
+import { canonicalTimestamp } from '../../helpers/pollTime';
 import { simplifyAlert } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
 
-/** How many recent alerts the picker reads; the search text filters them locally. */
+/** How many recent alerts the picker shows; the search text filters them locally. */
 const RECENT_ALERTS = 100;
-/** MDE: how far back and how many alerts to read before sorting locally. */
-const MDE_WINDOW_MS = 7 * 24 * 3600 * 1000;
-const MDE_SCAN = 1000;
+/** Most alerts read per look-back window before sorting locally. */
+const SCAN = 1000;
+/** Look-back windows, shortest first: the first one holding enough alerts is used. */
+const WINDOWS_MS = [24 * 3600 * 1000, 7 * 24 * 3600 * 1000, 30 * 24 * 3600 * 1000];
 
-function updatedAt(alert: IDataObject): number {
-	const t = Date.parse(String(alert.lastUpdateDateTime ?? alert.lastUpdateTime ?? ''));
-	return Number.isNaN(t) ? 0 : t;
+function updatedAt(alert: IDataObject): string {
+	return canonicalTimestamp(alert.lastUpdateDateTime ?? alert.lastUpdateTime) ?? '';
 }
 
 function matches(alert: IDataObject, filter: string): boolean {
@@ -22,46 +23,49 @@ function matches(alert: IDataObject, filter: string): boolean {
 }
 
 /**
- * Recently updated alerts for the Alert picker, from the API chosen in the node (Graph or
- * MDE). Neither API documents a text search on titles, so the search text filters locally.
+ * Recently updated alerts for the Alert picker, from the API chosen in the node (Graph or MDE).
+ * Neither *List alerts_v2* nor *List alerts* documents `$orderby`, so the picker reads the alerts
+ * changed in a recent window (a day, else a week, else 30 days) and sorts them here, newest first.
+ * Neither API documents a text search on titles, so the search text filters locally.
  */
-export async function searchAlerts(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-): Promise<INodeListSearchResult> {
+export async function searchAlerts(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 	let api = 'graph';
 	try {
 		api = (this.getCurrentNodeParameter('api') as string) || 'graph';
 	} catch {
 		api = 'graph';
 	}
-	const records =
-		api === 'mde'
-			? await defenderApiRequestAllItems.call(
-					this,
-					{
-						api: 'mde',
-						method: 'GET',
-						path: '/api/alerts',
-						// No documented $orderby on MDE: read the last week's changes and sort here.
-						qs: { $filter: ge('lastUpdateTime', dateTime(Date.now() - MDE_WINDOW_MS)) },
-						operation: { resource: 'alert', operation: 'getAll' },
-					},
-					{ endpoint: 'mdeAlerts', limit: MDE_SCAN },
-				)
-			: await defenderApiRequestAllItems.call(
-					this,
-					{
-						api: 'graph',
-						method: 'GET',
-						path: '/v1.0/security/alerts_v2',
-						qs: { $orderby: 'lastUpdateDateTime desc' },
-						headers: { Prefer: 'include-unknown-enum-members' },
-						operation: { resource: 'alert', operation: 'getAll' },
-					},
-					{ endpoint: 'graphAlerts', limit: RECENT_ALERTS },
-				);
-	const newestFirst = [...records].sort((a, b) => updatedAt(b) - updatedAt(a)).slice(0, RECENT_ALERTS);
+	let records: IDataObject[] = [];
+	for (const windowMs of WINDOWS_MS) {
+		const since = dateTime(Date.now() - windowMs);
+		records =
+			api === 'mde'
+				? await defenderApiRequestAllItems.call(
+						this,
+						{
+							api: 'mde',
+							method: 'GET',
+							path: '/api/alerts',
+							qs: { $filter: ge('lastUpdateTime', since) },
+							operation: { resource: 'alert', operation: 'getAll' },
+						},
+						{ endpoint: 'mdeAlerts', limit: SCAN },
+					)
+				: await defenderApiRequestAllItems.call(
+						this,
+						{
+							api: 'graph',
+							method: 'GET',
+							path: '/v1.0/security/alerts_v2',
+							qs: { $filter: ge('lastUpdateDateTime', since) },
+							headers: { Prefer: 'include-unknown-enum-members' },
+							operation: { resource: 'alert', operation: 'getAll' },
+						},
+						{ endpoint: 'graphAlerts', limit: SCAN },
+					);
+		if (records.length >= RECENT_ALERTS) break;
+	}
+	const newestFirst = [...records].sort((a, b) => (updatedAt(a) < updatedAt(b) ? 1 : updatedAt(a) > updatedAt(b) ? -1 : 0)).slice(0, RECENT_ALERTS);
 	const results = newestFirst
 		.map((r) => ({ raw: r, s: simplifyAlert(r) }))
 		.filter(({ s }) => matches(s, (filter ?? '').trim()))

@@ -1,44 +1,58 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
+import { dateTime, ge } from '../../helpers/odata';
+import { canonicalTimestamp } from '../../helpers/pollTime';
 import { simplifyIncident } from '../../helpers/simplify';
-import { defenderApiRequest } from '../../transport';
+import { defenderApiRequestAllItems } from '../../transport';
 
+/** Incidents shown per picker page. */
 const PAGE = 50;
+/** Most incidents read (10 requests of 50) before sorting locally. */
+const SCAN = 500;
+/** Look-back windows, shortest first: the first one holding a full page is used. */
+const WINDOWS_MS = [7 * 24 * 3600 * 1000, 30 * 24 * 3600 * 1000, 180 * 24 * 3600 * 1000];
+
+function updatedAt(incident: IDataObject): string {
+	return canonicalTimestamp(incident.lastUpdateDateTime) ?? '';
+}
 
 /**
- * Incidents for the Incident picker (Graph), recently updated first, one page of 50 at a time. The search
- * text filters the page locally by name or ID (Graph documents no text filter on incidents).
+ * Incidents for the Incident picker (Graph), recently updated first, 50 per page. *List incidents*
+ * documents no `$orderby`, so the picker reads up to 500 incidents changed in a recent window (a
+ * week, else 30, else 180 days), sorts them here and pages through that list. The search text
+ * filters by name or ID locally (Graph documents no text filter on incidents).
  */
 export async function searchIncidents(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const response = (await defenderApiRequest.call(this, {
-		api: 'graph',
-		method: 'GET',
-		path: '/v1.0/security/incidents',
-		...(paginationToken
-			? { url: paginationToken }
-			: { qs: { $top: PAGE, $orderby: 'lastUpdateDateTime desc' } }),
-		headers: { Prefer: 'include-unknown-enum-members' },
-		operation: { resource: 'incident', operation: 'getAll' },
-	})) as IDataObject;
-	const records = (Array.isArray(response.value) ? response.value : []) as IDataObject[];
+	let records: IDataObject[] = [];
+	for (const windowMs of WINDOWS_MS) {
+		records = await defenderApiRequestAllItems.call(
+			this,
+			{
+				api: 'graph',
+				method: 'GET',
+				path: '/v1.0/security/incidents',
+				qs: { $filter: ge('lastUpdateDateTime', dateTime(Date.now() - windowMs)) },
+				headers: { Prefer: 'include-unknown-enum-members' },
+				operation: { resource: 'incident', operation: 'getAll' },
+			},
+			{ endpoint: 'graphIncidents', limit: SCAN },
+		);
+		if (records.length >= PAGE) break;
+	}
 	const needle = (filter ?? '').trim().toLowerCase();
-	const results = records
+	const all = [...records]
+		.sort((a, b) => (updatedAt(a) < updatedAt(b) ? 1 : updatedAt(a) > updatedAt(b) ? -1 : 0))
 		.map((r) => ({ raw: r, s: simplifyIncident(r) }))
-		.filter(
-			({ s }) =>
-				!needle ||
-				String(s.id).includes(needle) ||
-				String(s.displayName ?? '').toLowerCase().includes(needle),
-		)
-		.map(({ raw, s }) => ({
-			name: `#${s.id} ${s.displayName ?? ''} [${s.severity ?? 'unknown'}, ${s.status ?? 'unknown'}]`.trim(),
-			value: String(s.id),
-			url: typeof raw.incidentWebUrl === 'string' ? raw.incidentWebUrl : undefined,
-		}));
-	const next = response['@odata.nextLink'];
-	return { results, paginationToken: typeof next === 'string' ? next : undefined };
+		.filter(({ s }) => !needle || String(s.id).includes(needle) || String(s.displayName ?? '').toLowerCase().includes(needle));
+	const offset = Math.max(0, Number(paginationToken) || 0);
+	const results = all.slice(offset, offset + PAGE).map(({ raw, s }) => ({
+		name: `#${s.id} ${s.displayName ?? ''} [${s.severity ?? 'unknown'}, ${s.status ?? 'unknown'}]`.trim(),
+		value: String(s.id),
+		url: typeof raw.incidentWebUrl === 'string' ? raw.incidentWebUrl : undefined,
+	}));
+	return { results, paginationToken: offset + PAGE < all.length ? String(offset + PAGE) : undefined };
 }
