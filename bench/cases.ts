@@ -8,6 +8,7 @@ import type { AxiosInstance } from 'axios';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { PAGE_LIMITS } from '../nodes/MicrosoftDefender/helpers/limits';
+import { SETTLE_SECONDS } from '../nodes/MicrosoftDefender/helpers/pollState';
 import { resetTransportState, transportTuning } from '../nodes/MicrosoftDefender/transport';
 import { runNode, runPoll } from '../test/harness';
 import {
@@ -647,17 +648,19 @@ function triggerCase(quiet: boolean): CaseDef {
 		emulator: (q) => ({
 			sizes: { alerts: HISTORY(q), incidents: 50, machines: 50, huntingRows: 10 },
 			quotas: false,
-			...(quiet && { historyAgeMs: 20 * 60_000 }),
+			// Recent history: generated 3 minutes back, so it sits inside the 10-minute overlap but
+			// outside the activation grace (2 min) the first poll emits.
+			historyAgeMs: quiet ? 20 * 60_000 : 3 * 60_000,
 		}),
 		runs: (q) => (q ? 1 : 3),
 		warmups: () => 0,
 		method:
 			'Node: Microsoft Defender Trigger, event New Alert (Graph alerts_v2), default options (overlap 10 min, max 1,000 events per poll, page size 1,000), fresh static data and a fresh emulator per run: ' +
-			'an activation poll, then polls after 0, 10 and 1,000 new alerts (added through the emulator control route, timestamps just after the previous poll). ' +
+			'an activation poll, then polls after 0, 10 and 1,000 new alerts (added through the emulator control route, stamped 7 s before the poll: the trigger reads closed windows ending 5 s behind the clock, every page of each, with no $orderby, against the emulator\'s strict order: $orderby ignored, pages in no time order). ' +
 			'Calls per poll are API calls in the emulator log (tokens excluded). Minimum = ⌈new events ÷ 1,000⌉, at least 1. ' +
 			(quiet
 				? 'The history was generated with the emulator clock 20 minutes back, so no history record falls inside the 10-minute overlap window.'
-				: 'The emulator generator stamps a few per cent of the history (3,248 of 100,000 alerts at seed 1) with the generation time, so they sit inside the overlap window of every poll in this case: a burst of recent changes.'),
+				: 'The emulator generator stamps a few per cent of the history (3,248 of 100,000 alerts at seed 1) with the generation time, here 3 minutes back: they sit inside the overlap window of every poll in this case (a burst of recent changes), outside the 2-minute activation grace.'),
 		async beforeRun(env) {
 			resetTransportState();
 			await env.control.clearLog();
@@ -683,7 +686,8 @@ function triggerCase(quiet: boolean): CaseDef {
 			out.activationCalls = act.calls;
 			for (const n of BURSTS(env.quick)) {
 				if (n > 0)
-					await env.control.store('addAlerts', [n, { at: Date.now() + 50, spreadMs: 500 }]);
+					// Stamped behind the trigger's settle time (its closed window ends at now − 5 s).
+					await env.control.store('addAlerts', [n, { at: Date.now() - (SETTLE_SECONDS + 2) * 1000, spreadMs: 500 }]);
 				await sleep(600);
 				const p = await poll();
 				if (p.items !== n) throw new Error(`poll after ${n} new alerts emitted ${p.items} items`);
