@@ -11,6 +11,7 @@ import { FIXTURE } from '../emulator';
 import { request, tokenRequest } from '../emulator/core/testkit';
 import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
 import { runNode, runPoll } from '../harness';
+import { shiftClock } from '../harness/clock';
 import { byId, node, startEmu, type Emulator } from './node.helpers';
 
 const A = FIXTURE.tenants.A;
@@ -219,7 +220,15 @@ describe('delegated credential in the trigger', () => {
 		expect(await poll()).toBeNull();
 		const store = emu.store('A') as unknown as { addAlert(p: object, at: string): { id: string } };
 		const added = store.addAlert({ severity: 'High' }, new Date(Date.now() + 60_000).toISOString());
-		const out = await poll();
+		// The trigger reads closed windows ending a few seconds behind the clock: poll 2 minutes later.
+		const clock = shiftClock();
+		let out;
+		try {
+			clock.set(Date.now() + 120_000);
+			out = await poll();
+		} finally {
+			clock.restore();
+		}
 		expect(out?.[0].map((i) => i.json.id)).toEqual([added.id]);
 		const graph = emu.log.filter((e) => e.family === 'graph');
 		expect(graph.at(-1)).toMatchObject({ status: 200, audience: 'https://graph.microsoft.com', appId: FIXTURE.apps.delegated.clientId });
