@@ -76,12 +76,16 @@ export interface EndpointContract {
 	errors: DocumentedError[];
 	/** Enum body properties checked in strict mode (exact key as the page writes it, compared case-insensitively). */
 	body?: Record<string, EnumRule>;
+	/** What the endpoint does with `$orderby` when its page does not document it (Graph alerts_v2, incidents). */
+	orderBy?: Basis;
 	/** Not an API of Microsoft's (the SAS download link): no token, no quota. */
 	public?: true;
 }
 
 /** How a seeded strict emulator resolves what the docs leave open. */
 export type UndocumentedPaging = 'ignore' | 'refuse';
+/** `$orderby` where the page documents none: accepted and ignored, pages in no time order. */
+export type UndocumentedOrderBy = 'shuffled' | 'reverse';
 export type DeterminationSpelling = 'updatePage' | 'resourcePage';
 
 export interface EmulatorVariants {
@@ -89,6 +93,11 @@ export interface EmulatorVariants {
 	undocumentedPaging: UndocumentedPaging;
 	/** MDE alert determination: *Update alert* names (NotMalicious, ConfirmedActivity) or the alert resource page's (Clean, ConfirmedUserActivity). */
 	determinationSpelling: DeterminationSpelling;
+	/**
+	 * Graph alerts_v2/incidents `$orderby` (not documented; observed ignored): pages in a seeded
+	 * hash order of the IDs (`shuffled`) or newest `lastUpdateDateTime` first (`reverse`).
+	 */
+	undocumentedOrderBy: UndocumentedOrderBy;
 }
 
 /** Strict unless a test says why it needs leniency. */
@@ -105,6 +114,7 @@ export function variantsForSeed(seed: number): EmulatorVariants {
 	return {
 		undocumentedPaging: s % 2 === 0 ? 'ignore' : 'refuse',
 		determinationSpelling: Math.floor(s / 2) % 2 === 0 ? 'updatePage' : 'resourcePage',
+		undocumentedOrderBy: Math.floor(s / 4) % 2 === 0 ? 'shuffled' : 'reverse',
 	};
 }
 
@@ -282,6 +292,11 @@ export const CONTRACT: EndpointContract[] = [
 			max: 1000,
 			over: 'clamp',
 		},
+		orderBy: observed(
+			'issue 11: published live probe (2026-07); the legacy /security/alerts page listed $orderby, List alerts_v2 does not',
+			'$orderby=lastUpdateDateTime was accepted and silently ignored: pages came in no time order.',
+			'Nothing in the package depends on the order: the trigger reads closed lastUpdateDateTime windows to their last page and dedupes; Sort By and the pickers sort client-side. If $orderby were refused with 400, nothing changes (none is sent); if honoured, nothing changes either.',
+		),
 		limit: graphLimit('List alerts_v2'),
 		errors: [FORBIDDEN, THROTTLED, { status: 400, when: 'a $filter the service cannot evaluate' }],
 	},
@@ -355,6 +370,11 @@ export const CONTRACT: EndpointContract[] = [
 			max: 50,
 			over: 'refuse',
 		},
+		orderBy: observed(
+			'issue 11: published live probe (2026-07); List incidents does not list $orderby',
+			'$orderby=lastUpdateDateTime was accepted and silently ignored: pages came in no time order.',
+			'Nothing in the package depends on the order: the trigger reads closed lastUpdateDateTime windows to their last page and dedupes; Sort By and the pickers sort client-side. If $orderby were refused with 400, nothing changes (none is sent); if honoured, nothing changes either.',
+		),
 		limit: graphLimit('List incidents'),
 		errors: [FORBIDDEN, THROTTLED, ODATA_400],
 	},

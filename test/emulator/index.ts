@@ -38,11 +38,6 @@ export interface EmulatorOptions<S = DefenderStore> {
 	httpsPort?: number;
 	seed?: number;
 	sizes?: EmulatorSizes;
-	/**
-	 * Graph alerts_v2/incidents `$orderby` (undocumented there): `shuffled` or `reverse` = accepted
-	 * and ignored (strict; the default is picked by seed), `honoured` = applied (lenient).
-	 */
-	graphOrder?: 'shuffled' | 'reverse' | 'honoured';
 	/** Access token lifetime (`expires_in`), seconds. Default 3599. */
 	tokenLifetimeSec?: number;
 	/** Quota windows run this many times faster (60 → a minute lasts a second). Default 1. */
@@ -137,7 +132,6 @@ function loadDefaultStoreFactory(opts: EmulatorOptions<unknown>, clock: Clock) {
 			...(opts.sizes ?? {}),
 			now: () => clock.now(),
 			actionTiming: opts.actionTiming,
-			...(opts.graphOrder ? { graphOrder: opts.graphOrder } : {}),
 		});
 }
 

@@ -21,7 +21,7 @@ const START = Date.now();
 
 beforeAll(async () => {
 	clock = shiftClock();
-	emu = await startEmulator({ port: 0, httpsPort: 0, sizes: { alerts: 2000, incidents: 300, machines: 20 }, quotas: false, graphOrder: 'shuffled' });
+	emu = await startEmulator({ port: 0, httpsPort: 0, sizes: { alerts: 2000, incidents: 300, machines: 20 }, quotas: false, variants: { undocumentedOrderBy: 'shuffled' } });
 	credentials = emulatorCredentials(emu, { app: 'full', tenant: 'A' });
 	store(); // generated now, before the clock moves: its history ends at START
 });

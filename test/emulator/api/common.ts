@@ -2,7 +2,8 @@
 /** Helpers shared by the route modules: error mapping, OData list paging per API family. */
 import { ApiError, type ApiFamily, type ApiRequest, type ApiResponse } from '../types';
 import { type DefenderStore, StoreInputError } from '../data/store';
-import { type OrderVariant } from '../data/order';
+import type { OrderVariant, StoreOrder } from '../data/order';
+import { variantsForSeed } from '../contract';
 import { type EntitySpec, ODataError, compileFilter, compileOrderBy, compileSelect, parseIntOption } from '../odata';
 
 export type Handler = (req: ApiRequest, store: DefenderStore) => ApiResponse | Promise<ApiResponse>;
@@ -47,7 +48,7 @@ export function q(req: ApiRequest, name: string): string | undefined {
 	return undefined;
 }
 
-export { ORDER_VARIANTS, strictOrderVariant, type OrderVariant } from '../data/order';
+export { ORDER_VARIANTS, type OrderVariant } from '../data/order';
 
 /** FNV-1a over `seed:id`: the shuffled order's sort key. */
 function orderHash(seed: number, id: string): number {
@@ -58,7 +59,8 @@ function orderHash(seed: number, id: string): number {
 }
 
 export interface UndocumentedOrderBy<T> {
-	variant: OrderVariant;
+	/** The store's setting (`auto`: from the request's mode). */
+	variant: StoreOrder;
 	seed: number;
 	id: (x: T) => string;
 	updated: (x: T) => string;
@@ -96,7 +98,14 @@ export interface PageOpts<T> {
 	json?: (x: T) => string;
 }
 
-function hostileOrder<T>(h: UndocumentedOrderBy<T>): (a: T, b: T) => number {
+/** Pinned by the store, else strict mode's seeded variant, lenient = honoured (no mode: by the store's seed). */
+function orderVariant<T>(req: ApiRequest, u: UndocumentedOrderBy<T>): OrderVariant {
+	if (u.variant !== 'auto') return u.variant;
+	if (req.mode) return req.mode.strict ? req.mode.variants.undocumentedOrderBy : 'honoured';
+	return variantsForSeed(u.seed).undocumentedOrderBy;
+}
+
+function hostileOrder<T>(h: UndocumentedOrderBy<T> & { variant: OrderVariant }): (a: T, b: T) => number {
 	if (h.variant === 'reverse') {
 		return (a, b) => {
 			const x = h.updated(a);
@@ -118,7 +127,8 @@ export function pageList<T>(req: ApiRequest, o: PageOpts<T>): ApiResponse {
 	const filterSrc = q(req, '$filter');
 	const orderSrc = q(req, '$orderby');
 	const filter = compileFilter(filterSrc, o.spec);
-	const hostile = o.undocumentedOrderBy && o.undocumentedOrderBy.variant !== 'honoured' ? o.undocumentedOrderBy : undefined;
+	const variant = o.undocumentedOrderBy ? orderVariant(req, o.undocumentedOrderBy) : 'honoured';
+	const hostile = o.undocumentedOrderBy && variant !== 'honoured' ? { ...o.undocumentedOrderBy, variant } : undefined;
 	// Accepted and ignored (not even parsed) when the collection does not document it.
 	const order = hostile ? undefined : compileOrderBy(orderSrc, o.spec);
 	const topQ = parseIntOption('$top', q(req, '$top'));

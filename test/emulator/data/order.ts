@@ -7,11 +7,10 @@
  *   pages of one query snapshot neither lose nor repeat a record);
  * - `reverse`: newest `lastUpdateDateTime` first (the opposite of the `asc` a careless client asks for);
  * - `honoured`: `$orderby` applied, as the legacy `/security/alerts` page documented (lenient).
+ * The seeded strict choice is `EmulatorVariants.undocumentedOrderBy` (contract.ts).
  */
 export type OrderVariant = 'shuffled' | 'reverse' | 'honoured';
 export const ORDER_VARIANTS: readonly OrderVariant[] = ['shuffled', 'reverse', 'honoured'];
 
-/** Strict default per data seed: never `honoured`; odd seeds shuffle, even seeds reverse. */
-export function strictOrderVariant(seed: number): OrderVariant {
-	return Math.abs(Math.trunc(seed)) % 2 === 1 ? 'shuffled' : 'reverse';
-}
+/** A store's setting: a pinned variant, or `auto` = strict mode's seeded variant (lenient: honoured). */
+export type StoreOrder = OrderVariant | 'auto';

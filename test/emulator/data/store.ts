@@ -5,7 +5,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 
-import { strictOrderVariant, type OrderVariant } from './order';
+import type { StoreOrder } from './order';
 import {
 	deriveIncidentFromAlerts,
 	genAlert,
@@ -66,9 +66,9 @@ export interface StoreOptions {
 	graphAlertsPageSize?: number;
 	/**
 	 * What alerts_v2 and incidents do with the undocumented `$orderby` (see OrderVariant).
-	 * Default: strict, by seed (`shuffled` or `reverse`, never `honoured`).
+	 * Default `auto`: the request's mode (strict: the seeded variant, never `honoured`).
 	 */
-	graphOrder?: OrderVariant;
+	graphOrder?: StoreOrder;
 	tenantId?: string;
 	domain?: string;
 	/** Generated records are spread over [now - dataSpanMs, now]. Default 30 days. */
@@ -196,7 +196,7 @@ export class DefenderStore {
 			duplicateActionBehaviour: options.duplicateActionBehaviour ?? 'error400',
 			graphAlertsNextLink: options.graphAlertsNextLink ?? true,
 			graphAlertsPageSize: options.graphAlertsPageSize ?? 100,
-			graphOrder: options.graphOrder ?? strictOrderVariant(options.seed ?? 1),
+			graphOrder: options.graphOrder ?? 'auto',
 			tenantId: options.tenantId ?? '11111111-1111-4111-8111-111111111111',
 			domain: options.domain ?? 'contoso.com',
 			dataSpanMs: options.dataSpanMs ?? 30 * DAY,
@@ -401,7 +401,7 @@ export class DefenderStore {
 		duplicateActionBehaviour?: 'error400' | 'returnPending' | 'stuckPending';
 		graphAlertsNextLink?: boolean;
 		graphAlertsPageSize?: number;
-		graphOrder?: OrderVariant;
+		graphOrder?: StoreOrder;
 		actionTiming?: Partial<ActionTiming>;
 		graphExpandWithFilterFails?: boolean;
 		huntingMaxResultBytes?: number;
