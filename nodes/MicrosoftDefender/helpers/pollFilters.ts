@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { PAGE_LIMITS, type PagedEndpoint } from './limits';
 import { and, anyOf, eq } from './odata';
-import { PollDataError, type EventKind } from './pollState';
+import type { EventKind } from './pollState';
 
 /**
  * Trigger events, filters and the Graph queries they become. Pure: no HTTP.
@@ -94,16 +94,4 @@ export function recordMatcher(resource: TriggerResource, f: TriggerFilters): ((r
 
 export function wantsEvent(mode: TriggerEventMode, kind: EventKind): boolean {
 	return mode === 'newOrUpdated' || mode === kind;
-}
-
-/** The records of one Graph collection page; anything else is malformed and fails the poll. */
-export function graphPage(response: unknown): { records: IDataObject[]; hasMore: boolean } {
-	if (!response || typeof response !== 'object' || Array.isArray(response)) {
-		throw new PollDataError('Microsoft Graph returned a response that is not a JSON object');
-	}
-	const body = response as IDataObject;
-	if (!Array.isArray(body.value)) {
-		throw new PollDataError('Microsoft Graph returned a response without a "value" list');
-	}
-	return { records: body.value as IDataObject[], hasMore: typeof body['@odata.nextLink'] === 'string' };
 }
