@@ -20,7 +20,9 @@ import { MicrosoftDefenderEntraAppApi } from '../../credentials/MicrosoftDefende
 import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
 import { responseActionTuning } from '../../nodes/MicrosoftDefender/helpers/machineActions';
 import { resetTransportState } from '../../nodes/MicrosoftDefender/transport';
+import { SETTLE_SECONDS } from '../../nodes/MicrosoftDefender/helpers/pollState';
 import { emulatorCredentials, runNode, runPoll, testCredential } from '../harness';
+import { shiftClock } from '../harness/clock';
 
 import { node, startEmu, storeOf, windowsMachine, type Emulator } from './node.helpers';
 
@@ -203,14 +205,24 @@ const FAMILIES: Family[] = [
 				});
 				for (const item of out?.[0] ?? []) emitted.push(String(item.json.id));
 			};
+			// The trigger reads closed windows ending SETTLE_SECONDS behind the clock. Poll later than
+			// every record the other families changed: just now, or up to 2 h ahead when the
+			// token-expiry fault had moved the emulator's clock while a PATCH was stamped. Then the
+			// window holds the same records in the baseline and in every cell.
+			const clock = shiftClock();
 			try {
-				await poll(c.onRequest);
-			} catch (e) {
-				error = String((e as Error).message);
+				clock.set(Date.now() + 3 * 3600 * 1000 + (SETTLE_SECONDS + 1) * 1000);
+				try {
+					await poll(c.onRequest);
+				} catch (e) {
+					error = String((e as Error).message);
+				}
+				c.emu.faults.clear();
+				c.emu.useRealTime();
+				await poll();
+			} finally {
+				clock.restore();
 			}
-			c.emu.faults.clear();
-			c.emu.useRealTime();
-			await poll();
 			expect(new Set(emitted).size).toBe(emitted.length);
 			triggerNote = error ? `first poll failed (${error.slice(0, 120)}); the next poll delivered every event once` : '';
 			return [{ ok: [...emitted].sort() }];
