@@ -46,7 +46,7 @@ export class MicrosoftDefenderDelegatedOAuth2Api implements ICredentialType {
 			default: 'global',
 			description: 'Where the customer tenant lives (same hosts as the Entra App credential)',
 		},
-		...customEndpointFields('Entra authority; the sign-in goes to <Login URL>/<tenant>/oauth2/v2.0/authorize'),
+		...customEndpointFields('Entra authority; the sign-in goes to {Login URL}/{tenant}/oauth2/v2.0/authorize'),
 		{
 			displayName: 'Tenant ID',
 			name: 'tenantId',

@@ -78,7 +78,7 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			default: '',
 			displayOptions: custom,
 		},
-		...customEndpointFields('Entra authority; the token URL is <Login URL>/<tenant>/oauth2/v2.0/token'),
+		...customEndpointFields('Entra authority; the token URL is {Login URL}/{tenant}/oauth2/v2.0/token'),
 		{
 			displayName: 'Tenant ID',
 			name: 'tenantId',

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { nodeCredentials, nodeProperties } from './actions/node.description';
+import { nodeCredentials, nodeProperties, operationSubtitle } from './actions/node.description';
 import { router } from './actions/router';
 import { listSearch, loadOptions } from './methods';
 
@@ -12,7 +12,7 @@ export class MicrosoftDefender implements INodeType {
 		icon: { light: 'file:defender.svg', dark: 'file:defender.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle: operationSubtitle(nodeProperties),
 		description:
 			'Work with Microsoft Defender for Endpoint and Defender XDR: alerts, incidents, advanced hunting, machine response actions, indicators, vulnerabilities and software',
 		defaults: { name: 'Microsoft Defender' },

@@ -237,9 +237,11 @@ export class MicrosoftDefenderTrigger implements INodeType {
 						name: 'pageSize',
 						type: 'number',
 						typeOptions: { minValue: 1, maxValue: 1000 },
-						default: 0,
+						// The largest page Graph accepts for alerts; incidents are capped at their own 50 (GRAPH_COLLECTION).
+						// A stored 0 (older versions' default) still means "the largest page".
+						default: 1000,
 						description:
-							'Records per request. 0 = the largest page Microsoft Graph accepts (1,000 alerts or 50 incidents).',
+							'Records per request, up to the largest page Microsoft Graph accepts: 1,000 alerts or 50 incidents (a larger value is capped)',
 					},
 				],
 			},

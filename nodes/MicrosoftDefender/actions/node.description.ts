@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import * as advancedHunting from './advancedHunting';
 import * as alert from './alert';
 import * as connection from './connection';
+import { DESTRUCTIVE_OPERATIONS } from './destructive';
 import * as incident from './incident';
 import * as indicator from './indicator';
 import * as liveResponse from './liveResponse';
@@ -115,14 +116,21 @@ export const requestOptionsParameter: INodeProperties = {
 	],
 };
 
-export const allowDestructiveParameter: INodeProperties = {
-	displayName: 'Allow Destructive Actions for AI Agents',
-	name: 'allowDestructiveForAgents',
-	type: 'boolean',
-	default: false,
-	description:
-		'Whether an AI agent using this node as a tool may run operations that change the tenant (isolate, offboard, quarantine, restrict, tag, update, cancel, indicators, live response). Off by default.',
-};
+/**
+ * The AI-agent opt-in, shown only on the operations the router gates (one copy per resource, so
+ * a read-only operation that shares a name with a write elsewhere never shows it).
+ */
+export const allowDestructiveParameters: INodeProperties[] = Object.entries(DESTRUCTIVE_OPERATIONS).map(
+	([resource, operations]) => ({
+		displayName: 'Allow for AI Agents',
+		name: 'allowDestructiveForAgents',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether an AI agent using this node as a tool may run this operation, which changes the tenant. Off by default; has no effect when a workflow runs the node directly.',
+		displayOptions: { show: { resource: [resource], operation: operations } },
+	}),
+);
 
 /** Every parameter of the action node, in display order. */
 export const nodeProperties: INodeProperties[] = [
@@ -138,6 +146,25 @@ export const nodeProperties: INodeProperties[] = [
 	...machineAction.description,
 	...software.description,
 	...vulnerability.description,
-	allowDestructiveParameter,
+	...allowDestructiveParameters,
 	requestOptionsParameter,
 ];
+
+/**
+ * Canvas subtitle in Title Case ("Get Many: Alert", n8n's UI guidelines) instead of the raw values,
+ * read from the Resource and Operation options above; an unknown pair falls back to the raw values.
+ */
+export function operationSubtitle(properties: INodeProperties[]): string {
+	const labels: Record<string, string> = {};
+	const resources = properties.find((p) => p.name === 'resource')?.options ?? [];
+	for (const r of resources) {
+		if (!('value' in r)) continue;
+		for (const p of properties) {
+			if (p.name !== 'operation' || !p.displayOptions?.show?.resource?.includes(r.value)) continue;
+			for (const o of p.options ?? []) {
+				if ('value' in o) labels[`${String(r.value)}:${String(o.value)}`] = `${o.name}: ${r.name}`;
+			}
+		}
+	}
+	return `={{ (${JSON.stringify(labels)})[$parameter["resource"] + ":" + $parameter["operation"]] || $parameter["operation"] + ": " + $parameter["resource"] }}`;
+}

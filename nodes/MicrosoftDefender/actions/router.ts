@@ -11,7 +11,10 @@ import * as machine from './machine';
 import * as machineAction from './machineAction';
 import * as software from './software';
 import * as vulnerability from './vulnerability';
+import { isDestructive } from './destructive';
 import type { MicrosoftDefenderType } from './node.type';
+
+export { DESTRUCTIVE_OPERATIONS, isDestructive } from './destructive';
 
 type OperationModule = {
 	execute: (this: IExecuteFunctions, itemIndex: number) => Promise<INodeExecutionData[]>;
@@ -29,35 +32,6 @@ const resources: Record<string, Record<string, unknown>> = {
 	software,
 	vulnerability,
 };
-
-/**
- * Operations that change state in the tenant. As an AI-agent tool they run only when the
- * user opted in, so a model cannot isolate or offboard a machine on its own initiative.
- */
-export const DESTRUCTIVE_OPERATIONS: Record<string, string[]> = {
-	alert: ['update', 'addComment'],
-	incident: ['update', 'addComment'],
-	indicator: ['createOrUpdate', 'delete'],
-	// Live Response runs code and moves files on devices; the library holds what it runs.
-	liveResponse: ['runScript', 'getFile', 'putFile', 'runCommands', 'uploadLibraryFile', 'deleteLibraryFile'],
-	machine: [
-		'isolate',
-		'release',
-		'runAntivirusScan',
-		'restrictAppExecution',
-		'removeAppRestriction',
-		'collectInvestigationPackage',
-		'stopAndQuarantineFile',
-		'offboard',
-		'addTag',
-		'removeTag',
-	],
-	machineAction: ['cancel'],
-};
-
-export function isDestructive(resource: string, operation: string): boolean {
-	return (DESTRUCTIVE_OPERATIONS[resource] ?? []).includes(operation);
-}
 
 function runsAsAgentTool(ctx: IExecuteFunctions): boolean {
 	// n8n registers a usableAsTool node a second time with the type name suffixed "Tool".
@@ -87,7 +61,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				`The AI agent tried to run "${resource}: ${operation}", which changes your tenant`,
 				{
 					description:
-						'Response actions are off for AI agents by default. Switch on "Allow Destructive Actions for AI Agents" on this node if the agent may run them.',
+						'Response actions are off for AI agents by default. Switch on "Allow for AI Agents" on this operation if the agent may run them.',
 				},
 			);
 		}

@@ -53,7 +53,7 @@ export const AADSTS_EXPLANATIONS: Record<number, Explanation> = {
 	700016: {
 		message: 'The application was not found in the tenant (AADSTS700016)',
 		description:
-			'Check the Client ID (the Application (client) ID of the app registration). The app is not in this tenant or not consented there: for a multi-tenant app an admin of this tenant must consent to it first (admin consent URL: <login host>/<tenant>/adminconsent?client_id=<client id>).',
+			'Check the Client ID (the Application (client) ID of the app registration). The app is not in this tenant or not consented there: for a multi-tenant app an admin of this tenant must consent to it first (admin consent URL: {login host}/{tenant}/adminconsent?client_id={client ID}).',
 	},
 	700027: {
 		message: 'The certificate assertion was rejected (AADSTS700027)',
@@ -79,7 +79,7 @@ export const AADSTS_EXPLANATIONS: Record<number, Explanation> = {
 	},
 	1002012: {
 		message: 'Invalid scope for app-only access (AADSTS1002012)',
-		description: 'Scope problem: client credential scopes must be "<resource>/.default". Clear the scope overrides or end them with /.default.',
+		description: 'Scope problem: client credential scopes must be "{resource}/.default". Clear the scope overrides or end them with /.default.',
 	},
 	70011: {
 		message: 'The scope is invalid (AADSTS70011)',

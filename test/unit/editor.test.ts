@@ -1,0 +1,125 @@
+/**
+ * How the nodes look in the n8n editor, read from their descriptions (what n8n renders).
+ */
+import type { INodeProperties, INodePropertyCollection, INodePropertyOptions } from 'n8n-workflow';
+
+import { MicrosoftDefenderDelegatedOAuth2Api } from '../../credentials/MicrosoftDefenderDelegatedOAuth2Api.credentials';
+import { MicrosoftDefenderEntraAppApi } from '../../credentials/MicrosoftDefenderEntraAppApi.credentials';
+import { MicrosoftDefenderStorageApi } from '../../credentials/MicrosoftDefenderStorageApi.credentials';
+import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefender.node';
+import { MicrosoftDefenderStreamTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderStreamTrigger.node';
+import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
+import { DESTRUCTIVE_OPERATIONS } from '../../nodes/MicrosoftDefender/actions/router';
+import { AADSTS_EXPLANATIONS } from '../../nodes/MicrosoftDefender/helpers/errors';
+import { evaluateExpression } from '../harness/params';
+
+type AnyProperty = INodeProperties | INodePropertyOptions | INodePropertyCollection;
+
+/** Every property and option, nested collections included. */
+function walk(properties: AnyProperty[], out: AnyProperty[] = []): AnyProperty[] {
+	for (const p of properties) {
+		out.push(p);
+		const options = (p as INodeProperties).options ?? (p as INodePropertyCollection).values;
+		if (Array.isArray(options)) walk(options as AnyProperty[], out);
+	}
+	return out;
+}
+
+const action = new MicrosoftDefender().description;
+const trigger = new MicrosoftDefenderTrigger().description;
+const everyProperty = [
+	...walk(action.properties),
+	...walk(trigger.properties),
+	...walk(new MicrosoftDefenderStreamTrigger().description.properties),
+	...walk(new MicrosoftDefenderEntraAppApi().properties),
+	...walk(new MicrosoftDefenderDelegatedOAuth2Api().properties),
+	...walk(new MicrosoftDefenderStorageApi().properties),
+];
+
+// The editor renders descriptions and hints as HTML: `<tenant>` is an unknown tag and vanishes.
+const PLACEHOLDER_TAG = /<(?!\/?(?:a|b|i|code|br|strong|em)\b)[a-zA-Z][^<>]*>/;
+
+describe('editor: descriptions', () => {
+	it('no description or hint holds an <angle-bracket> placeholder (the editor would drop it)', () => {
+		const texts = everyProperty.flatMap((p) => [
+			(p as INodeProperties).description,
+			(p as INodeProperties).hint,
+		]);
+		const bad = texts.filter((t): t is string => typeof t === 'string' && PLACEHOLDER_TAG.test(t));
+		expect(bad).toEqual([]);
+		const login = new MicrosoftDefenderEntraAppApi().properties.find((p) => p.name === 'customLoginUrl');
+		expect(login?.description).toContain('{Login URL}/{tenant}/oauth2/v2.0/token');
+	});
+
+	it('no Entra error explanation holds an <angle-bracket> placeholder', () => {
+		const bad = Object.values(AADSTS_EXPLANATIONS)
+			.flatMap((e) => [e.message, e.description])
+			.filter((t) => PLACEHOLDER_TAG.test(t));
+		expect(bad).toEqual([]);
+	});
+});
+
+describe('editor: trigger Page Size', () => {
+	it('defaults to a value inside its own bounds (n8n 1.x stores min when default is out of range)', () => {
+		const options = trigger.properties.find((p) => p.name === 'options');
+		const pageSize = (options?.options as INodeProperties[]).find((p) => p.name === 'pageSize')!;
+		const { minValue, maxValue } = pageSize.typeOptions as { minValue: number; maxValue: number };
+		expect(pageSize.default).toBe(1000);
+		expect(pageSize.default as number).toBeGreaterThanOrEqual(minValue);
+		expect(pageSize.default as number).toBeLessThanOrEqual(maxValue);
+	});
+});
+
+describe('editor: AI-agent opt-in', () => {
+	const shown = (resource: string, operation: string) =>
+		action.properties.some(
+			(p) =>
+				p.name === 'allowDestructiveForAgents' &&
+				(p.displayOptions?.show?.resource ?? []).includes(resource) &&
+				(p.displayOptions?.show?.operation ?? []).includes(operation),
+		);
+	const operations = action.properties
+		.filter((p) => p.name === 'operation')
+		.flatMap((p) =>
+			(p.displayOptions!.show!.resource as string[]).flatMap((resource) =>
+				(p.options as INodePropertyOptions[]).map((o) => ({ resource, operation: String(o.value) })),
+			),
+		);
+
+	it('shows on exactly the operations the router gates, read-only ones excluded', () => {
+		expect(operations.length).toBeGreaterThan(30);
+		for (const { resource, operation } of operations) {
+			const destructive = (DESTRUCTIVE_OPERATIONS[resource] ?? []).includes(operation);
+			expect({ resource, operation, shown: shown(resource, operation) }).toEqual({ resource, operation, shown: destructive });
+		}
+		// Every gated operation exists in the description (a typo would hide the switch).
+		for (const [resource, ops] of Object.entries(DESTRUCTIVE_OPERATIONS)) {
+			for (const operation of ops) expect(operations).toContainEqual({ resource, operation });
+		}
+	});
+
+	it('has a label short enough for the n8n 2.x parameter panel', () => {
+		for (const p of action.properties.filter((q) => q.name === 'allowDestructiveForAgents')) {
+			expect(p.displayName.length).toBeLessThanOrEqual(24);
+			expect(p.default).toBe(false);
+		}
+	});
+});
+
+describe('editor: canvas subtitle', () => {
+	const subtitle = (parameters: Record<string, string>) => {
+		const expression = action.subtitle!;
+		expect(expression.startsWith('={{') && expression.endsWith('}}')).toBe(true);
+		return evaluateExpression(expression, 0, undefined, parameters) as string;
+	};
+
+	it('is Title Case from the option names', () => {
+		expect(subtitle({ resource: 'alert', operation: 'getAll' })).toBe('Get Many: Alert');
+		expect(subtitle({ resource: 'machine', operation: 'isolate' })).toBe('Isolate: Machine');
+		expect(subtitle({ resource: 'advancedHunting', operation: 'runQuery' })).toMatch(/: Advanced Hunting$/);
+	});
+
+	it('falls back to the raw values for an unknown pair', () => {
+		expect(subtitle({ resource: 'alert', operation: 'nope' })).toBe('nope: alert');
+	});
+});
