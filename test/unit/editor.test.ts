@@ -123,3 +123,34 @@ describe('editor: canvas subtitle', () => {
 		expect(subtitle({ resource: 'alert', operation: 'nope' })).toBe('nope: alert');
 	});
 });
+
+describe('editor: option order by meaning', () => {
+	it('lists Microsoft Graph (Recommended) above the retiring MDE API on every API switch', () => {
+		const apis = walk(action.properties).filter((p): p is INodeProperties => (p as INodeProperties).name === 'api' && 'type' in p);
+		expect(apis.length).toBeGreaterThanOrEqual(2);
+		for (const p of apis) expect((p.options as INodePropertyOptions[])[0].value).toBe('graph');
+	});
+
+	it('lists severities from High to Low', () => {
+		const severities = walk(action.properties)
+			.filter((p): p is INodeProperties => /^severity$/i.test((p as INodeProperties).name) && 'type' in p)
+			.map((p) => (p.options as INodePropertyOptions[]).map((o) => String(o.value).toLowerCase()));
+		expect(severities.length).toBeGreaterThan(0);
+		for (const list of severities) {
+			const rank = ['critical', 'high', 'medium', 'low', 'informational', 'unknown'];
+			expect(list).toEqual([...list].sort((a, b) => rank.indexOf(a) - rank.indexOf(b)));
+			expect(list).toEqual(expect.arrayContaining(['high', 'low']));
+		}
+	});
+});
+
+describe('editor: operation dropdown', () => {
+	it('every operation has an action and a description', () => {
+		const missing = action.properties
+			.filter((p) => p.name === 'operation')
+			.flatMap((p) => p.options as INodePropertyOptions[])
+			.filter((o) => !o.action || !o.description)
+			.map((o) => String(o.value));
+		expect(missing).toEqual([]);
+	});
+});

@@ -37,9 +37,9 @@ export const returnAllOrLimit: INodeProperties[] = [returnAllParameter, limitPar
 
 export const severityOptions: INodePropertyOptions[] = [
 	{ name: 'High', value: 'high' },
-	{ name: 'Informational', value: 'informational' },
-	{ name: 'Low', value: 'low' },
 	{ name: 'Medium', value: 'medium' },
+	{ name: 'Low', value: 'low' },
+	{ name: 'Informational', value: 'informational' },
 	{ name: 'Unknown', value: 'unknown' },
 ];
 

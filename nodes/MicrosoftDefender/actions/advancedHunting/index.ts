@@ -11,7 +11,7 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['advancedHunting'] } },
-		options: [{ name: 'Run Query', value: 'runQuery', action: 'Run an advanced hunting query' }],
+		options: [{ name: 'Run Query', value: 'runQuery', action: 'Run an advanced hunting query', description: 'Run a KQL query and return one item per result row' }],
 		default: 'runQuery',
 	},
 	...runQuery.description,

@@ -13,14 +13,14 @@ const properties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
-				name: 'Defender for Endpoint API',
-				value: 'mde',
-				description: 'Older API (advancedqueries/run, endpoint tables only), being retired by Microsoft since January 2026 (MC1220762): prefer Microsoft Graph',
-			},
-			{
 				name: 'Microsoft Graph (Recommended)',
 				value: 'graph',
 				description: 'Graph runHuntingQuery: every Defender XDR table, optional timespan',
+			},
+			{
+				name: 'Defender for Endpoint API',
+				value: 'mde',
+				description: 'Older API (advancedqueries/run, endpoint tables only), being retired by Microsoft since January 2026 (MC1220762): prefer Microsoft Graph',
 			},
 		],
 		default: 'graph',

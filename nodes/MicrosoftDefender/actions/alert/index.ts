@@ -15,10 +15,10 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['alert'] } },
 		options: [
-			{ name: 'Add Comment', value: 'addComment', action: 'Add a comment to an alert' },
-			{ name: 'Get', value: 'get', action: 'Get an alert' },
-			{ name: 'Get Many', value: 'getAll', action: 'Get many alerts' },
-			{ name: 'Update', value: 'update', action: 'Update an alert' },
+			{ name: 'Add Comment', value: 'addComment', action: 'Add a comment to an alert', description: 'Add a comment to an alert' },
+			{ name: 'Get', value: 'get', action: 'Get an alert', description: 'Retrieve one alert by its ID' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many alerts', description: 'List alerts, with filters on severity, status, source and time' },
+			{ name: 'Update', value: 'update', action: 'Update an alert', description: 'Change the status, classification, determination or assignee of an alert' },
 		],
 		default: 'getAll',
 	},
@@ -30,14 +30,14 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { resource: ['alert'] } },
 		options: [
 			{
-				name: 'Defender for Endpoint API',
-				value: 'mde',
-				description: 'Defender for Endpoint alerts only (alerts of other Defender products are in Microsoft Graph)',
-			},
-			{
 				name: 'Microsoft Graph (Recommended)',
 				value: 'graph',
 				description: 'Alerts of every Defender product (alerts_v2)',
+			},
+			{
+				name: 'Defender for Endpoint API',
+				value: 'mde',
+				description: 'Defender for Endpoint alerts only (alerts of other Defender products are in Microsoft Graph)',
 			},
 		],
 		default: 'graph',

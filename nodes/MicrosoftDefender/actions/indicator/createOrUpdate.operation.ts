@@ -105,9 +105,9 @@ const properties: INodeProperties[] = [
 				type: 'options',
 				options: [
 					{ name: 'High', value: 'High' },
-					{ name: 'Informational', value: 'Informational' },
-					{ name: 'Low', value: 'Low' },
 					{ name: 'Medium', value: 'Medium' },
+					{ name: 'Low', value: 'Low' },
+					{ name: 'Informational', value: 'Informational' },
 				],
 				default: 'Medium',
 			},

@@ -14,9 +14,9 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['indicator'] } },
 		options: [
-			{ name: 'Create or Update', value: 'createOrUpdate', action: 'Create or update an indicator' },
-			{ name: 'Delete', value: 'delete', action: 'Delete an indicator' },
-			{ name: 'Get Many', value: 'getAll', action: 'Get many indicators' },
+			{ name: 'Create or Update', value: 'createOrUpdate', action: 'Create or update an indicator', description: 'Submit a file hash, IP address, URL, domain or certificate indicator (replaces one with the same value)' },
+			{ name: 'Delete', value: 'delete', action: 'Delete an indicator', description: 'Delete an indicator by its ID' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many indicators', description: 'List the custom indicators of the tenant' },
 		],
 		default: 'getAll',
 	},

@@ -14,9 +14,9 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['machineAction'] } },
 		options: [
-			{ name: 'Cancel', value: 'cancel', action: 'Cancel a machine action' },
-			{ name: 'Get', value: 'get', action: 'Get a machine action' },
-			{ name: 'Get Many', value: 'getAll', action: 'Get many machine actions' },
+			{ name: 'Cancel', value: 'cancel', action: 'Cancel a machine action', description: 'Cancel a pending machine action' },
+			{ name: 'Get', value: 'get', action: 'Get a machine action', description: 'Retrieve one machine action by its ID' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many machine actions', description: 'List machine actions, such as isolations and scans' },
 		],
 		default: 'getAll',
 	},

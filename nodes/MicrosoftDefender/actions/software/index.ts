@@ -13,8 +13,8 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['software'] } },
 		options: [
-			{ name: 'Get', value: 'get', action: 'Get a software product' },
-			{ name: 'Get Machines', value: 'getMachines', action: 'Get machines with a software product installed' },
+			{ name: 'Get', value: 'get', action: 'Get a software product', description: 'Retrieve one software product by its ID' },
+			{ name: 'Get Machines', value: 'getMachines', action: 'Get machines with a software product installed', description: 'List the machines that have a software product installed' },
 		],
 		default: 'get',
 	},
