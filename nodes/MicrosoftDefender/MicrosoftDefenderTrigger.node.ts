@@ -1,6 +1,7 @@
 import type {
 	IDataObject,
 	INodeExecutionData,
+	INodePropertyOptions,
 	INodeType,
 	INodeTypeDescription,
 	IPollFunctions,
@@ -32,6 +33,43 @@ const INCIDENT_EVENTS = ['newIncident', 'updatedIncident', 'newOrUpdatedIncident
 /** Where the trigger keeps its cursors in the workflow's static data. */
 const STATE_KEY = 'defenderPoll';
 
+/** The Event options; the canvas subtitle shows the chosen one's name ("New Alert", not "newAlert"). */
+const EVENT_OPTIONS: INodePropertyOptions[] = [
+	{
+		name: 'New Alert',
+		value: 'newAlert',
+		description:
+			'An alert created after the trigger was activated (or up to 2 minutes before its first poll), the first time it is seen',
+	},
+	{
+		name: 'New Incident',
+		value: 'newIncident',
+		description:
+			'An incident created after the trigger was activated (or up to 2 minutes before its first poll), the first time it is seen',
+	},
+	{
+		name: 'New or Updated Alert',
+		value: 'newOrUpdatedAlert',
+		description: 'Every new alert and every change to an alert',
+	},
+	{
+		name: 'New or Updated Incident',
+		value: 'newOrUpdatedIncident',
+		description: 'Every new incident and every change to an incident',
+	},
+	{
+		name: 'Updated Alert',
+		value: 'updatedAlert',
+		description: 'A change to an alert the trigger has seen before or that existed before activation',
+	},
+	{
+		name: 'Updated Incident',
+		value: 'updatedIncident',
+		description:
+			'A change to an incident the trigger has seen before or that existed before activation',
+	},
+];
+
 export class MicrosoftDefenderTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Microsoft Defender Trigger',
@@ -39,7 +77,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 		icon: { light: 'file:defender.svg', dark: 'file:defender.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{$parameter["event"]}}',
+		subtitle: `={{ (${JSON.stringify(Object.fromEntries(EVENT_OPTIONS.map((o) => [o.value, o.name])))})[$parameter["event"]] || $parameter["event"] }}`,
 		description:
 			'Starts the workflow when Microsoft Defender alerts or incidents are created or updated (Microsoft Graph security API)',
 		defaults: { name: 'Microsoft Defender Trigger' },
@@ -54,41 +92,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 				name: 'event',
 				type: 'options',
 				noDataExpression: true,
-				options: [
-					{
-						name: 'New Alert',
-						value: 'newAlert',
-						description:
-							'An alert created after the trigger was activated (or up to 2 minutes before its first poll), the first time it is seen',
-					},
-					{
-						name: 'New Incident',
-						value: 'newIncident',
-						description:
-							'An incident created after the trigger was activated (or up to 2 minutes before its first poll), the first time it is seen',
-					},
-					{
-						name: 'New or Updated Alert',
-						value: 'newOrUpdatedAlert',
-						description: 'Every new alert and every change to an alert',
-					},
-					{
-						name: 'New or Updated Incident',
-						value: 'newOrUpdatedIncident',
-						description: 'Every new incident and every change to an incident',
-					},
-					{
-						name: 'Updated Alert',
-						value: 'updatedAlert',
-						description: 'A change to an alert the trigger has seen before or that existed before activation',
-					},
-					{
-						name: 'Updated Incident',
-						value: 'updatedIncident',
-						description:
-							'A change to an incident the trigger has seen before or that existed before activation',
-					},
-				],
+				options: EVENT_OPTIONS,
 				default: 'newAlert',
 			},
 			{

@@ -154,3 +154,12 @@ describe('editor: operation dropdown', () => {
 		expect(missing).toEqual([]);
 	});
 });
+
+describe('editor: trigger subtitle', () => {
+	it('shows the Event name, not its value', () => {
+		const subtitle = (event: string) => evaluateExpression(trigger.subtitle!, 0, undefined, { event }) as string;
+		expect(subtitle('newAlert')).toBe('New Alert');
+		expect(subtitle('newOrUpdatedIncident')).toBe('New or Updated Incident');
+		expect(subtitle('unknownEvent')).toBe('unknownEvent');
+	});
+});
