@@ -30,6 +30,10 @@ import { defenderApiPages } from './transport';
 const ALERT_EVENTS = ['newAlert', 'updatedAlert', 'newOrUpdatedAlert'];
 const INCIDENT_EVENTS = ['newIncident', 'updatedIncident', 'newOrUpdatedIncident'];
 
+/** Reads right for the trigger and for the actions of the merged node-creator entry. */
+const MERGED_NODE_DESCRIPTION =
+	'Start workflows on new or updated Defender alerts and incidents; manage alerts and incidents, hunt, and run response actions on machines';
+
 /** Where the trigger keeps its cursors in the workflow's static data. */
 const STATE_KEY = 'defenderPoll';
 
@@ -78,8 +82,9 @@ export class MicrosoftDefenderTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: `={{ (${JSON.stringify(Object.fromEntries(EVENT_OPTIONS.map((o) => [o.value, o.name])))})[$parameter["event"]] || $parameter["event"] }}`,
-		description:
-			'Starts the workflow when Microsoft Defender alerts or incidents are created or updated (Microsoft Graph security API)',
+		// n8n's node creator merges this trigger with the action node into one "Microsoft Defender"
+		// entry and shows this description for both (its trigger and its actions pages).
+		description: MERGED_NODE_DESCRIPTION,
 		defaults: { name: 'Microsoft Defender Trigger' },
 		polling: true,
 		inputs: [],
@@ -150,12 +155,14 @@ export class MicrosoftDefenderTrigger implements INodeType {
 						displayName: 'Minimum Severity',
 						name: 'minSeverity',
 						type: 'options',
+						// Four options, highest first. "Informational" was a fifth one that filtered exactly
+						// like Any (informational or higher is every severity), and five literal options
+						// must be alphabetical under the strict lint. A saved "informational" still works.
 						options: [
-							{ name: 'Any', value: '' },
 							{ name: 'High', value: 'high' },
-							{ name: 'Informational', value: 'informational' },
-							{ name: 'Low', value: 'low' },
 							{ name: 'Medium', value: 'medium' },
+							{ name: 'Low', value: 'low' },
+							{ name: 'Any', value: '', description: 'Every severity, Informational and unknown included' },
 						],
 						default: '',
 						description: 'Only records with this severity or higher',

@@ -2,6 +2,7 @@
  * How the nodes look in the n8n editor, read from their descriptions (what n8n renders).
  */
 import type { INodeProperties, INodePropertyCollection, INodePropertyOptions } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import { MicrosoftDefenderDelegatedOAuth2Api } from '../../credentials/MicrosoftDefenderDelegatedOAuth2Api.credentials';
 import { MicrosoftDefenderEntraAppApi } from '../../credentials/MicrosoftDefenderEntraAppApi.credentials';
@@ -161,5 +162,79 @@ describe('editor: trigger subtitle', () => {
 		expect(subtitle('newAlert')).toBe('New Alert');
 		expect(subtitle('newOrUpdatedIncident')).toBe('New or Updated Incident');
 		expect(subtitle('unknownEvent')).toBe('unknownEvent');
+	});
+});
+
+describe('editor: node creator entry', () => {
+	// n8n's node creator (useActionsGeneration, 1.x and 2.x) merges a trigger whose type name minus
+	// "Trigger" is an action node's into ONE entry, and shows the trigger's description for it on both
+	// the trigger and the actions pages.
+	const merged = [trigger, new MicrosoftDefenderStreamTrigger().description]
+		.filter((t) => t.name.replace('Trigger', '') === action.name)
+		.map((t) => t.description);
+
+	it('the merged Microsoft Defender entry describes its triggers and its actions', () => {
+		expect(merged).toHaveLength(1);
+		const [text] = merged;
+		expect(text).not.toMatch(/^Starts the workflow/i);
+		expect(text).toMatch(/new or updated .*alerts and incidents/i);
+		expect(text).toMatch(/response actions/i);
+		expect(text.length).toBeLessThanOrEqual(140);
+	});
+});
+
+describe('editor: machine picker', () => {
+	const locator = walk(action.properties).find((p): p is INodeProperties => (p as INodeProperties).name === 'machineId')!;
+
+	it('mode names fit the 92 px mode selector (n8n 2.x; "By IP Address" showed as "By IP Ad")', () => {
+		const modes = locator.modes!.map((m) => m.displayName);
+		expect(modes).toContain('By IP');
+		for (const m of modes) expect(m.length).toBeLessThanOrEqual(9);
+	});
+
+	it('"IP Address Seen At" and an Options collection holding only it show only in the By IP mode', () => {
+		const shownFor = (p: AnyProperty) => (p as INodeProperties).displayOptions?.show?.['/machineId.mode'];
+		const seenAt = walk(action.properties).filter((p) => (p as INodeProperties).name === 'ipSeenAt');
+		expect(seenAt.length).toBeGreaterThan(0);
+		for (const p of seenAt) expect(shownFor(p)).toEqual(['ip']);
+		const onlySeenAt = action.properties.filter(
+			(p) => p.type === 'collection' && (p.options as INodeProperties[]).every((o) => o.name === 'ipSeenAt'),
+		);
+		expect(onlySeenAt.length).toBeGreaterThanOrEqual(4);
+		for (const p of onlySeenAt) expect(shownFor(p)).toEqual(['ip']);
+		// n8n's own display logic reads the mode through the resource locator value.
+		const at = (mode: string) =>
+			NodeHelpers.displayParameter({ machineId: { __rl: true, mode, value: 'x' } }, seenAt[0] as INodeProperties, null, null);
+		expect([at('ip'), at('list'), at('id'), at('name')]).toEqual([true, false, false, false]);
+	});
+});
+
+describe('editor: scales from high to low', () => {
+	// '' = "Any", the lowest threshold.
+	const RANK = ['critical', 'high', 'medium', 'low', 'informational', 'unknown', 'none', ''];
+	const scales = [...walk(action.properties), ...walk(trigger.properties)].filter(
+		(p): p is INodeProperties =>
+			'type' in p &&
+			['options', 'multiOptions'].includes((p as INodeProperties).type) &&
+			((p as INodeProperties).options as INodePropertyOptions[]).length >= 3 &&
+			((p as INodeProperties).options as INodePropertyOptions[]).every((o) => RANK.includes(String(o.value).toLowerCase())),
+	);
+
+	it('every severity-like list is in rank order, or (five literal options: strict lint) its description spells the scale', () => {
+		const names = scales.map((p) => p.displayName);
+		expect(names).toEqual(expect.arrayContaining(['Minimum Severity', 'Risk Score', 'Exposure Level']));
+		for (const p of scales) {
+			const values = (p.options as INodePropertyOptions[]).map((o) => String(o.value).toLowerCase());
+			const ranked = [...values].sort((a, b) => RANK.indexOf(a) - RANK.indexOf(b));
+			if (values.join() === ranked.join()) continue;
+			const spelled = ranked.map((v) => (p.options as INodePropertyOptions[]).find((o) => String(o.value).toLowerCase() === v)!.name).join(', ');
+			expect({ name: p.displayName, description: p.description }).toEqual({ name: p.displayName, description: expect.stringContaining(spelled) });
+		}
+	});
+
+	it("the trigger's Minimum Severity reads High, Medium, Low, Any (default Any)", () => {
+		const min = scales.find((p) => p.name === 'minSeverity')!;
+		expect((min.options as INodePropertyOptions[]).map((o) => o.name)).toEqual(['High', 'Medium', 'Low', 'Any']);
+		expect(min.default).toBe('');
 	});
 });

@@ -51,7 +51,8 @@ export const machineLocator: INodeProperties = {
 			hint: 'The computer DNS name as Defender shows it',
 		},
 		{
-			displayName: 'By IP Address',
+			// The mode selector is 92 px wide: "By IP Address" showed as "By IP Ad".
+			displayName: 'By IP',
 			name: 'ip',
 			type: 'string',
 			placeholder: 'e.g. 10.1.2.3',
@@ -60,13 +61,28 @@ export const machineLocator: INodeProperties = {
 	],
 };
 
-export const ipSeenAtOption: INodeProperties = {
+/** Shown only while the machine is picked By IP (the option means nothing in the other modes). */
+const BY_IP = { show: { '/machineId.mode': ['ip'] } };
+
+const ipSeenAtOption: INodeProperties = {
 	displayName: 'IP Address Seen At',
 	name: 'ipSeenAt',
 	type: 'dateTime',
 	default: '',
+	displayOptions: BY_IP,
 	description:
 		'When the machine is picked by IP address: the time it used that IP (within the last 30 days; Defender matches ±15 minutes around it). Empty = now.',
+};
+
+/** Options of the operations whose only option is IP Address Seen At: hidden unless By IP. */
+export const ipOptions: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add option',
+	default: {},
+	options: [ipSeenAtOption],
+	displayOptions: BY_IP,
 };
 
 export const reusePendingOption: INodeProperties = {
@@ -194,7 +210,7 @@ export async function resolveMachine(
 	}
 
 	if (mode === 'ip') {
-		const ip = validateValue(this.getNode(), 'ipAddress', value, { parameter: 'Machine (By IP Address)', itemIndex: i });
+		const ip = validateValue(this.getNode(), 'ipAddress', value, { parameter: 'Machine (By IP)', itemIndex: i });
 		const options = this.getNodeParameter('options', i, {}) as IDataObject;
 		let timestamp = new Date().toISOString();
 		if (options.ipSeenAt !== undefined && options.ipSeenAt !== '') {

@@ -2,18 +2,11 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../helpers/machineActions';
-import { ipSeenAtOption, machineLocator, resolveMachine, toItems } from './common';
+import { ipOptions, machineLocator, resolveMachine, toItems } from './common';
 
 const properties: INodeProperties[] = [
 	machineLocator,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [ipSeenAtOption],
-	},
+	ipOptions,
 ];
 
 const displayOptions = { show: { resource: ['machine'], operation: ['get'] } };

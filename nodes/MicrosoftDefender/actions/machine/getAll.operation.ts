@@ -22,8 +22,8 @@ const properties: INodeProperties[] = [
 				type: 'multiOptions',
 				options: [
 					{ name: 'High', value: 'High' },
-					{ name: 'Low', value: 'Low' },
 					{ name: 'Medium', value: 'Medium' },
+					{ name: 'Low', value: 'Low' },
 					{ name: 'None', value: 'None' },
 				],
 				default: [],
@@ -88,6 +88,8 @@ const properties: INodeProperties[] = [
 					{ name: 'None', value: 'None' },
 				],
 				default: [],
+				// Five literal options must be alphabetical (strict lint), so the description gives the scale.
+				description: "Only machines at one of these risk levels. Defender's scale, highest first: High, Medium, Low, Informational, None.",
 			},
 			{
 				displayName: 'Tag',
@@ -106,8 +108,8 @@ const displayOptions = { show: { resource: ['machine'], operation: ['getAll'] } 
 export const description = updateDisplayOptions(displayOptions, properties);
 
 const HEALTH_STATUSES = ['Active', 'ImpairedCommunication', 'Inactive', 'NoSensorData', 'NoSensorDataImpairedCommunication', 'Unknown'];
-const RISK_SCORES = ['High', 'Informational', 'Low', 'Medium', 'None'];
-const EXPOSURE_LEVELS = ['High', 'Low', 'Medium', 'None'];
+const RISK_SCORES = ['High', 'Medium', 'Low', 'Informational', 'None'];
+const EXPOSURE_LEVELS = ['High', 'Medium', 'Low', 'None'];
 
 /** Builds the `$filter` for machines; every value is checked for its type and escaped by the OData helpers. */
 export function buildMachineFilter(this: IExecuteFunctions, filters: IDataObject, i: number): string | undefined {

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../helpers/machineActions';
-import { ipSeenAtOption, machineLocator, resolveMachine, toItems } from './common';
+import { ipOptions, machineLocator, resolveMachine, toItems } from './common';
 
 const properties: INodeProperties[] = [
 	machineLocator,
@@ -14,14 +14,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. quarantine-2026-11',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [ipSeenAtOption],
-	},
+	ipOptions,
 ];
 
 /** Add Tag and Remove Tag differ only in the Action they send. */
