@@ -4,6 +4,7 @@ import { dateTime, ge } from '../../helpers/odata';
 import { canonicalTimestamp } from '../../helpers/pollTime';
 import { simplifyAlert } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
+import { alertHost, alertRow } from './rows';
 
 /** How many recent alerts the picker shows; the search text filters them locally. */
 const RECENT_ALERTS = 100;
@@ -16,17 +17,19 @@ function updatedAt(alert: IDataObject): string {
 	return canonicalTimestamp(alert.lastUpdateDateTime ?? alert.lastUpdateTime) ?? '';
 }
 
-function matches(alert: IDataObject, filter: string): boolean {
+function matches(raw: IDataObject, alert: IDataObject, filter: string): boolean {
 	if (!filter) return true;
 	const needle = filter.toLowerCase();
-	return [alert.id, alert.title, alert.machineId].some((v) => String(v ?? '').toLowerCase().includes(needle));
+	return [alert.id, alert.title, alert.machineId, alertHost(raw)].some((v) => String(v ?? '').toLowerCase().includes(needle));
 }
 
 /**
  * Recently updated alerts for the Alert picker, from the API chosen in the node (Graph or MDE).
  * Neither *List alerts_v2* nor *List alerts* documents `$orderby`, so the picker reads the alerts
  * changed in a recent window (a day, else a week, else 30 days) and sorts them here, newest first.
- * Neither API documents a text search on titles, so the search text filters locally.
+ * Neither API documents a text search on titles, so the search text filters locally (title, ID,
+ * device). Many alerts share a title (one detection on many devices), so a row names the device
+ * and the time too.
  */
 export async function searchAlerts(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 	let api = 'graph';
@@ -68,9 +71,9 @@ export async function searchAlerts(this: ILoadOptionsFunctions, filter?: string)
 	const newestFirst = [...records].sort((a, b) => (updatedAt(a) < updatedAt(b) ? 1 : updatedAt(a) > updatedAt(b) ? -1 : 0)).slice(0, RECENT_ALERTS);
 	const results = newestFirst
 		.map((r) => ({ raw: r, s: simplifyAlert(r) }))
-		.filter(({ s }) => matches(s, (filter ?? '').trim()))
+		.filter(({ raw, s }) => matches(raw, s, (filter ?? '').trim()))
 		.map(({ raw, s }) => ({
-			name: `${s.title ?? '(no title)'} [${s.severity ?? 'unknown'}, ${s.status ?? 'unknown'}]`,
+			name: alertRow(raw, s),
 			value: String(s.id),
 			url: typeof raw.alertWebUrl === 'string' ? raw.alertWebUrl : undefined,
 		}));

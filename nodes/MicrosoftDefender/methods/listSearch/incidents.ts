@@ -4,6 +4,7 @@ import { dateTime, ge } from '../../helpers/odata';
 import { canonicalTimestamp } from '../../helpers/pollTime';
 import { simplifyIncident } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
+import { incidentRow } from './rows';
 
 /** Incidents shown per picker page. */
 const PAGE = 50;
@@ -50,7 +51,7 @@ export async function searchIncidents(
 		.filter(({ s }) => !needle || String(s.id).includes(needle) || String(s.displayName ?? '').toLowerCase().includes(needle));
 	const offset = Math.max(0, Number(paginationToken) || 0);
 	const results = all.slice(offset, offset + PAGE).map(({ raw, s }) => ({
-		name: `#${s.id} ${s.displayName ?? ''} [${s.severity ?? 'unknown'}, ${s.status ?? 'unknown'}]`.trim(),
+		name: incidentRow(s),
 		value: String(s.id),
 		url: typeof raw.incidentWebUrl === 'string' ? raw.incidentWebUrl : undefined,
 	}));
