@@ -5,9 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { CLOUDS, RESOURCE_APPS } from '../nodes/MicrosoftDefender/helpers/hosts';
+import { OPERATION_PERMISSIONS, isDestructive } from '../nodes/MicrosoftDefender/actions/operations';
 import {
 	ENDPOINT_PERMISSIONS,
-	OPERATION_PERMISSIONS,
 	delegatedToGrant,
 	requiredPermissions,
 	userPermissionFor,
@@ -32,11 +32,12 @@ export function renderPermissionsTable(): string {
 			byRole.set(role, uses);
 		}
 		const optional = [...byRole].map(([role, uses]) => `\`${role}\`: ${uses.join(', ')}`).join('; ');
-		return `| ${p.displayName} | ${RESOURCE_APPS[p.api]} | ${grant} | ${alternatives || '—'} | ${optional || '—'} |`;
+		const agent = isDestructive(p.resource, p.operation) ? 'opt-in' : 'yes';
+		return `| ${p.displayName} | ${RESOURCE_APPS[p.api]} | ${grant} | ${alternatives || '—'} | ${optional || '—'} | ${agent} |`;
 	});
 	return [
-		'| Operation | API (Entra resource app) | Application permissions to grant (default options) | Also accepted | Optional: only for |',
-		'|---|---|---|---|---|',
+		'| Operation | API (Entra resource app) | Application permissions to grant (default options) | Also accepted | Optional: only for | AI agent |',
+		'|---|---|---|---|---|---|',
 		...rows,
 	].join('\n');
 }

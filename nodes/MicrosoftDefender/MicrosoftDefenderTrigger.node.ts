@@ -10,6 +10,7 @@ import type {
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { authenticationParameter, nodeCredentials, requestOptionsParameter } from './actions/node.description';
+import { OPERATIONS } from './actions/operations';
 import { and, ge, lt, rawLiteral } from './helpers/odata';
 import {
 	GRAPH_COLLECTION,
@@ -284,7 +285,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 		const pageSize = Math.min(Math.max(1, Math.floor(requested)), collection.maxPageSize);
 		const clause = graphFilterClause(resource, filters);
 		const accept = recordMatcher(resource, filters);
-		const operation = { resource, operation: 'getAll' };
+		const operation = OPERATIONS[resource].getAll;
 
 		// Every page of one closed window, in whatever order the server returns them.
 		const fetchWindow: FetchWindow = ({ since, until }) =>

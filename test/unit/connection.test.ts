@@ -1,7 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefender.node';
-import { OPERATION_PERMISSIONS, requiredPermissions } from '../../nodes/MicrosoftDefender/helpers/permissions';
+import { OPERATION_PERMISSIONS } from '../../nodes/MicrosoftDefender/actions/operations';
+import { requiredPermissions } from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { resetTransportState } from '../../nodes/MicrosoftDefender/transport';
 import { startEmulator, FIXTURE, type EmulatorHandle } from '../emulator';
 import { emulatorCredentials, runNode } from '../harness';
@@ -25,6 +26,19 @@ async function doctor(app: 'full' | 'readonly' | 'noroles' | 'expired', extra: I
 	return out[0].map((i) => i.json);
 }
 
+/** Both outputs: one item per operation, and the Summary Only item (the same rows nested). */
+async function report(app: 'full' | 'readonly' | 'noroles' | 'expired') {
+	const rows = await doctor(app);
+	const summaries = await doctor(app, { summaryOnly: true });
+	expect(summaries).toHaveLength(1);
+	const summary = summaries[0];
+	expect(summary.operations).toEqual(rows);
+	return [summary, ...rows];
+}
+
+/** Field names every per-operation item has (n8n's table view needs the same columns on each). */
+const ROW_FIELDS = ['displayName', 'allowed', 'grantThis', 'howToFix', 'resource', 'operation', 'api', 'apiName', 'requiredAllOf', 'grantedBy', 'optional', 'tenant'];
+
 /** Expected verdict for an app from the fixture's granted roles. */
 function expectRows(rows: IDataObject[], app: 'full' | 'readonly' | 'noroles') {
 	const granted = FIXTURE.apps[app].roles as Record<string, readonly string[]>;
@@ -39,9 +53,10 @@ function expectRows(rows: IDataObject[], app: 'full' | 'readonly' | 'noroles') {
 		});
 		expect(row).toMatchObject({ resource: p.resource, operation: p.operation, api: p.api, requiredAllOf: required });
 		expect(row.apiName).toBe({ mde: 'WindowsDefenderATP', graph: 'Microsoft Graph' }[p.api]);
+		expect(Object.keys(row)).toEqual(ROW_FIELDS);
 		if (expected) {
 			expect(row.grantThis).toEqual([]);
-			expect(row.howToFix).toBeUndefined();
+			expect(row.howToFix).toBe('');
 		} else {
 			const missing = required.filter((g) => !g.some((r) => granted[p.api].includes(r))).map((g) => g[0]);
 			expect(row.grantThis).toEqual(missing);
@@ -52,15 +67,16 @@ function expectRows(rows: IDataObject[], app: 'full' | 'readonly' | 'noroles') {
 }
 
 describe('Connection → Check Permissions (permission doctor)', () => {
-	it('full app: summary first, then one row per operation, right verdicts', async () => {
-		const [summary, ...rows] = await doctor('full');
-		expect(summary).toMatchObject({ summary: true, tenant: FIXTURE.tenants.A.id });
+	it('full app: one item per operation with the same fields, right verdicts; Summary Only nests them', async () => {
+		const [summary, ...rows] = await report('full');
+		expect(summary).toMatchObject({ tenant: FIXTURE.tenants.A.id, deniedOperations: 0, howToFix: '', missingPermissions: [] });
+		expect(rows.every((r) => r.tenant === FIXTURE.tenants.A.id)).toBe(true);
 		expect((summary.apis as IDataObject[]).every((a) => a.tokenIssued)).toBe(true);
 		expectRows(rows, 'full');
 	});
 
 	it('read-only app: reads allowed, writes and response actions denied with the role to grant', async () => {
-		const [summary, ...rows] = await doctor('readonly');
+		const [summary, ...rows] = await report('readonly');
 		expectRows(rows, 'readonly');
 		const isolate = rows.find((r) => r.operation === 'isolate')!;
 		expect(isolate).toMatchObject({ allowed: false, grantThis: ['Machine.Isolate'], apiName: 'WindowsDefenderATP' });
@@ -71,7 +87,7 @@ describe('Connection → Check Permissions (permission doctor)', () => {
 	});
 
 	it('app without roles: every operation denied, tokens still issued', async () => {
-		const [summary, ...rows] = await doctor('noroles');
+		const [summary, ...rows] = await report('noroles');
 		expectRows(rows, 'noroles');
 		expect(summary.allowedOperations).toBe(0);
 		expect((summary.apis as IDataObject[]).map((a) => a.roles)).toEqual([[], []]);
@@ -90,7 +106,7 @@ describe('Connection → Check Permissions (permission doctor)', () => {
 	});
 
 	it('expired secret: every family reports the fix', async () => {
-		const [summary, ...rows] = await doctor('expired');
+		const [summary, ...rows] = await report('expired');
 		expect((summary.apis as IDataObject[]).every((a) => !a.tokenIssued && String(a.error).includes('AADSTS7000222'))).toBe(true);
 		expect(rows.every((r) => r.allowed === false && String(r.howToFix).includes('expired'))).toBe(true);
 	});

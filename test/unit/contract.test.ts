@@ -6,7 +6,8 @@
  */
 import { API_FAMILIES, CLOUDS, type CloudName } from '../../nodes/MicrosoftDefender/helpers/hosts';
 import { PAGE_LIMITS, QUOTAS, type QuotaKey } from '../../nodes/MicrosoftDefender/helpers/limits';
-import { ENDPOINT_PERMISSIONS, OPERATION_PERMISSIONS, type EndpointKey } from '../../nodes/MicrosoftDefender/helpers/permissions';
+import { OPERATION_PERMISSIONS } from '../../nodes/MicrosoftDefender/actions/operations';
+import { ENDPOINT_PERMISSIONS, type EndpointKey } from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { quotaFor } from '../../nodes/MicrosoftDefender/transport';
 import { contractRow, type EndpointContract } from '../emulator/contract';
 import { EMULATED_CLOUDS } from '../emulator/core/clouds';

@@ -10,6 +10,7 @@ import { aadstsCode, explainApiError, explainTokenError, parseApiError, parseMis
 import { base64UrlDecode, decodeJwtHeader, decodeJwtPayload, rolesOf } from '../../nodes/MicrosoftDefender/helpers/jwt';
 import { isValidTenant, tokenSettingsFingerprint } from '../../nodes/MicrosoftDefender/helpers/token';
 import { FIXTURE } from '../emulator/core/fixture';
+import { OPERATIONS } from '../../nodes/MicrosoftDefender/actions/operations';
 
 const { certPem, keyPem, clientId } = FIXTURE.apps.full;
 
@@ -91,7 +92,7 @@ describe('JWT and error helpers', () => {
 			family: 'graph',
 			method: 'PATCH',
 			path: '/v1.0/security/incidents/1',
-			operation: { resource: 'incident', operation: 'update' },
+			operation: OPERATIONS.incident.update,
 		});
 		expect(e.message).toContain('SecurityIncident.ReadWrite.All');
 		expect(e.message).toContain('Microsoft Graph');

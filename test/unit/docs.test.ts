@@ -1,7 +1,7 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 
-import { OPERATION_PERMISSIONS } from '../../nodes/MicrosoftDefender/helpers/permissions';
+import { OPERATION_PERMISSIONS } from '../../nodes/MicrosoftDefender/actions/operations';
 import { renderContractDoc, renderReadme } from '../../scripts/docs-tables';
 
 describe('README tables', () => {

@@ -10,7 +10,7 @@ import { MicrosoftDefenderStorageApi } from '../../credentials/MicrosoftDefender
 import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefender.node';
 import { MicrosoftDefenderStreamTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderStreamTrigger.node';
 import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
-import { DESTRUCTIVE_OPERATIONS } from '../../nodes/MicrosoftDefender/actions/router';
+import { DESTRUCTIVE_OPERATIONS, isDestructive } from '../../nodes/MicrosoftDefender/actions/operations';
 import { AADSTS_EXPLANATIONS } from '../../nodes/MicrosoftDefender/helpers/errors';
 import { evaluateExpression } from '../harness/params';
 
@@ -90,7 +90,7 @@ describe('editor: AI-agent opt-in', () => {
 	it('shows on exactly the operations the router gates, read-only ones excluded', () => {
 		expect(operations.length).toBeGreaterThan(30);
 		for (const { resource, operation } of operations) {
-			const destructive = (DESTRUCTIVE_OPERATIONS[resource] ?? []).includes(operation);
+			const destructive = isDestructive(resource, operation);
 			expect({ resource, operation, shown: shown(resource, operation) }).toEqual({ resource, operation, shown: destructive });
 		}
 		// Every gated operation exists in the description (a typo would hide the switch).

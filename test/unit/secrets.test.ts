@@ -28,6 +28,7 @@ import {
 	runNode,
 	testCredential,
 } from '../harness';
+import { OPERATIONS } from '../../nodes/MicrosoftDefender/actions/operations';
 
 const saved = { ...transportTuning };
 let emu: EmulatorHandle;
@@ -141,7 +142,7 @@ describe('no secret, key, assertion or token in outputs, errors or logs', () => 
 			path: `/api/machines/${machineId}/isolate`,
 			body: { Comment: 'scan', IsolationType: 'Full' },
 			itemIndex: 0,
-			operation: { resource: 'machine', operation: 'isolate' },
+			operation: OPERATIONS.machine.isolate,
 		};
 		await capture('t.ok', defenderApiRequest.call(c(full), get));
 		await capture('t.403', defenderApiRequest.call(c(readonly), isolate));

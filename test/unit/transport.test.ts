@@ -15,6 +15,7 @@ import { PAGE_LIMITS } from '../../nodes/MicrosoftDefender/helpers/limits';
 import { DefenderStore } from '../emulator/data/store';
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import { capturedLogs, clearCapturedLogs, createExecuteContext, createLoadOptionsContext, createPollContext, emulatorCredentials } from '../harness';
+import { OPERATIONS } from '../../nodes/MicrosoftDefender/actions/operations';
 
 const saved = { ...transportTuning };
 let emu: EmulatorHandle;
@@ -293,7 +294,7 @@ describe('errors explain what happened and how to fix it', () => {
 				path: `/api/machines/${id}/isolate`,
 				body: { Comment: 'x', IsolationType: 'Full' },
 				itemIndex: 0,
-				operation: { resource: 'machine', operation: 'isolate' },
+				operation: OPERATIONS.machine.isolate,
 			}),
 		);
 		expect(e.httpCode).toBe('403');

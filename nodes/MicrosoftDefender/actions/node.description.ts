@@ -3,12 +3,12 @@ import type { INodeProperties } from 'n8n-workflow';
 import * as advancedHunting from './advancedHunting';
 import * as alert from './alert';
 import * as connection from './connection';
-import { DESTRUCTIVE_OPERATIONS } from './destructive';
 import * as incident from './incident';
 import * as indicator from './indicator';
 import * as liveResponse from './liveResponse';
 import * as machine from './machine';
 import * as machineAction from './machineAction';
+import { DESTRUCTIVE_OPERATIONS } from './operations';
 import * as software from './software';
 import * as vulnerability from './vulnerability';
 

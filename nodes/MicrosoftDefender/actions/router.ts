@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import * as advancedHunting from './advancedHunting';
@@ -11,16 +11,19 @@ import * as machine from './machine';
 import * as machineAction from './machineAction';
 import * as software from './software';
 import * as vulnerability from './vulnerability';
-import { isDestructive } from './destructive';
-import type { MicrosoftDefenderType } from './node.type';
+import { findOperation, type Operation, type Resource } from './operations';
 
-export { DESTRUCTIVE_OPERATIONS, isDestructive } from './destructive';
-
-type OperationModule = {
+/** What every operation file exports. */
+export interface OperationModule {
+	description: INodeProperties[];
 	execute: (this: IExecuteFunctions, itemIndex: number) => Promise<INodeExecutionData[]>;
-};
+}
 
-const resources: Record<string, Record<string, unknown>> = {
+/**
+ * The module of every row of the operation table (operations.ts), typed by it: a row without a
+ * module does not compile; an operation option without a row fails operations.table.test.ts.
+ */
+export const OPERATION_MODULES: { [R in Resource]: { [O in Operation<R>]: OperationModule } } = {
 	advancedHunting,
 	alert,
 	connection,
@@ -33,6 +36,12 @@ const resources: Record<string, Record<string, unknown>> = {
 	vulnerability,
 };
 
+/** The module of a row, looked up with the row's own resource (keeps resource and operation paired). */
+function moduleOf<R extends Resource>(resource: R, operation: Operation<R>): OperationModule {
+	const modules: { [O in Operation<R>]: OperationModule } = OPERATION_MODULES[resource];
+	return modules[operation];
+}
+
 function runsAsAgentTool(ctx: IExecuteFunctions): boolean {
 	// n8n registers a usableAsTool node a second time with the type name suffixed "Tool".
 	return ctx.getNode().type.endsWith('Tool');
@@ -42,18 +51,20 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const items = this.getInputData();
 	const returnData: INodeExecutionData[] = [];
 
-	const resource = this.getNodeParameter('resource', 0) as MicrosoftDefenderType['resource'];
-	const operation = this.getNodeParameter('operation', 0) as string;
+	const resource = String(this.getNodeParameter('resource', 0));
+	const operation = String(this.getNodeParameter('operation', 0));
 
-	const module = resources[resource]?.[operation] as OperationModule | undefined;
-	if (!module?.execute) {
+	const row = findOperation(resource, operation);
+	if (!row) {
 		throw new NodeOperationError(
 			this.getNode(),
 			`The operation "${operation}" of resource "${resource}" is not supported`,
 		);
 	}
 
-	if (runsAsAgentTool(this) && isDestructive(resource, operation)) {
+	const module = moduleOf(row.resource, row.operation);
+
+	if (runsAsAgentTool(this) && row.destructive) {
 		const allowed = this.getNodeParameter('allowDestructiveForAgents', 0, false) as boolean;
 		if (!allowed) {
 			throw new NodeOperationError(

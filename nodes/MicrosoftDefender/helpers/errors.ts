@@ -7,7 +7,7 @@ import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { RESOURCE_APPS, type ApiFamily } from './hosts';
-import { OPERATION_PERMISSIONS, rolesOf } from './permissions';
+import { permissionRow, rolesOf, type OperationRef } from './permissions';
 
 export interface Explanation {
 	message: string;
@@ -239,7 +239,7 @@ export interface ApiErrorContext {
 	family: ApiFamily;
 	method: string;
 	path: string;
-	operation?: { resource: string; operation: string };
+	operation?: OperationRef;
 	tenant?: string;
 }
 
@@ -252,11 +252,7 @@ export function explainApiError(status: number, body: unknown, ctx: ApiErrorCont
 	const base = { ...parsed };
 	if (status === 403) {
 		const missing = parseMissingRoles(parsed.message);
-		const row = ctx.operation
-			? OPERATION_PERMISSIONS.find(
-					(p) => p.resource === ctx.operation!.resource && p.operation === ctx.operation!.operation && p.api === ctx.family,
-				)
-			: undefined;
+		const row = permissionRow(ctx.operation, ctx.family);
 		const roles = missing?.required.length ? missing.required : row ? rolesOf(row) : [];
 		if (parsed.code === 'DisabledFeature') {
 			return {

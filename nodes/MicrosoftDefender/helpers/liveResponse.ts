@@ -10,6 +10,7 @@ import {
 	stripQuotes,
 	waitForMachineAction,
 } from './machineActions';
+import type { OperationRef } from './permissions';
 
 /**
  * Live Response through the MDE API. Microsoft's documentation (Learn page titles):
@@ -46,7 +47,7 @@ export interface LiveCommand {
 
 const REQUIRED: Record<CommandType, string> = { PutFile: 'FileName', RunScript: 'ScriptName', GetFile: 'Path' };
 
-type Op = { resource: string; operation: string };
+type Op = OperationRef;
 
 /** Checks what Microsoft documents before anything is sent: known types, the order, the required parameter. */
 export function validateCommands(this: IExecuteFunctions, commands: LiveCommand[], i: number): void {

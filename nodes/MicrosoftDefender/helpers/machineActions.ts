@@ -6,6 +6,7 @@ import { CREDENTIAL_TYPE, defenderApiRequest, defenderApiRequestAllItems, wasNot
 import { passOn } from './errors';
 import { and, eq, or } from './odata';
 import { readNumber } from './validate';
+import type { OperationRef } from './permissions';
 
 /**
  * Response actions on MDE machines: submit (idempotently), wait for a final state, fetch the
@@ -61,7 +62,7 @@ export interface ResponseActionRequest {
 	/** Body with Microsoft's case-sensitive keys (`Comment`, `IsolationType`, ...). */
 	body: IDataObject;
 	itemIndex: number;
-	operation: { resource: string; operation: string };
+	operation: OperationRef;
 	/** Look for a pending action of the same type before sending (default true). */
 	reusePending?: boolean;
 	/** StopAndQuarantineFile: only a pending action on the same file is "the same action". */
@@ -511,7 +512,7 @@ export interface WaitOptions {
 	pollIntervalSeconds: number;
 	timeoutSeconds: number;
 	itemIndex: number;
-	operation: { resource: string; operation: string };
+	operation: OperationRef;
 }
 
 /**
@@ -522,7 +523,7 @@ export interface WaitOptions {
 export function readWaitOptions(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	operation: { resource: string; operation: string },
+	operation: OperationRef,
 ): WaitOptions | undefined {
 	const wait = ctx.getNodeParameter('waitForCompletion', itemIndex, false) as unknown;
 	if (wait !== true && wait !== 'true') return undefined;
@@ -551,7 +552,7 @@ export async function getMachineAction(
 	this: IExecuteFunctions,
 	actionId: string,
 	itemIndex: number,
-	operation: { resource: string; operation: string },
+	operation: OperationRef,
 ): Promise<IDataObject> {
 	return await mdeRequest.call(this, {
 		method: 'GET',
@@ -610,7 +611,7 @@ export async function getInvestigationPackageUri(
 	this: IExecuteFunctions,
 	actionId: string,
 	itemIndex: number,
-	operation: { resource: string; operation: string },
+	operation: OperationRef,
 ): Promise<string> {
 	const response = await mdeRequest.call(this, {
 		method: 'GET',

@@ -1,12 +1,12 @@
 import type { ApiFamily } from './hosts';
 
 /**
- * Application permissions, in two tables:
- *  - ENDPOINT_PERMISSIONS: one row per Microsoft endpoint the package calls, with the
- *    application permissions its Learn page lists (any one suffices).
- *  - OPERATION_PERMISSIONS: one row per operation, naming the calls its default path makes.
- *    What an operation needs is derived from those calls, never typed by hand. The node's 403
- *    hints, Check Permissions, the README table and the least-privilege matrix test read them.
+ * Application permissions. ENDPOINT_PERMISSIONS is the one permission fact: one row per
+ * Microsoft endpoint the package calls, with the application permissions its Learn page lists
+ * (any one suffices). The operation table (actions/operations.ts) names the calls each
+ * operation makes; what an operation needs is derived from those calls, never typed by hand.
+ * The node's 403 hints, Check Permissions, the README table and the least-privilege matrix test
+ * read the derived rows.
  */
 export interface EndpointPermission {
 	api: ApiFamily;
@@ -82,6 +82,7 @@ export interface OptionalCall {
 	enables: string;
 }
 
+/** How one API serves an operation (the rows of the README table; built in actions/operations.ts). */
 export interface OperationPermission {
 	resource: string;
 	operation: string;
@@ -95,97 +96,21 @@ export interface OperationPermission {
 	optional?: OptionalCall[];
 }
 
-const LOOKUP: OptionalCall = { call: 'GET /api/machines/:id', enables: 'picking the machine by name or IP address' };
-const PENDING: OptionalCall = {
-	call: 'GET /api/machineactions',
-	enables: 'the pending-action check (skipped without it, and the output says so)',
-};
-const WAIT: OptionalCall = { call: 'GET /api/machineactions/:id', enables: 'Wait for Completion' };
-const RESPONSE_OPTIONAL = [PENDING, WAIT, LOOKUP];
+/**
+ * What a request carries about the operation it serves: its permission rows, one per API, for the
+ * 403 hints. A row of the operation table (actions/operations.ts) is one; helpers and the
+ * transport take it from the caller rather than importing the table.
+ */
+export interface OperationRef {
+	resource: string;
+	operation: string;
+	permissions: readonly OperationPermission[];
+}
 
-const respond = (operation: string, displayName: string, call: EndpointKey, extra: OptionalCall[] = []): OperationPermission => ({
-	resource: 'machine',
-	operation,
-	api: 'mde',
-	displayName,
-	calls: [call],
-	optional: [...RESPONSE_OPTIONAL, ...extra],
-});
-
-/** A live response session: start it, wait for it (on by default), fetch each result's link. */
-const liveResponse = (operation: string, displayName: string, results: boolean): OperationPermission => ({
-	resource: 'liveResponse',
-	operation,
-	api: 'mde',
-	displayName,
-	calls: [
-		'POST /api/machines/:id/runliveresponse',
-		'GET /api/machineactions/:id',
-		...(results ? (['GET /api/machineactions/:id/GetLiveResponseResultDownloadLink(index=:index)'] as const) : []),
-	],
-	optional: [LOOKUP, { call: 'GET /api/machineactions', enables: 'naming the session already running on the machine in that error' }],
-});
-
-export const OPERATION_PERMISSIONS: OperationPermission[] = [
-	{ resource: 'alert', operation: 'getAll', api: 'graph', displayName: 'Alert: Get Many', calls: ['GET /v1.0/security/alerts_v2'], optional: [
-			{ call: 'GET /v1.0/security/incidents/:id', enables: 'the Incident ID filter' },
-			{ call: 'GET /v1.0/security/incidents', enables: 'the Incident ID filter' },
-		] },
-	{ resource: 'alert', operation: 'get', api: 'graph', displayName: 'Alert: Get', calls: ['GET /v1.0/security/alerts_v2/:id'] },
-	{ resource: 'alert', operation: 'update', api: 'graph', displayName: 'Alert: Update', calls: ['PATCH /v1.0/security/alerts_v2/:id'] },
-	{ resource: 'alert', operation: 'addComment', api: 'graph', displayName: 'Alert: Add Comment', calls: ['POST /v1.0/security/alerts_v2/:id/comments'] },
-	{ resource: 'alert', operation: 'getAll', api: 'mde', displayName: 'Alert: Get Many (MDE API)', calls: ['GET /api/alerts'] },
-	{ resource: 'alert', operation: 'get', api: 'mde', displayName: 'Alert: Get (MDE API)', calls: ['GET /api/alerts/:id'] },
-	{ resource: 'alert', operation: 'update', api: 'mde', displayName: 'Alert: Update (MDE API)', calls: ['PATCH /api/alerts/:id'] },
-	{ resource: 'alert', operation: 'addComment', api: 'mde', displayName: 'Alert: Add Comment (MDE API)', calls: ['PATCH /api/alerts/:id'] },
-
-	{ resource: 'incident', operation: 'getAll', api: 'graph', displayName: 'Incident: Get Many', calls: ['GET /v1.0/security/incidents'] },
-	// With alerts (default): List incidents too when Get incident ignores or refuses $expand.
-	{ resource: 'incident', operation: 'get', api: 'graph', displayName: 'Incident: Get', calls: ['GET /v1.0/security/incidents/:id', 'GET /v1.0/security/incidents'] },
-	{ resource: 'incident', operation: 'update', api: 'graph', displayName: 'Incident: Update', calls: ['PATCH /v1.0/security/incidents/:id'] },
-	{ resource: 'incident', operation: 'addComment', api: 'graph', displayName: 'Incident: Add Comment', calls: ['POST /v1.0/security/incidents/:id/comments'] },
-
-	{ resource: 'advancedHunting', operation: 'runQuery', api: 'graph', displayName: 'Advanced Hunting: Run Query', calls: ['POST /v1.0/security/runHuntingQuery'] },
-	{ resource: 'advancedHunting', operation: 'runQuery', api: 'mde', displayName: 'Advanced Hunting: Run Query (MDE API)', calls: ['POST /api/advancedqueries/run'] },
-
-	{ resource: 'machine', operation: 'getAll', api: 'mde', displayName: 'Machine: Get Many', calls: ['GET /api/machines'] },
-	{ resource: 'machine', operation: 'get', api: 'mde', displayName: 'Machine: Get', calls: ['GET /api/machines/:id'] },
-	{ resource: 'machine', operation: 'getLoggedOnUsers', api: 'mde', displayName: 'Machine: Get Logged-On Users', calls: ['GET /api/machines/:id/logonusers'], optional: [LOOKUP] },
-	{ resource: 'machine', operation: 'addTag', api: 'mde', displayName: 'Machine: Add Tag', calls: ['POST /api/machines/:id/tags'], optional: [LOOKUP] },
-	{ resource: 'machine', operation: 'removeTag', api: 'mde', displayName: 'Machine: Remove Tag', calls: ['POST /api/machines/:id/tags'], optional: [LOOKUP] },
-	respond('isolate', 'Machine: Isolate', 'POST /api/machines/:id/isolate'),
-	respond('release', 'Machine: Release From Isolation', 'POST /api/machines/:id/unisolate'),
-	respond('runAntivirusScan', 'Machine: Run Antivirus Scan', 'POST /api/machines/:id/runAntiVirusScan'),
-	respond('restrictAppExecution', 'Machine: Restrict App Execution', 'POST /api/machines/:id/restrictCodeExecution'),
-	respond('removeAppRestriction', 'Machine: Remove App Restriction', 'POST /api/machines/:id/unrestrictCodeExecution'),
-	respond('collectInvestigationPackage', 'Machine: Collect Investigation Package', 'POST /api/machines/:id/collectInvestigationPackage', [
-		{ call: 'GET /api/machineactions/:id/GetPackageUri', enables: 'Download Package' },
-	]),
-	respond('stopAndQuarantineFile', 'Machine: Stop and Quarantine File', 'POST /api/machines/:id/StopAndQuarantineFile'),
-	respond('offboard', 'Machine: Offboard', 'POST /api/machines/:id/offboard'),
-
-	{ resource: 'machineAction', operation: 'get', api: 'mde', displayName: 'Machine Action: Get', calls: ['GET /api/machineactions/:id'] },
-	{ resource: 'machineAction', operation: 'getAll', api: 'mde', displayName: 'Machine Action: Get Many', calls: ['GET /api/machineactions'] },
-	{ resource: 'machineAction', operation: 'cancel', api: 'mde', displayName: 'Machine Action: Cancel', calls: ['POST /api/machineactions/:id/cancel'] },
-
-	liveResponse('runScript', 'Live Response: Run Script', true),
-	liveResponse('getFile', 'Live Response: Get File', true),
-	liveResponse('putFile', 'Live Response: Put File', false),
-	liveResponse('runCommands', 'Live Response: Run Commands', true),
-	{ resource: 'liveResponse', operation: 'listLibraryFiles', api: 'mde', displayName: 'Live Response: List Library Files', calls: ['GET /api/libraryfiles'] },
-	{ resource: 'liveResponse', operation: 'uploadLibraryFile', api: 'mde', displayName: 'Live Response: Upload Library File', calls: ['POST /api/libraryfiles'] },
-	{ resource: 'liveResponse', operation: 'deleteLibraryFile', api: 'mde', displayName: 'Live Response: Delete Library File', calls: ['DELETE /api/libraryfiles/:fileName'] },
-
-	{ resource: 'indicator', operation: 'getAll', api: 'mde', displayName: 'Indicator: Get Many', calls: ['GET /api/indicators'] },
-	{ resource: 'indicator', operation: 'createOrUpdate', api: 'mde', displayName: 'Indicator: Create or Update', calls: ['POST /api/indicators'] },
-	{ resource: 'indicator', operation: 'delete', api: 'mde', displayName: 'Indicator: Delete', calls: ['DELETE /api/indicators/:id'] },
-
-	{ resource: 'vulnerability', operation: 'getAll', api: 'mde', displayName: 'Vulnerability: Get Many', calls: ['GET /api/vulnerabilities'] },
-	{ resource: 'vulnerability', operation: 'getAllForMachine', api: 'mde', displayName: 'Vulnerability: Get Many for Machine', calls: ['GET /api/machines/:id/vulnerabilities'], optional: [LOOKUP] },
-
-	{ resource: 'software', operation: 'get', api: 'mde', displayName: 'Software: Get', calls: ['GET /api/software/:id'] },
-	{ resource: 'software', operation: 'getMachines', api: 'mde', displayName: 'Software: Get Machines', calls: ['GET /api/software/:id/machineReferences'] },
-];
+/** The permission row of the API a request went to. */
+export function permissionRow(op: OperationRef | undefined, api: ApiFamily): OperationPermission | undefined {
+	return op?.permissions.find((p) => p.api === api);
+}
 
 /**
  * What an operation needs with default options: one group per distinct call, each group "any
@@ -209,12 +134,6 @@ export function missingPermissions(p: Pick<OperationPermission, 'calls'>, grante
 /** Every role that appears in the operation's required groups (for hints). */
 export function rolesOf(p: Pick<OperationPermission, 'calls'>): string[] {
 	return [...new Set(requiredPermissions(p).flat())];
-}
-
-export function permissionsFor(resource: string, operation: string, api?: ApiFamily): OperationPermission | undefined {
-	return OPERATION_PERMISSIONS.find(
-		(p) => p.resource === resource && p.operation === operation && (api === undefined || p.api === api),
-	);
 }
 
 /* ------------------------------------------------------------------------------------------

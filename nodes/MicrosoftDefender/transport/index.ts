@@ -39,7 +39,7 @@ import {
 	storedAccessToken,
 	type DelegatedCredentialData,
 } from '../helpers/delegated';
-import { delegatedScopes, permissionsFor, userPermissionFor } from '../helpers/permissions';
+import { delegatedScopes, permissionRow, userPermissionFor, type OperationRef } from '../helpers/permissions';
 import type { ApiFamily } from '../helpers/hosts';
 import { PAGE_LIMITS, QUOTAS, type PageLimit, type PagedEndpoint, type Quota, type QuotaKey } from '../helpers/limits';
 import {
@@ -84,7 +84,7 @@ export interface DefenderRequest {
 	noAuth?: boolean;
 	itemIndex?: number;
 	/** For 403 fix hints from the permissions table. */
-	operation?: { resource: string; operation: string };
+	operation?: OperationRef;
 	/** Quota bucket for pacing; derived from the path when absent. */
 	quota?: QuotaKey;
 	/** Request timeout; default 120 s (hunting 210 s). */
@@ -825,7 +825,7 @@ function explainForbiddenDelegated(
 	token: string,
 	body: unknown,
 ): { message: string; description: string } {
-	const row = req.operation ? permissionsFor(req.operation.resource, req.operation.operation, req.api) : undefined;
+	const row = permissionRow(req.operation, req.api);
 	const { scp, user } = delegatedClaims(token);
 	return explainDelegatedForbidden(
 		req.api,

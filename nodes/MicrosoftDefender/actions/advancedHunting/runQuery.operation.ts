@@ -4,6 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { normaliseHuntingResult } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
 import { failInput, getAlertApi, GRAPH_HEADERS, requireText, toItems } from '../alert/shared';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	{
@@ -127,7 +128,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 					headers: { ...GRAPH_HEADERS, 'Content-Type': 'application/json; charset=utf-8' },
 					idempotent: true,
 					itemIndex: i,
-					operation: { resource: 'advancedHunting', operation: 'runQuery' },
+					operation: OPERATIONS.advancedHunting.runQuery,
 				})
 			: await defenderApiRequest.call(this, {
 					api: 'mde',
@@ -137,7 +138,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 					headers: { 'Content-Type': 'application/json; charset=utf-8' },
 					idempotent: true,
 					itemIndex: i,
-					operation: { resource: 'advancedHunting', operation: 'runQuery' },
+					operation: OPERATIONS.advancedHunting.runQuery,
 				});
 
 	const result = normaliseHuntingResult(response);

@@ -4,6 +4,7 @@ import { NodeApiError, NodeOperationError, sleep, updateDisplayOptions } from 'n
 import { isUncertainOutcome, isUnknownOutcome, responseActionTuning } from '../../helpers/machineActions';
 import { defenderApiRequest, wasNotSent } from '../../transport';
 import { alertLocator, getAlertApi, GRAPH_HEADERS, readAlertId, requireText, toItems } from './shared';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	alertLocator('The alert to comment on'),
@@ -48,7 +49,7 @@ function hasComment(alert: IDataObject, comment: string, sinceMs: number): boole
  * item fails saying the comment may have been stored.
  */
 async function addMdeComment(this: IExecuteFunctions, i: number, id: string, comment: string): Promise<{ response: unknown; recovered: boolean }> {
-	const operation = { resource: 'alert', operation: 'addComment' };
+	const operation = OPERATIONS.alert.addComment;
 	const startedMs = Date.now();
 	for (let attempt = 0; ; attempt++) {
 		try {
@@ -107,7 +108,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const api = getAlertApi(this, i);
 	const id = readAlertId(this, i);
 	const comment = requireText(this, i, 'comment', 'Comment', 'Enter the text of the comment.');
-	const operation = { resource: 'alert', operation: 'addComment' };
+	const operation = OPERATIONS.alert.addComment;
 
 	if (api === 'mde') {
 		// MDE: a PATCH with `comment` answers with the alert (its `comments` include the new one).

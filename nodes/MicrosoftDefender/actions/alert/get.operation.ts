@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { defenderApiRequest } from '../../transport';
 import { alertLocator, getAlertApi, GRAPH_HEADERS, readAlertId, toItems } from './shared';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [alertLocator('The alert to get')];
 
@@ -13,7 +14,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
 	const api = getAlertApi(this, i);
 	const id = readAlertId(this, i);
-	const operation = { resource: 'alert', operation: 'get' };
+	const operation = OPERATIONS.alert.get;
 	const alert =
 		api === 'graph'
 			? await defenderApiRequest.call(this, {

@@ -21,6 +21,7 @@ import {
 	readRawFilter,
 	toItems,
 } from './shared';
+import { OPERATIONS } from '../operations';
 
 export const serviceSourceOptions = [
 	{ name: 'Azure AD Identity Protection', value: 'azureAdIdentityProtection' },
@@ -234,7 +235,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	};
 
 	let alerts: IDataObject[];
-	const operation = { resource: 'alert', operation: 'getAll' };
+	const operation = OPERATIONS.alert.getAll;
 	// A sorted, limited list needs every matching alert first (no documented server order).
 	const readLimit = sort === 'none' ? limit : undefined;
 

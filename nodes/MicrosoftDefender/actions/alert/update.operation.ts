@@ -5,6 +5,7 @@ import { alertStatusOptions, classificationOptions, determinationOptions } from 
 import { GRAPH_DETERMINATION_ALTERNATIVE, MDE_DETERMINATION_ALTERNATIVE, toGraphWriteValue, toMdeValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
 import { alertLocator, failInput, getAlertApi, GRAPH_HEADERS, patchWithDetermination, readAlertId, toItems } from './shared';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	alertLocator('The alert to update'),
@@ -78,7 +79,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		);
 	}
 
-	const operation = { resource: 'alert', operation: 'update' };
+	const operation = OPERATIONS.alert.update;
 	// Both APIs' pages spell some determinations two ways: refused, the other spelling is sent once.
 	const { response, sent, sentAs } = await patchWithDetermination(
 		this,

@@ -7,7 +7,6 @@ import { decodeJwtPayload, rolesOf } from '../../helpers/jwt';
 import { delegatedClaims } from '../../helpers/delegated';
 import {
 	ENDPOINT_PERMISSIONS,
-	OPERATION_PERMISSIONS,
 	appRolesOfDelegated,
 	delegatedToGrant,
 	missingPermissions,
@@ -15,6 +14,7 @@ import {
 	userPermissionFor,
 } from '../../helpers/permissions';
 import { getDefenderToken } from '../../transport';
+import { OPERATION_PERMISSIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	{
@@ -23,7 +23,7 @@ const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to return only the summary item instead of one item per operation of the node',
+			'Whether to return one item (what to grant, per API, with every operation\'s verdict under "operations") instead of one item per operation',
 	},
 ];
 
@@ -47,7 +47,9 @@ interface FamilyReport {
 /**
  * Permission doctor: gets a token per audience, reads its `roles` claim and says, for every
  * operation of the node, whether the app may run it and what to grant if not. A family whose
- * token fails is reported, not fatal.
+ * token fails is reported, not fatal. Output: one item per permission row of the operation table
+ * (same fields on each), or with Summary Only one item with the totals, the permissions to grant,
+ * the token per API and the same rows under `operations`.
  */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
 	const summaryOnly = this.getNodeParameter('summaryOnly', i, false) as boolean;
@@ -79,37 +81,40 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		families[api] = report;
 	}
 
+	// Every item has the same fields in the same order, so n8n's table view shows one clean column
+	// each (a field left out of some items reads "undefined" there).
 	const rows: IDataObject[] = OPERATION_PERMISSIONS.map((p) => {
 		const fam = families[p.api];
 		const required = requiredPermissions(p);
 		const missingGroups = missingPermissions(p, fam.roles);
 		const allowed = fam.tokenIssued && missingGroups.length === 0;
-		const row: IDataObject = {
-			resource: p.resource,
-			operation: p.operation,
-			displayName: p.displayName,
-			api: p.api,
-			apiName: RESOURCE_APPS[p.api],
-			allowed,
-			// Every group is needed; within a group any one permission suffices.
-			requiredAllOf: required as unknown as IDataObject[],
-			grantThis: (fam.tokenIssued ? missingGroups : required).map((g) => g[0]),
-		};
-		const grantedBy = required.map((g) => g.find((r) => fam.roles.includes(r))).filter((r): r is string => r !== undefined);
-		if (grantedBy.length) row.grantedBy = grantedBy;
-		if (fam.delegatedPermissions) row.userRoleMustInclude = userPermissionFor(p);
-		if (!allowed) {
-			row.howToFix = fam.tokenIssued
+		const howToFix = allowed
+			? ''
+			: fam.tokenIssued
 				? fam.delegatedPermissions
 					? `Add the delegated permission ${delegatedToGrant({ api: p.api, calls: p.calls }).join(' + ')} on ${RESOURCE_APPS[p.api]}, press "Grant admin consent", then press "Reconnect" on the credential.`
 					: grantHint(p.api, missingGroups.map((g) => g[0]))
 				: `No token for the ${apiDisplayName(p.api)}: ${fam.error ?? 'unknown error'}${fam.errorDescription ? ` ${fam.errorDescription}` : ''}`;
-		}
-		const optional = (p.optional ?? []).map((o) => {
-			const roles = ENDPOINT_PERMISSIONS[o.call].roles;
-			return { enables: o.enables, anyOf: roles, granted: fam.tokenIssued && roles.some((r) => fam.roles.includes(r)) };
-		});
-		if (optional.length) row.optional = optional as unknown as IDataObject[];
+		const row: IDataObject = {
+			displayName: p.displayName,
+			allowed,
+			grantThis: (fam.tokenIssued ? missingGroups : required).map((g) => g[0]),
+			howToFix,
+			resource: p.resource,
+			operation: p.operation,
+			api: p.api,
+			apiName: RESOURCE_APPS[p.api],
+			// Every group is needed; within a group any one permission suffices.
+			requiredAllOf: required as unknown as IDataObject[],
+			grantedBy: required.map((g) => g.find((r) => fam.roles.includes(r))).filter((r): r is string => r !== undefined),
+			optional: (p.optional ?? []).map((o) => {
+				const roles = ENDPOINT_PERMISSIONS[o.call].roles;
+				return { enables: o.enables, anyOf: roles, granted: fam.tokenIssued && roles.some((r) => fam.roles.includes(r)) };
+			}) as unknown as IDataObject[],
+			tenant: tenant ?? '',
+		};
+		// Delegated runs: on every row (both APIs are delegated with one credential).
+		if (delegated) row.userRoleMustInclude = userPermissionFor(p);
 		return row;
 	});
 
@@ -131,24 +136,23 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 
 	const allowedCount = rows.filter((r) => r.allowed).length;
 	const summary: IDataObject = {
-		summary: true,
 		tenant,
 		allowedOperations: allowedCount,
 		deniedOperations: rows.length - allowedCount,
-		apis: API_FAMILIES.map((api) => ({ ...families[api] })) as unknown as IDataObject[],
 		missingPermissions: [...missing.values()] as unknown as IDataObject[],
 		howToFix: missing.size
 			? 'In the Entra admin center open App registrations → your app → API permissions → Add a permission (Microsoft Graph, or "APIs my organization uses" for WindowsDefenderATP) → Application permissions; add the permissions listed in missingPermissions, then press "Grant admin consent". New permissions reach n8n with the next token (within an hour).'
-			: undefined,
+			: '',
+		apis: API_FAMILIES.map((api) => ({ ...families[api] })) as unknown as IDataObject[],
 	};
-	if (!summary.howToFix) delete summary.howToFix;
 	if (delegated) {
 		summary.delegated =
 			'Delegated credential: "allowed" reads the app\'s delegated permissions in the tokens (scp); the signed-in analyst\'s Defender role must also include each row\'s userRoleMustInclude. Add missing permissions as Delegated permissions, grant admin consent and reconnect.';
-		if (summary.howToFix) summary.howToFix = String(summary.howToFix).replace('→ Application permissions', '→ Delegated permissions');
+		summary.howToFix = String(summary.howToFix).replace('→ Application permissions', '→ Delegated permissions');
 	}
+	summary.operations = rows;
 
-	const data = summaryOnly ? [summary] : [summary, ...rows];
+	const data = summaryOnly ? [summary] : rows;
 	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), {
 		itemData: { item: i },
 	});

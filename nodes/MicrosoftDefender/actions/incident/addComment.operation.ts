@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { defenderApiRequest } from '../../transport';
 import { GRAPH_HEADERS, incidentLocator, readIncidentId, requireText, toItems } from '../alert/shared';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	incidentLocator('The incident to comment on'),
@@ -31,7 +32,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		body: { '@odata.type': 'microsoft.graph.security.alertComment', comment },
 		headers: GRAPH_HEADERS,
 		itemIndex: i,
-		operation: { resource: 'incident', operation: 'addComment' },
+		operation: OPERATIONS.incident.addComment,
 	});
 	let comments: IDataObject[] = [];
 	if (Array.isArray(response)) comments = response as IDataObject[];

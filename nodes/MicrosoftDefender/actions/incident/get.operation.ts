@@ -4,6 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { defenderApiRequest } from '../../transport';
 import { GRAPH_HEADERS, incidentLocator, readIncidentId, toItems } from '../alert/shared';
 import { readIncidentWithAlerts } from './withAlerts';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	incidentLocator('The incident to get'),
@@ -35,7 +36,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const requested = readIncidentId(this, i);
 	const includeAlerts = this.getNodeParameter('includeAlerts', i, true) as boolean;
 	const follow = this.getNodeParameter('followRedirects', i, false) as boolean;
-	const operation = { resource: 'incident', operation: 'get' };
+	const operation = OPERATIONS.incident.get;
 	const read = async (id: string) =>
 		includeAlerts
 			? await readIncidentWithAlerts.call(this, id, i, operation)

@@ -20,6 +20,7 @@ import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
 import { simplifyIncident, toGraphValue } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
 import { failInput, GRAPH_HEADERS, readDate, readRawFilter, toItems } from '../alert/shared';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
@@ -141,7 +142,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	if ($filter) qs.$filter = $filter;
 	if (includeAlerts) qs.$expand = 'alerts';
 
-	const operation = { resource: 'incident', operation: 'getAll' };
+	const operation = OPERATIONS.incident.getAll;
 	const list = async (query: IDataObject) =>
 		await defenderApiRequestAllItems.call(
 			this,
@@ -164,7 +165,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		delete withoutExpand.$expand;
 		incidents = await list(withoutExpand);
 		for (const incident of incidents) {
-			const full = await readIncidentWithAlerts.call(this, String(incident.id), i, { resource: 'incident', operation: 'get' });
+			const full = await readIncidentWithAlerts.call(this, String(incident.id), i, OPERATIONS.incident.get);
 			incident.alerts = Array.isArray(full.alerts) ? full.alerts : [];
 		}
 	}

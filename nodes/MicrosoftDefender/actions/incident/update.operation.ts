@@ -17,6 +17,7 @@ import {
 	splitList,
 	toItems,
 } from '../alert/shared';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	incidentLocator('The incident to update'),
@@ -126,7 +127,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	}
 
 	const path = `/v1.0/security/incidents/${encodeURIComponent(id)}`;
-	const operation = { resource: 'incident', operation: 'update' };
+	const operation = OPERATIONS.incident.update;
 
 	if (body.customTags && tagsMode === 'add') {
 		const current = (await defenderApiRequest.call(this, {
@@ -135,7 +136,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			path,
 			headers: GRAPH_HEADERS,
 			itemIndex: i,
-			operation: { resource: 'incident', operation: 'get' },
+			operation: OPERATIONS.incident.get,
 		})) as IDataObject;
 		const existing = Array.isArray(current.customTags) ? (current.customTags as string[]) : [];
 		body.customTags = splitList([...existing, ...tags]);

@@ -4,6 +4,7 @@ import { passOn } from '../../helpers/errors';
 import { and, dateTime, ge, lt } from '../../helpers/odata';
 import { defenderApiRequest, defenderApiRequestAllItems } from '../../transport';
 import { GRAPH_HEADERS } from '../alert/shared';
+import type { OperationRef } from '../../helpers/permissions';
 
 /**
  * One incident with its alerts.
@@ -19,7 +20,7 @@ export async function readIncidentWithAlerts(
 	this: IExecuteFunctions,
 	id: string,
 	itemIndex: number,
-	operation: { resource: string; operation: string },
+	operation: OperationRef,
 ): Promise<IDataObject> {
 	const get = async (qs: IDataObject) =>
 		(await defenderApiRequest.call(this, {

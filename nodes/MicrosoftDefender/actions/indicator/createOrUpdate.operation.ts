@@ -5,6 +5,7 @@ import { mdeRequest } from '../../helpers/machineActions';
 import { parseDateTime } from '../../helpers/odata';
 import { validateValue } from '../../helpers/validate';
 import { INDICATOR_ACTIONS, INDICATOR_TYPES, INDICATOR_VALUE_KIND, LEGACY_INDICATOR_ACTIONS, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	{
@@ -198,7 +199,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		// Submit-or-update keyed on the value: sending it twice leaves the same indicator.
 		idempotent: true,
 		itemIndex: i,
-		operation: { resource: 'indicator', operation: 'createOrUpdate' },
+		operation: OPERATIONS.indicator.createOrUpdate,
 	});
 	return toItems.call(this, indicator, i);
 }

@@ -4,6 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { mdeRequest } from '../../helpers/machineActions';
 import { validateValue } from '../../helpers/validate';
 import { toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	{
@@ -30,7 +31,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		method: 'DELETE',
 		path: `/api/indicators/${encodeURIComponent(id)}`,
 		itemIndex: i,
-		operation: { resource: 'indicator', operation: 'delete' },
+		operation: OPERATIONS.indicator.delete,
 	});
 	return toItems.call(this, { deleted: true, id }, i);
 }

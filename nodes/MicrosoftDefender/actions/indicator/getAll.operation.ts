@@ -6,6 +6,7 @@ import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList, readReturnAllLimit } from '../../helpers/validate';
 import { INDICATOR_FILTER_ACTIONS, INDICATOR_TYPES, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
@@ -67,7 +68,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			path: '/api/indicators',
 			qs: filter ? { $filter: filter } : {},
 			itemIndex: i,
-			operation: { resource: 'indicator', operation: 'getAll' },
+			operation: OPERATIONS.indicator.getAll,
 		},
 		{ endpoint: 'mdeIndicators', limit },
 	);

@@ -13,6 +13,7 @@ import {
 	type LiveCommand,
 } from '../../helpers/liveResponse';
 import { machineLocator, resolveMachine, toItems, waitProperties } from '../machine/common';
+import { OPERATIONS, type Operation } from '../operations';
 
 export { machineLocator, toItems };
 
@@ -70,11 +71,11 @@ export function sessionFields(action: IDataObject): IDataObject {
 export async function runSession(
 	this: IExecuteFunctions,
 	i: number,
-	operationName: string,
+	operationName: Operation<'liveResponse'>,
 	commands: LiveCommand[],
 	binaryName: (index: number) => string,
 ): Promise<SessionOutcome> {
-	const operation = { resource: 'liveResponse', operation: operationName };
+	const operation = OPERATIONS.liveResponse[operationName];
 	validateCommands.call(this, commands, i);
 	const comment = String(this.getNodeParameter('comment', i, '')).trim();
 	if (comment === '') {
@@ -83,7 +84,7 @@ export async function runSession(
 			description: 'Microsoft shows the comment in the action center with the session.',
 		});
 	}
-	const { id: machineId } = await resolveMachine.call(this, i, { resource: 'machine', operation: operationName });
+	const { id: machineId } = await resolveMachine.call(this, i, operation);
 	let action = await startLiveResponse.call(this, machineId, comment, commands, i, operation);
 	const wait = this.getNodeParameter('waitForCompletion', i, true) as boolean;
 	if (!wait) return { action, machineId, finished: false, results: [] };

@@ -4,6 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { mdeRequest } from '../../helpers/machineActions';
 import { libraryFileName } from './uploadLibraryFile.operation';
 import { toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	{
@@ -27,7 +28,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		method: 'DELETE',
 		path: `/api/libraryfiles/${encodeURIComponent(fileName)}`,
 		itemIndex: i,
-		operation: { resource: 'liveResponse', operation: 'deleteLibraryFile' },
+		operation: OPERATIONS.liveResponse.deleteLibraryFile,
 	});
 	return toItems.call(this, { deleted: true, fileName }, i);
 }

@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../helpers/machineActions';
 import { toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [];
 
@@ -16,7 +17,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		method: 'GET',
 		path: '/api/libraryfiles',
 		itemIndex: i,
-		operation: { resource: 'liveResponse', operation: 'listLibraryFiles' },
+		operation: OPERATIONS.liveResponse.listLibraryFiles,
 	});
 	const files = Array.isArray(body.value) ? (body.value as IDataObject[]) : [];
 	return toItems.call(this, files, i);

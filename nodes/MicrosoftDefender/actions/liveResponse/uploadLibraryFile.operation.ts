@@ -5,6 +5,7 @@ import { randomBytes } from 'crypto';
 import { LIVE_RESPONSE_LIMITS } from '../../helpers/liveResponse';
 import { mdeRequest } from '../../helpers/machineActions';
 import { toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	{
@@ -111,7 +112,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		// Re-sending the same file is harmless only when it may replace the first upload.
 		idempotent: override,
 		itemIndex: i,
-		operation: { resource: 'liveResponse', operation: 'uploadLibraryFile' },
+		operation: OPERATIONS.liveResponse.uploadLibraryFile,
 	});
 	const file: IDataObject = { ...saved };
 	delete file['@odata.context'];

@@ -11,6 +11,7 @@ import {
 	toItems,
 	waitProperties,
 } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	machineLocator,
@@ -59,7 +60,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	if (action.status !== 'Succeeded') {
 		return toItems.call(this, { ...action, packageDownloaded: false }, i);
 	}
-	const operation = { resource: 'machine', operation: 'collectInvestigationPackage' };
+	const operation = OPERATIONS.machine.collectInvestigationPackage;
 	const actionId = String(action.id);
 	const url = await getInvestigationPackageUri.call(this, actionId, i, operation);
 	const binaryPropertyName = (this.getNodeParameter('binaryPropertyName', i, 'data') as string).trim() || 'data';

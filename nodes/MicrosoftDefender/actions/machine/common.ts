@@ -11,6 +11,8 @@ import type { MachineActionType } from '../../helpers/machineActions';
 import { mdeRequest, readWaitOptions, submitMachineAction, waitForMachineAction } from '../../helpers/machineActions';
 import { parseDateTime } from '../../helpers/odata';
 import { isMachineId, validateValue } from '../../helpers/validate';
+import type { OperationRef } from '../../helpers/permissions';
+import { OPERATIONS, type Operation } from '../operations';
 
 /** Machine picker shared by every machine operation: from a list, by ID, by name, or by IP. */
 export const machineLocator: INodeProperties = {
@@ -184,7 +186,7 @@ function locatorOf(this: IExecuteFunctions, i: number, parameter: string): INode
 export async function resolveMachine(
 	this: IExecuteFunctions,
 	i: number,
-	operation: { resource: string; operation: string },
+	operation: OperationRef,
 	parameter = 'machineId',
 ): Promise<ResolvedMachine> {
 	const locator = locatorOf.call(this, i, parameter);
@@ -261,7 +263,7 @@ export async function resolveMachine(
 }
 
 export interface ResponseActionSpec {
-	operation: string;
+	operation: Operation<'machine'>;
 	endpoint: string;
 	type: MachineActionType;
 	/** Builds the body (with Microsoft's case-sensitive keys) after the common Comment. */
@@ -276,7 +278,7 @@ export async function runResponseAction(
 	i: number,
 	spec: ResponseActionSpec,
 ): Promise<{ action: IDataObject; machineId: string; waited: boolean }> {
-	const operation = { resource: 'machine', operation: spec.operation };
+	const operation = OPERATIONS.machine[spec.operation];
 	const comment = (this.getNodeParameter('comment', i, '') as string).trim();
 	if (comment === '') {
 		throw new NodeOperationError(this.getNode(), `"Comment" is required (item ${i})`, {

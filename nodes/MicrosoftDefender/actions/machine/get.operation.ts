@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../helpers/machineActions';
 import { ipOptions, machineLocator, resolveMachine, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	machineLocator,
@@ -15,7 +16,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 /** Get a machine by ID, by computer name, or by the IP address it used. */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const operation = { resource: 'machine', operation: 'get' };
+	const operation = OPERATIONS.machine.get;
 	const resolved = await resolveMachine.call(this, i, operation);
 	const machine: IDataObject =
 		resolved.machine ??

@@ -6,6 +6,7 @@ import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyEquals, anyOf, dateTime, eq, parseDateTime, startsWith } from '../../helpers/odata';
 import { readFilterText, readOptionList, readReturnAllLimit } from '../../helpers/validate';
 import { pickFields, SIMPLE_MACHINE_FIELDS, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
@@ -154,7 +155,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 				path: '/api/machines',
 				qs: filter ? { $filter: filter } : {},
 				itemIndex: i,
-				operation: { resource: 'machine', operation: 'getAll' },
+				operation: OPERATIONS.machine.getAll,
 			},
 			{ endpoint: 'mdeMachines', limit },
 		);

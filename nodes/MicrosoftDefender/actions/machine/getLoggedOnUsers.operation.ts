@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../helpers/machineActions';
 import { ipOptions, machineLocator, resolveMachine, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	machineLocator,
@@ -15,7 +16,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 /** Users who logged on to the machine (last 30 days): one item per user. */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const operation = { resource: 'machine', operation: 'getLoggedOnUsers' };
+	const operation = OPERATIONS.machine.getLoggedOnUsers;
 	const { id } = await resolveMachine.call(this, i, operation);
 	const response = await mdeRequest.call(this, {
 		method: 'GET',

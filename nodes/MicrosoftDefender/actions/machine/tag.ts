@@ -3,6 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../helpers/machineActions';
 import { ipOptions, machineLocator, resolveMachine, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	machineLocator,
@@ -28,7 +29,7 @@ export async function executeTag(
 	i: number,
 	action: 'Add' | 'Remove',
 ): Promise<INodeExecutionData[]> {
-	const operation = { resource: 'machine', operation: action === 'Add' ? 'addTag' : 'removeTag' };
+	const operation = action === 'Add' ? OPERATIONS.machine.addTag : OPERATIONS.machine.removeTag;
 	const tag = String(this.getNodeParameter('tag', i, '')).trim();
 	if (tag === '' || tag.length > 200) {
 		throw new NodeOperationError(this.getNode(), `"Tag" must be 1 to 200 characters (item ${i})`, {

@@ -4,6 +4,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { mdeRequest } from '../../helpers/machineActions';
 import { validateValue } from '../../helpers/validate';
 import { actionIdProperty, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	actionIdProperty,
@@ -40,7 +41,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		body: { Comment: comment },
 		idempotent: false,
 		itemIndex: i,
-		operation: { resource: 'machineAction', operation: 'cancel' },
+		operation: OPERATIONS.machineAction.cancel,
 	});
 	return toItems.call(this, action, i);
 }

@@ -5,6 +5,7 @@ import { getMachineAction, readWaitOptions, waitForMachineAction } from '../../h
 import { validateValue } from '../../helpers/validate';
 import { waitProperties } from '../machine/common';
 import { actionIdProperty, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [actionIdProperty, ...waitProperties()];
 
@@ -17,7 +18,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
  * timeout passes: then `waitTimedOut: true`), e.g. for an action started in an earlier run.
  */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const operation = { resource: 'machineAction', operation: 'get' };
+	const operation = OPERATIONS.machineAction.get;
 	const actionId = validateValue(this.getNode(), 'machineActionId', this.getNodeParameter('actionId', i), {
 		parameter: 'Machine Action ID',
 		itemIndex: i,

@@ -6,6 +6,7 @@ import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, dateTime, eq, parseDateTime } from '../../helpers/odata';
 import { readFilterText, readOptionList, readReturnAllLimit, validateValue } from '../../helpers/validate';
 import { MACHINE_ACTION_STATUSES, MACHINE_ACTION_TYPES, toItems } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
@@ -97,7 +98,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			path: '/api/machineactions',
 			qs: filter ? { $filter: filter } : {},
 			itemIndex: i,
-			operation: { resource: 'machineAction', operation: 'getAll' },
+			operation: OPERATIONS.machineAction.getAll,
 		},
 		{ endpoint: 'mdeMachineActions', limit },
 	);

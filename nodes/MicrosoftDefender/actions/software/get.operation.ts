@@ -4,6 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { mdeRequest } from '../../helpers/machineActions';
 import { validateValue } from '../../helpers/validate';
 import { softwareIdProperty } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [softwareIdProperty];
 
@@ -20,7 +21,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		method: 'GET',
 		path: `/api/Software/${encodeURIComponent(id)}`,
 		itemIndex: i,
-		operation: { resource: 'software', operation: 'get' },
+		operation: OPERATIONS.software.get,
 	});
 	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(software), { itemData: { item: i } });
 }

@@ -5,6 +5,7 @@ import { returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { readReturnAllLimit, validateValue } from '../../helpers/validate';
 import { softwareIdProperty } from './common';
+import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	softwareIdProperty,
@@ -29,7 +30,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			method: 'GET',
 			path: `/api/Software/${encodeURIComponent(id)}/machineReferences`,
 			itemIndex: i,
-			operation: { resource: 'software', operation: 'getMachines' },
+			operation: OPERATIONS.software.getMachines,
 		},
 		{ endpoint: 'mdeSoftwareMachines', limit },
 	);

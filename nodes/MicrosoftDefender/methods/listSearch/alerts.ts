@@ -5,6 +5,7 @@ import { canonicalTimestamp } from '../../helpers/pollTime';
 import { simplifyAlert } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
 import { alertHost, alertRow } from './rows';
+import { OPERATIONS } from '../../actions/operations';
 
 /** How many recent alerts the picker shows; the search text filters them locally. */
 const RECENT_ALERTS = 100;
@@ -50,7 +51,7 @@ export async function searchAlerts(this: ILoadOptionsFunctions, filter?: string)
 							method: 'GET',
 							path: '/api/alerts',
 							qs: { $filter: ge('lastUpdateTime', since) },
-							operation: { resource: 'alert', operation: 'getAll' },
+							operation: OPERATIONS.alert.getAll,
 						},
 						{ endpoint: 'mdeAlerts', limit: SCAN },
 					)
@@ -62,7 +63,7 @@ export async function searchAlerts(this: ILoadOptionsFunctions, filter?: string)
 							path: '/v1.0/security/alerts_v2',
 							qs: { $filter: ge('lastUpdateDateTime', since) },
 							headers: { Prefer: 'include-unknown-enum-members' },
-							operation: { resource: 'alert', operation: 'getAll' },
+							operation: OPERATIONS.alert.getAll,
 						},
 						{ endpoint: 'graphAlerts', limit: SCAN },
 					);

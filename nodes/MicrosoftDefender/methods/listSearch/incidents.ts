@@ -5,6 +5,7 @@ import { canonicalTimestamp } from '../../helpers/pollTime';
 import { simplifyIncident } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
 import { incidentRow } from './rows';
+import { OPERATIONS } from '../../actions/operations';
 
 /** Incidents shown per picker page. */
 const PAGE = 50;
@@ -38,7 +39,7 @@ export async function searchIncidents(
 				path: '/v1.0/security/incidents',
 				qs: { $filter: ge('lastUpdateDateTime', dateTime(Date.now() - windowMs)) },
 				headers: { Prefer: 'include-unknown-enum-members' },
-				operation: { resource: 'incident', operation: 'getAll' },
+				operation: OPERATIONS.incident.getAll,
 			},
 			{ endpoint: 'graphIncidents', limit: SCAN },
 		);

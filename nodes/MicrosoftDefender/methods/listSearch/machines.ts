@@ -3,6 +3,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { mdeRequest } from '../../helpers/machineActions';
 import { startsWith } from '../../helpers/odata';
+import { OPERATIONS } from '../../actions/operations';
 
 const PAGE_SIZE = 100;
 
@@ -26,7 +27,7 @@ export async function searchMachines(
 			method: 'GET',
 			path: '/api/machines',
 			qs,
-			operation: { resource: 'machine', operation: 'getAll' },
+			operation: OPERATIONS.machine.getAll,
 		});
 		machines = Array.isArray(response.value) ? (response.value as IDataObject[]) : [];
 	} catch (error) {
