@@ -61,6 +61,22 @@ describe('operation table ↔ node description', () => {
 		expect(findOperation('constructor', 'name')).toBeUndefined();
 	});
 
+	it('permission rows are named as the dropdowns name the operation (README, Check Permissions)', () => {
+		const properties = node.description.properties;
+		const resourceName = (r: string) => (properties.find((p) => p.name === 'resource')!.options as INodePropertyOptions[]).find((o) => o.value === r)!.name;
+		const operationName = (r: string, o: string) =>
+			properties
+				.filter((p) => p.name === 'operation' && (p.displayOptions?.show?.resource ?? []).includes(r))
+				.flatMap((p) => p.options as INodePropertyOptions[])
+				.find((x) => x.value === o)!.name;
+		for (const row of OPERATION_LIST) {
+			for (const p of row.permissions) {
+				// "Machine: Release From Isolation" says more than the option's "Release"; the start must match.
+				expect(p.displayName.startsWith(`${resourceName(row.resource)}: ${operationName(row.resource, row.operation)}`)).toBe(true);
+			}
+		}
+	});
+
 	it('an operation with an API option has one permission row per API', () => {
 		const withApiOption = new Set(
 			node.description.properties
