@@ -13,6 +13,7 @@ import {
 	CONNECTION_TEST_CALLS,
 	RESOURCE_APPS,
 	baseUrlExpression,
+	scopeOverrideClouds,
 	testPathExpression,
 	type ApiFamily,
 } from '../nodes/MicrosoftDefender/helpers/hosts';
@@ -24,7 +25,8 @@ import {
 	type DefenderCredentialData,
 } from '../nodes/MicrosoftDefender/helpers/token';
 
-const TEST_FAMILY = "$credentials.testApi || 'mde'";
+/** Test Connection With defaults to Graph, like the node's API switches. */
+const TEST_FAMILY = "$credentials.testApi || 'graph'";
 
 const custom = { show: { cloud: ['custom'] } };
 
@@ -168,10 +170,10 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			name: 'testApi',
 			type: 'options',
 			options: [
-				{ name: 'Defender for Endpoint API (Machine.Read.All)', value: 'mde' },
 				{ name: 'Microsoft Graph (SecurityIncident.Read.All)', value: 'graph' },
+				{ name: 'Defender for Endpoint API (Machine.Read.All)', value: 'mde' },
 			],
-			default: 'mde',
+			default: 'graph',
 			description:
 				'Which API the Test button calls. Pick one the app has a permission on; the node\'s Connection → Check Permissions lists every permission.',
 		},
@@ -182,14 +184,16 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			default: '',
 			placeholder: 'e.g. https://api-gov.securitycenter.microsoft.us/.default',
 			description:
-				"Advanced. Leave empty for the cloud's default. Microsoft does not document the government-cloud Defender scopes, so they can be changed here.",
+				"Advanced. Leave empty for the cloud's default. Microsoft does not document the Defender for Endpoint scope of the US Government clouds, so it can be changed here.",
+			displayOptions: { show: { cloud: scopeOverrideClouds('mde') } },
 		},
 		{
 			displayName: 'Microsoft Graph Scope Override',
 			name: 'graphScope',
 			type: 'string',
 			default: '',
-			description: "Advanced. Leave empty for the cloud's default.",
+			description: 'Advanced. Leave empty for the global scope.',
+			displayOptions: { show: { cloud: scopeOverrideClouds('graph') } },
 		},
 	];
 
@@ -200,7 +204,7 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 	 */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
 		const data = credentials as unknown as DefenderCredentialData;
-		const family = ((data.testApi as string) || 'mde') as ApiFamily;
+		const family = ((data.testApi as string) || 'graph') as ApiFamily;
 		const attempt = await attemptToken(this, data, family, { attempts: 2 });
 		if (!attempt.token) {
 			throw new CredentialTestError(
@@ -253,7 +257,7 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 403,
-					message: `The app has a token but lacks the permission for the test call: grant ${CONNECTION_TEST_CALLS.mde.roles[0]} (${RESOURCE_APPS.mde}) or ${CONNECTION_TEST_CALLS.graph.roles[0]} (${RESOURCE_APPS.graph}), matching "Test Connection With", as an Application permission and press "Grant admin consent"`,
+					message: `The app has a token but lacks the permission for the test call: grant ${CONNECTION_TEST_CALLS.graph.roles[0]} (${RESOURCE_APPS.graph}) or ${CONNECTION_TEST_CALLS.mde.roles[0]} (${RESOURCE_APPS.mde}), matching "Test Connection With", as an Application permission and press "Grant admin consent"`,
 				},
 			},
 			{

@@ -9,6 +9,7 @@
  */
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 
+import { CONNECTION_TEST_CALLS } from '../../nodes/MicrosoftDefender/helpers/hosts';
 import { emulatorCredentials } from '../harness';
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import {
@@ -108,7 +109,7 @@ describe.each(e2eLines())('real n8n line %i: package load and credential test', 
 		emu.faults.clear();
 		emu.trap.clear();
 		emu.clearLog();
-		emu.faults.next(1, 'redirect', { status: 302, path: '/api/machineactions' });
+		emu.faults.next(1, 'redirect', { status: 302, path: CONNECTION_TEST_CALLS.graph.path });
 		const res = await api.testCredential({ id: 'e2eCredGood00001' });
 		expect(emu.log.some((e) => e.fault === 'redirect')).toBe(true);
 		expect(emu.trap.requests.map((r) => ({ path: r.path, authorization: r.authorization }))).toEqual([]);

@@ -59,8 +59,8 @@ describe('credential test (preAuthentication + declarative test request) against
 
 	it('HTTP errors of the test call map to a fix (403, 429, 5xx)', async () => {
 		emu.faults.next(1, 429, '/api/machineactions');
-		expect((await run(creds())).message).toContain('throttling this app');
-		emu.faults.next(1, 503, '/api/machineactions');
+		expect((await run(creds({ testApi: 'mde' }))).message).toContain('throttling this app');
+		emu.faults.next(1, 503, CONNECTION_TEST_CALLS.graph.path);
 		expect((await run(creds())).message).toContain('server error (HTTP 503)');
 		const rule403 = credentialType.test.rules?.find((r) => r.type === 'responseCode' && r.properties.value === 403);
 		expect(rule403?.properties.message).toMatch(/Machine\.Read\.All \(WindowsDefenderATP\).*Grant admin consent/);
@@ -123,7 +123,7 @@ describe('credential test (preAuthentication + declarative test request) against
 	});
 
 	it('500011: resource not provisioned / wrong cloud (unknown scope)', async () => {
-		const res = await run(creds({ mdeScope: 'https://api.nowhere.example.com/.default' }));
+		const res = await run(creds({ testApi: 'mde', mdeScope: 'https://api.nowhere.example.com/.default' }));
 		expect(res.message).toContain('AADSTS500011');
 		expect(res.message).toContain('wrong');
 	});
@@ -178,7 +178,7 @@ describe('credential test (preAuthentication + declarative test request) against
 	});
 
 	it('no roles → names the missing permission, its API and admin consent', async () => {
-		const res = await run(emulatorCredentials(emu, { app: 'noroles', tenant: 'A' }));
+		const res = await run({ ...emulatorCredentials(emu, { app: 'noroles', tenant: 'A' }), testApi: 'mde' });
 		expect(res.status).toBe('Error');
 		expect(res.message).toContain('Machine.Read.All');
 		expect(res.message).toContain('WindowsDefenderATP');

@@ -12,6 +12,13 @@ import { MicrosoftDefenderStreamTrigger } from '../../nodes/MicrosoftDefender/Mi
 import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
 import { DESTRUCTIVE_OPERATIONS, isDestructive } from '../../nodes/MicrosoftDefender/actions/operations';
 import { AADSTS_EXPLANATIONS } from '../../nodes/MicrosoftDefender/helpers/errors';
+import {
+	CLOUDS,
+	CONNECTION_TEST_CALLS,
+	resolveEndpoints,
+	type CloudName,
+} from '../../nodes/MicrosoftDefender/helpers/hosts';
+import { evaluateWithScope } from '../harness';
 import { evaluateExpression } from '../harness/params';
 
 type AnyProperty = INodeProperties | INodePropertyOptions | INodePropertyCollection;
@@ -236,5 +243,64 @@ describe('editor: scales from high to low', () => {
 		const min = scales.find((p) => p.name === 'minSeverity')!;
 		expect((min.options as INodePropertyOptions[]).map((o) => o.name)).toEqual(['High', 'Medium', 'Low', 'Any']);
 		expect(min.default).toBe('');
+	});
+});
+
+describe('editor: credential form', () => {
+	const entra = new MicrosoftDefenderEntraAppApi();
+	const CHOICES = [...(Object.keys(CLOUDS) as CloudName[]), 'custom'] as const;
+	// What n8n shows for a credential: its own display logic over the form's values.
+	const shownOverrides = (cloud: string) =>
+		entra.properties
+			.filter((p) => /Scope Override$/.test(p.displayName))
+			.filter((p) => NodeHelpers.displayParameter({ cloud }, p, null, null))
+			.map((p) => p.name);
+
+	it('shows a Scope Override only where Microsoft gives no scope (US Government MDE) and for Custom Endpoints', () => {
+		expect(Object.fromEntries(CHOICES.map((c) => [c, shownOverrides(c)]))).toEqual({
+			global: [],
+			usGcc: ['mdeScope'],
+			usGccHigh: ['mdeScope'],
+			usDod: ['mdeScope'],
+			custom: ['mdeScope', 'graphScope'],
+		});
+	});
+
+	it('a hidden override is not applied (n8n drops hidden fields; the package ignores them too)', () => {
+		const data = { cloud: 'global', mdeScope: 'https://x.example/.default', graphScope: 'https://y.example/.default' };
+		const kept = NodeHelpers.getNodeParameters(entra.properties, data, false, false, null, null) ?? {};
+		expect(kept.mdeScope).toBeUndefined();
+		expect(resolveEndpoints(data).api.mde.scope).toBe(CLOUDS.global.api.mde.scope);
+		expect(resolveEndpoints(data).api.graph.scope).toBe(CLOUDS.global.api.graph.scope);
+		expect(resolveEndpoints({ ...data, cloud: 'usGccHigh' }).api.mde.scope).toBe('https://x.example/.default');
+		expect(resolveEndpoints({ ...data, cloud: 'usGccHigh' }).api.graph.scope).toBe(CLOUDS.usGccHigh.api.graph.scope);
+	});
+
+	it('"Test Connection With" defaults to Microsoft Graph, like the node, and lists it first', () => {
+		const testApi = entra.properties.find((p) => p.name === 'testApi')!;
+		expect(testApi.default).toBe('graph');
+		expect((testApi.options as INodePropertyOptions[])[0].value).toBe('graph');
+		const apiSwitches = walk(action.properties).filter((p): p is INodeProperties => (p as INodeProperties).name === 'api' && 'type' in p);
+		for (const p of apiSwitches) expect(p.default).toBe(testApi.default);
+		// An older credential saved without the field is tested against Graph too.
+		const request = entra.test.request;
+		expect(evaluateWithScope(request.url as string, { $credentials: {} })).toBe(CONNECTION_TEST_CALLS.graph.path);
+		expect(evaluateWithScope(request.baseURL as string, { $credentials: {} })).toBe(CLOUDS.global.api.graph.baseUrl);
+	});
+
+	it('names each cloud once: the dropdown and the error texts read the same table', () => {
+		const dropdown = (entra.properties.find((p) => p.name === 'cloud')!.options as INodePropertyOptions[]).map((o) => o.name);
+		const names = (Object.keys(CLOUDS) as CloudName[]).map((c) => CLOUDS[c].displayName);
+		expect(dropdown).toEqual([...names, 'Custom Endpoints']);
+		const delegated = new MicrosoftDefenderDelegatedOAuth2Api().properties.find((p) => p.name === 'cloud')!;
+		expect((delegated.options as INodePropertyOptions[]).map((o) => o.name)).toEqual(dropdown);
+		const errorTexts = Object.values(AADSTS_EXPLANATIONS).map((e) => e.description).filter((t) => /\bGCC\b|\bDoD\b|Global/.test(t));
+		expect(errorTexts.length).toBeGreaterThanOrEqual(2);
+		for (const text of errorTexts) {
+			// Every quoted or listed cloud is one of the dropdown's names.
+			const mentioned = [...text.matchAll(/"([^"]+)"/g)].map((m) => m[1]).filter((m) => /GCC|DoD/.test(m));
+			for (const m of mentioned) expect(names).toContain(m);
+		}
+		expect(AADSTS_EXPLANATIONS[90038].description).toContain(names.join(', ').replace(/, ([^,]+)$/, ' or $1'));
 	});
 });

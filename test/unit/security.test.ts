@@ -8,6 +8,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { MicrosoftDefenderEntraAppApi } from '../../credentials/MicrosoftDefenderEntraAppApi.credentials';
 import { redact } from '../../nodes/MicrosoftDefender/helpers/errors';
+import { CONNECTION_TEST_CALLS } from '../../nodes/MicrosoftDefender/helpers/hosts';
 import { defenderApiRequest, resetTransportState } from '../../nodes/MicrosoftDefender/transport';
 import { FIXTURE } from '../emulator';
 import { createExecuteContext, emulatorCredentials, runNode, testCredential } from '../harness';
@@ -66,7 +67,7 @@ describe('1. the bearer token never follows a redirect to another origin', () =>
 
 describe('1b. the credential test request (sent by n8n itself) does not follow redirects either', () => {
 	it('its test call answered 302 to another port: red, and the stored token never reaches the other host', async () => {
-		emu.faults.next(1, 'redirect', { status: 302, path: '/api/machineactions' });
+		emu.faults.next(1, 'redirect', { status: 302, path: CONNECTION_TEST_CALLS.graph.path });
 		const res = await testCredential(new MicrosoftDefenderEntraAppApi(), emulatorCredentials(emu, { app: 'full', tenant: 'A' }));
 		expect(res.status).toBe('Error');
 		expect(emu.log.some((e) => e.fault === 'redirect')).toBe(true);

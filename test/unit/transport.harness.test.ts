@@ -229,7 +229,9 @@ describe("the harness shows what n8n's request code does (n8n-core 1.122.48)", (
 	});
 
 	it("httpRequestWithAuthentication is n8n-core's: preAuthentication, authenticate, then the request", async () => {
+		// The credential's own token is for the API of "Test Connection With": MDE here.
 		const credentials = emulatorCredentials(emu, { app: 'full', tenant: 'A' });
+		credentials.testApi = 'mde';
 		const ctx = createExecuteContext({ credentials });
 		const body = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'microsoftDefenderEntraAppApi', {
 			url: `${emu.httpUrl}/api/machineactions`,

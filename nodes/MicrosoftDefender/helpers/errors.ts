@@ -6,7 +6,7 @@
 import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { RESOURCE_APPS, type ApiFamily } from './hosts';
+import { CLOUDS, RESOURCE_APPS, cloudNameList, type ApiFamily } from './hosts';
 import { permissionRow, rolesOf, type OperationRef } from './permissions';
 
 export interface Explanation {
@@ -40,7 +40,7 @@ export const AADSTS_EXPLANATIONS: Record<number, Explanation> = {
 	90002: {
 		message: 'Tenant not found (AADSTS90002)',
 		description:
-			'Wrong tenant or wrong cloud: check the Tenant ID (the Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com) and that the Cloud matches where the tenant lives (a GCC High or DoD tenant needs "US GCC High"/"US DoD").',
+			`Wrong tenant or wrong cloud: check the Tenant ID (the Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com) and that the Cloud matches where the tenant lives (a GCC High or DoD tenant needs "${CLOUDS.usGccHigh.displayName}" or "${CLOUDS.usDod.displayName}").`,
 	},
 	900023: {
 		message: 'The tenant ID is malformed (AADSTS900023)',
@@ -48,7 +48,7 @@ export const AADSTS_EXPLANATIONS: Record<number, Explanation> = {
 	},
 	90038: {
 		message: 'The tenant is in another national cloud (AADSTS90038)',
-		description: 'Wrong cloud: pick the Cloud where the tenant lives (Global, US GCC, US GCC High or US DoD).',
+		description: `Wrong cloud: pick the Cloud where the tenant lives (${cloudNameList()}).`,
 	},
 	700016: {
 		message: 'The application was not found in the tenant (AADSTS700016)',

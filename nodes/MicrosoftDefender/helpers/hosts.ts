@@ -17,6 +17,11 @@ export interface ApiEndpoint {
 	baseUrl: string;
 	/** Client-credentials scope: `<resource identifier>/.default`. */
 	scope: string;
+	/**
+	 * Whether Microsoft documents this scope. Where it does not, the credential shows the API's
+	 * Scope Override (see scopeOverrideClouds).
+	 */
+	scopeDocumented: boolean;
 	/** The Entra resource application the permission is granted on. */
 	resourceApp: string;
 }
@@ -42,11 +47,13 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 			mde: {
 				baseUrl: 'https://api.security.microsoft.com',
 				scope: 'https://api.securitycenter.microsoft.com/.default',
+				scopeDocumented: true,
 				resourceApp: RESOURCE_APPS.mde,
 			},
 			graph: {
 				baseUrl: 'https://graph.microsoft.com',
 				scope: 'https://graph.microsoft.com/.default',
+				scopeDocumented: true,
 				resourceApp: RESOURCE_APPS.graph,
 			},
 		},
@@ -54,51 +61,57 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 	},
 	// GCC uses the commercial login and Graph, but the .us Defender hosts.
 	usGcc: {
-		displayName: 'US Government Community Cloud (GCC)',
+		displayName: 'US GCC',
 		authority: 'https://login.microsoftonline.com',
 		api: {
 			mde: {
 				baseUrl: 'https://api-gcc.securitycenter.microsoft.us',
 				scope: 'https://securitycenter.onmicrosoft.com/windowsatpservice/.default',
+				scopeDocumented: false,
 				resourceApp: RESOURCE_APPS.mde,
 			},
 			graph: {
 				baseUrl: 'https://graph.microsoft.com',
 				scope: 'https://graph.microsoft.com/.default',
+				scopeDocumented: true,
 				resourceApp: RESOURCE_APPS.graph,
 			},
 		},
 		portal: 'https://security.microsoft.com',
 	},
 	usGccHigh: {
-		displayName: 'US Government GCC High',
+		displayName: 'US GCC High',
 		authority: 'https://login.microsoftonline.us',
 		api: {
 			mde: {
 				baseUrl: 'https://api-gov.securitycenter.microsoft.us',
 				scope: 'https://securitycenter.onmicrosoft.us/windowsatpservice/.default',
+				scopeDocumented: false,
 				resourceApp: RESOURCE_APPS.mde,
 			},
 			graph: {
 				baseUrl: 'https://graph.microsoft.us',
 				scope: 'https://graph.microsoft.us/.default',
+				scopeDocumented: true,
 				resourceApp: RESOURCE_APPS.graph,
 			},
 		},
 		portal: 'https://security.microsoft.us',
 	},
 	usDod: {
-		displayName: 'US Government DoD',
+		displayName: 'US DoD',
 		authority: 'https://login.microsoftonline.us',
 		api: {
 			mde: {
 				baseUrl: 'https://api-gov.securitycenter.microsoft.us',
 				scope: 'https://securitycenter.onmicrosoft.us/windowsatpservice/.default',
+				scopeDocumented: false,
 				resourceApp: RESOURCE_APPS.mde,
 			},
 			graph: {
 				baseUrl: 'https://dod-graph.microsoft.us',
 				scope: 'https://dod-graph.microsoft.us/.default',
+				scopeDocumented: true,
 				resourceApp: RESOURCE_APPS.graph,
 			},
 		},
@@ -126,6 +139,21 @@ export const SCOPE_OVERRIDE_FIELDS: Record<ApiFamily, string> = {
 	mde: 'mdeScope',
 	graph: 'graphScope',
 };
+
+/**
+ * The clouds where the credential shows the Scope Override of `family`: those whose scope Microsoft
+ * does not document, and Custom Endpoints (an emulator or a proxy may need any scope). Elsewhere the
+ * field is hidden, and n8n drops a hidden field's value, so resolveEndpoints ignores it there too.
+ */
+export function scopeOverrideClouds(family: ApiFamily): CloudChoice[] {
+	return [...(Object.keys(CLOUDS) as CloudName[]).filter((c) => !CLOUDS[c].api[family].scopeDocumented), 'custom'];
+}
+
+/** The cloud names as the Cloud dropdown shows them: "A, B, C or D". */
+export function cloudNameList(): string {
+	const names = (Object.keys(CLOUDS) as CloudName[]).map((c) => CLOUDS[c].displayName);
+	return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
 
 export interface ResolvedEndpoints {
 	cloud: CloudChoice;
@@ -186,7 +214,7 @@ export function resolveEndpoints(credentials: CloudCredentialFields): ResolvedEn
 		cloud === 'custom' ? validateBaseUrl(credentials.customLoginUrl, 'Login URL') : base.authority;
 	const api = {} as ResolvedEndpoints['api'];
 	for (const family of API_FAMILIES) {
-		const override = credentials[SCOPE_OVERRIDE_FIELDS[family]];
+		const override = scopeOverrideClouds(family).includes(cloud) ? credentials[SCOPE_OVERRIDE_FIELDS[family]] : undefined;
 		const scope = typeof override === 'string' && override.trim() ? override.trim() : base.api[family].scope;
 		const baseUrl =
 			cloud === 'custom'
