@@ -1,6 +1,6 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
-import { cloudOptions, customEndpointFields } from '../nodes/MicrosoftDefender/descriptions/credentialFields';
+import { apiChoiceField, tenantFields } from '../nodes/MicrosoftDefender/descriptions/credentialFields';
 import {
 	delegatedEndpointExpression,
 	delegatedScopeExpression,
@@ -38,37 +38,20 @@ export class MicrosoftDefenderDelegatedOAuth2Api implements ICredentialType {
 			type: 'notice',
 			default: '',
 		},
-		{
-			displayName: 'Cloud',
-			name: 'cloud',
-			type: 'options',
-			options: cloudOptions,
-			default: 'global',
-			description: 'Where the customer tenant lives (same hosts as the Entra App credential)',
-		},
-		...customEndpointFields('Entra authority; the sign-in goes to {Login URL}/{tenant}/oauth2/v2.0/authorize'),
-		{
-			displayName: 'Tenant ID',
-			name: 'tenantId',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: 'e.g. 11111111-2222-3333-4444-555555555555 or contoso.onmicrosoft.com',
-			description:
+		...tenantFields({
+			cloud: 'Where the customer tenant lives (same hosts as the Entra App credential)',
+			login: 'Entra authority; the sign-in goes to {Login URL}/{tenant}/oauth2/v2.0/authorize',
+			tenant:
 				"The customer's Directory (tenant) ID, or one of its verified domains. One credential per customer tenant.",
-		},
-		{
+		}),
+		apiChoiceField({
 			displayName: 'Sign-In API',
 			name: 'signInApi',
-			type: 'options',
-			options: [
-				{ name: 'Microsoft Graph (Alerts, Incidents, Hunting, Trigger)', value: 'graph' },
-				{ name: 'Defender for Endpoint API (Machines, Response Actions)', value: 'mde' },
-			],
-			default: 'graph',
+			graph: 'Microsoft Graph (Alerts, Incidents, Hunting, Trigger)',
+			mde: 'Defender for Endpoint API (Machines, Response Actions)',
 			description:
 				'The API whose token n8n keeps and refreshes. The node gets tokens for the other API from the same sign-in, as long as the app has consented delegated permissions on it.',
-		},
+		}),
 		{
 			displayName: 'Delegated Permissions',
 			name: 'delegatedPermissions',

@@ -8,7 +8,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-import { cloudOptions, customEndpointFields } from '../nodes/MicrosoftDefender/descriptions/credentialFields';
+import { apiChoiceField, tenantFields } from '../nodes/MicrosoftDefender/descriptions/credentialFields';
 import {
 	CONNECTION_TEST_CALLS,
 	RESOURCE_APPS,
@@ -27,8 +27,6 @@ import {
 
 /** Test Connection With defaults to Graph, like the node's API switches. */
 const TEST_FAMILY = "$credentials.testApi || 'graph'";
-
-const custom = { show: { cloud: ['custom'] } };
 
 /** Shown by n8n's credential test; the message is all the user sees, so it carries the fix. */
 class CredentialTestError extends Error {
@@ -63,34 +61,15 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 		},
-		{
-			displayName: 'Cloud',
-			name: 'cloud',
-			type: 'options',
-			options: cloudOptions,
-			default: 'global',
-			description:
+		...tenantFields({
+			cloud:
 				'Where the tenant lives. GCC uses the commercial login and Graph with the .us Defender hosts; GCC High and DoD use login.microsoftonline.us.',
-		},
-		{
-			displayName:
+			customNotice:
 				'Custom Endpoints send the client secret or assertion to the Login URL and the tokens to the API URLs below. Use them only for an emulator, a test double or a proxy you control; tokens are requested with the global scopes unless you override them.',
-			name: 'customNotice',
-			type: 'notice',
-			default: '',
-			displayOptions: custom,
-		},
-		...customEndpointFields('Entra authority; the token URL is {Login URL}/{tenant}/oauth2/v2.0/token'),
-		{
-			displayName: 'Tenant ID',
-			name: 'tenantId',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: 'e.g. 11111111-2222-3333-4444-555555555555 or contoso.onmicrosoft.com',
-			description:
+			login: 'Entra authority; the token URL is {Login URL}/{tenant}/oauth2/v2.0/token',
+			tenant:
 				'Directory (tenant) ID of the tenant to call, or one of its verified domains. Multi-tenant apps can override it per item in the node (Request Options → Tenant ID Override).',
-		},
+		}),
 		{
 			displayName: 'Client ID',
 			name: 'clientId',
@@ -165,18 +144,14 @@ export class MicrosoftDefenderEntraAppApi implements ICredentialType {
 			description: 'Signature of the client assertion. PS256 with x5t#S256 is what Entra documents today; RS256 with x5t is the older form.',
 			displayOptions: { show: { authentication: ['certificate'] } },
 		},
-		{
+		apiChoiceField({
 			displayName: 'Test Connection With',
 			name: 'testApi',
-			type: 'options',
-			options: [
-				{ name: 'Microsoft Graph (SecurityIncident.Read.All)', value: 'graph' },
-				{ name: 'Defender for Endpoint API (Machine.Read.All)', value: 'mde' },
-			],
-			default: 'graph',
+			graph: 'Microsoft Graph (SecurityIncident.Read.All)',
+			mde: 'Defender for Endpoint API (Machine.Read.All)',
 			description:
-				'Which API the Test button calls. Pick one the app has a permission on; the node\'s Connection → Check Permissions lists every permission.',
-		},
+				"Which API the Test button calls. Pick one the app has a permission on; the node's Connection → Check Permissions lists every permission.",
+		}),
 		{
 			displayName: 'Defender for Endpoint Scope Override',
 			name: 'mdeScope',

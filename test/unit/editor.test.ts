@@ -194,9 +194,10 @@ describe('editor: machine picker', () => {
 	const locator = walk(action.properties).find((p): p is INodeProperties => (p as INodeProperties).name === 'machineId')!;
 
 	it('mode names fit the 92 px mode selector (n8n 2.x; "By IP Address" showed as "By IP Ad")', () => {
-		const modes = locator.modes!.map((m) => m.displayName);
-		expect(modes).toContain('By IP');
-		for (const m of modes) expect(m.length).toBeLessThanOrEqual(9);
+		expect(locator.modes!.map((m) => m.displayName)).toContain('By IP');
+		const locators = walk(action.properties).filter((p) => (p as INodeProperties).type === 'resourceLocator') as INodeProperties[];
+		expect(locators.length).toBeGreaterThan(10);
+		for (const m of locators.flatMap((p) => p.modes!.map((x) => x.displayName))) expect(m.length).toBeLessThanOrEqual(9);
 	});
 
 	it('"IP Address Seen At" and an Options collection holding only it show only in the By IP mode', () => {
