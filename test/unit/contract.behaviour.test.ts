@@ -3,7 +3,7 @@
  * the strict emulator is pinned here so CI never depends on a draw.
  */
 import type { EmulatorVariants } from '../emulator';
-import { PENDING_CHECK_SKIPPED } from '../../nodes/MicrosoftDefender/helpers/machineActions';
+import { PENDING_CHECK_SKIPPED } from '../../nodes/MicrosoftDefender/actions/machine/submit';
 import { apiCalls, byId, run, runError, startEmu, storeOf, windowsMachine, type Emulator } from './node.helpers';
 
 const rl = (value: string) => ({ __rl: true, mode: 'id', value });

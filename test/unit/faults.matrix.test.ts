@@ -18,7 +18,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { MicrosoftDefenderEntraAppApi } from '../../credentials/MicrosoftDefenderEntraAppApi.credentials';
 import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
-import { responseActionTuning } from '../../nodes/MicrosoftDefender/helpers/machineActions';
+import { responseActionTuning } from '../../nodes/MicrosoftDefender/helpers/outcome';
 import { resetTransportState } from '../../nodes/MicrosoftDefender/transport';
 import { SETTLE_SECONDS } from '../../nodes/MicrosoftDefender/helpers/pollState';
 import { emulatorCredentials, runNode, runPoll, testCredential } from '../harness';

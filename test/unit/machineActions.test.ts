@@ -1,13 +1,9 @@
 import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import {
-	isActionAlreadyPendingError,
-	isActiveStatus,
-	isFinalStatus,
-	isUncertainOutcome,
-	stripQuotes,
-} from '../../nodes/MicrosoftDefender/helpers/machineActions';
+import { stripQuotes } from '../../nodes/MicrosoftDefender/actions/machine/links';
+import { isActiveStatus, isFinalStatus } from '../../nodes/MicrosoftDefender/actions/machine/machineAction';
+import { isActionAlreadyPendingError, isUncertainOutcome } from '../../nodes/MicrosoftDefender/helpers/outcome';
 
 const node: INode = {
 	id: 'n1',

@@ -7,7 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
-import { responseActionTuning } from '../../nodes/MicrosoftDefender/helpers/machineActions';
+import { responseActionTuning } from '../../nodes/MicrosoftDefender/helpers/outcome';
 import { emulatorCredentials, runPoll } from '../harness';
 
 import { apiCalls, byId, byName, run, runError, startEmu, storeOf, windowsMachine, type Emulator } from './node.helpers';

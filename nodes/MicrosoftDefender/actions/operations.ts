@@ -1,5 +1,7 @@
 import type { ApiFamily } from '../helpers/hosts';
 import type { EndpointKey, OperationPermission, OptionalCall } from '../helpers/permissions';
+import type { ResponseActionOperation, ResponseActionSpec } from '../helpers/responseActions';
+import { RESPONSE_ACTIONS } from '../helpers/responseActions';
 
 /**
  * The operation table: every operation of the action node, once. Dispatch (router.ts), the
@@ -35,11 +37,20 @@ const PENDING: OptionalCall = {
 };
 const WAIT: OptionalCall = { call: 'GET /api/machineactions/:id', enables: 'Wait for Completion' };
 
-/** A response action: one POST, with the pending check, the wait and the machine lookup as options. */
-const respond = (displayName: string, call: EndpointKey, extra: OptionalCall[] = []): Row => ({
-	destructive: true,
-	apis: [mde(displayName, [call], [PENDING, WAIT, LOOKUP, ...extra])],
-});
+/**
+ * The response actions' rows, read from their specs (helpers/responseActions.ts, one source): one
+ * POST, with the pending check, the wait and the machine lookup as options.
+ */
+function responseActionRows(): Record<ResponseActionOperation, Row> {
+	const rows = {} as Record<ResponseActionOperation, Row>;
+	for (const [operation, spec] of Object.entries(RESPONSE_ACTIONS) as Array<[ResponseActionOperation, ResponseActionSpec]>) {
+		rows[operation] = {
+			destructive: true,
+			apis: [mde(spec.displayName, [spec.call], [PENDING, WAIT, LOOKUP, ...(spec.optional ?? [])])],
+		};
+	}
+	return rows;
+}
 
 /** A live response session: start it, wait for it (on by default), fetch each result's link. */
 const session = (displayName: string, results: boolean): Row => ({
@@ -99,16 +110,7 @@ const TABLE = {
 		getLoggedOnUsers: read(mde('Machine: Get Logged-On Users', ['GET /api/machines/:id/logonusers'], [LOOKUP])),
 		addTag: write(mde('Machine: Add Tag', ['POST /api/machines/:id/tags'], [LOOKUP])),
 		removeTag: write(mde('Machine: Remove Tag', ['POST /api/machines/:id/tags'], [LOOKUP])),
-		isolate: respond('Machine: Isolate', 'POST /api/machines/:id/isolate'),
-		release: respond('Machine: Release From Isolation', 'POST /api/machines/:id/unisolate'),
-		runAntivirusScan: respond('Machine: Run Antivirus Scan', 'POST /api/machines/:id/runAntiVirusScan'),
-		restrictAppExecution: respond('Machine: Restrict App Execution', 'POST /api/machines/:id/restrictCodeExecution'),
-		removeAppRestriction: respond('Machine: Remove App Restriction', 'POST /api/machines/:id/unrestrictCodeExecution'),
-		collectInvestigationPackage: respond('Machine: Collect Investigation Package', 'POST /api/machines/:id/collectInvestigationPackage', [
-			{ call: 'GET /api/machineactions/:id/GetPackageUri', enables: 'Download Package' },
-		]),
-		stopAndQuarantineFile: respond('Machine: Stop and Quarantine File', 'POST /api/machines/:id/StopAndQuarantineFile'),
-		offboard: respond('Machine: Offboard', 'POST /api/machines/:id/offboard'),
+		...responseActionRows(),
 	},
 	machineAction: {
 		get: read(mde('Machine Action: Get', ['GET /api/machineactions/:id'])),

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep, updateDisplayOptions } from 'n8n-workflow';
 
-import { isUncertainOutcome, isUnknownOutcome, responseActionTuning } from '../../helpers/machineActions';
+import { isUncertainOutcome, isUnknownOutcome, responseActionTuning } from '../../helpers/outcome';
 import { defenderApiRequest, wasNotSent } from '../../transport';
 import { alertLocator, getAlertApi, GRAPH_HEADERS, readAlertId, requireText, toItems } from './shared';
 import { OPERATIONS } from '../operations';

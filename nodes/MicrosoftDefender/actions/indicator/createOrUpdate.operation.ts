@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { mdeRequest } from '../../helpers/machineActions';
+import { mdeRequest } from '../../transport/mde';
 import { parseDateTime } from '../../helpers/odata';
 import { validateValue } from '../../helpers/validate';
 import { INDICATOR_ACTIONS, INDICATOR_TYPES, INDICATOR_VALUE_KIND, LEGACY_INDICATOR_ACTIONS, toItems } from './common';

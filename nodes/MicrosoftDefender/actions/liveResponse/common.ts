@@ -1,19 +1,11 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import {
-	assertLiveResponseSucceeded,
-	baseName,
-	downloadToBinary,
-	downloadTranscript,
-	getResultLink,
-	startLiveResponse,
-	validateCommands,
-	waitForLiveResponse,
-	type LiveCommand,
-} from '../../helpers/liveResponse';
+import { assertLiveResponseSucceeded, baseName, validateCommands, type LiveCommand } from '../../helpers/liveResponse';
 import { machineLocator, resolveMachine, toItems, waitProperties } from '../machine/common';
 import { OPERATIONS, type Operation } from '../operations';
+import { downloadToBinary } from '../machine/links';
+import { downloadTranscript, getResultLink, startLiveResponse, waitForLiveResponse } from './session';
 
 export { machineLocator, toItems };
 

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { mdeRequest } from '../../helpers/machineActions';
+import { mdeRequest } from '../../transport/mde';
 import { libraryFileName } from './uploadLibraryFile.operation';
 import { toItems } from './common';
 import { OPERATIONS } from '../operations';

@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { randomBytes } from 'crypto';
 
 import { LIVE_RESPONSE_LIMITS } from '../../helpers/liveResponse';
-import { mdeRequest } from '../../helpers/machineActions';
+import { mdeRequest } from '../../transport/mde';
 import { toItems } from './common';
 import { OPERATIONS } from '../operations';
 

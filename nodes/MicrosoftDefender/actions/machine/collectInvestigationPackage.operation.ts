@@ -1,22 +1,11 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { downloadToBinary } from '../../helpers/liveResponse';
-import { getInvestigationPackageUri } from '../../helpers/machineActions';
-import {
-	commentProperty,
-	machineLocator,
-	responseActionOptions,
-	runResponseAction,
-	toItems,
-	waitProperties,
-} from './common';
+import { toItems } from './common';
+import { downloadToBinary, getInvestigationPackageUri } from './links';
+import { responseActionDescription, runResponseAction } from './responseAction';
 import { OPERATIONS } from '../operations';
 
-const properties: INodeProperties[] = [
-	machineLocator,
-	commentProperty('Investigation package collected by n8n', 'Why the package is collected.'),
-	...waitProperties(),
+export const description = responseActionDescription('collectInvestigationPackage', [
 	{
 		displayName: 'Download Package',
 		name: 'downloadPackage',
@@ -35,12 +24,7 @@ const properties: INodeProperties[] = [
 		hint: 'The name of the output binary field to put the package in',
 		displayOptions: { show: { waitForCompletion: [true], downloadPackage: [true] } },
 	},
-	responseActionOptions(),
-];
-
-const displayOptions = { show: { resource: ['machine'], operation: ['collectInvestigationPackage'] } };
-
-export const description = updateDisplayOptions(displayOptions, properties);
+]);
 
 /**
  * Collect an investigation package. With Wait for Completion and Download Package, a succeeded
@@ -49,11 +33,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
  * without binary data.
  */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const { action, machineId, waited } = await runResponseAction.call(this, i, {
-		operation: 'collectInvestigationPackage',
-		endpoint: 'collectInvestigationPackage',
-		type: 'CollectInvestigationPackage',
-	});
+	const { action, machineId, waited } = await runResponseAction.call(this, i, 'collectInvestigationPackage');
 	const download = waited && (this.getNodeParameter('downloadPackage', i, false) as boolean);
 	if (!download) return toItems.call(this, action, i);
 

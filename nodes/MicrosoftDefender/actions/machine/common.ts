@@ -7,12 +7,10 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { MachineActionType } from '../../helpers/machineActions';
-import { mdeRequest, readWaitOptions, submitMachineAction, waitForMachineAction } from '../../helpers/machineActions';
+import { mdeRequest } from '../../transport/mde';
 import { parseDateTime } from '../../helpers/odata';
 import { isMachineId, validateValue } from '../../helpers/validate';
 import type { OperationRef } from '../../helpers/permissions';
-import { OPERATIONS, type Operation } from '../operations';
 
 /** Machine picker shared by every machine operation: from a list, by ID, by name, or by IP. */
 export const machineLocator: INodeProperties = {
@@ -66,7 +64,7 @@ export const machineLocator: INodeProperties = {
 /** Shown only while the machine is picked By IP (the option means nothing in the other modes). */
 const BY_IP = { show: { '/machineId.mode': ['ip'] } };
 
-const ipSeenAtOption: INodeProperties = {
+export const ipSeenAtOption: INodeProperties = {
 	displayName: 'IP Address Seen At',
 	name: 'ipSeenAt',
 	type: 'dateTime',
@@ -85,15 +83,6 @@ export const ipOptions: INodeProperties = {
 	default: {},
 	options: [ipSeenAtOption],
 	displayOptions: BY_IP,
-};
-
-export const reusePendingOption: INodeProperties = {
-	displayName: 'Reuse Pending Action',
-	name: 'reusePendingAction',
-	type: 'boolean',
-	default: true,
-	description:
-		'Whether to check for a pending or in-progress action of the same type on the machine first and return it (flagged alreadyPending) instead of sending a duplicate request. Costs one extra API call per item and needs Machine.Read.All; without that permission the check is skipped (the output says so in pendingCheckSkipped) and the refusal by Microsoft of a duplicate still applies.',
 };
 
 /** Wait for Completion and its poll interval and timeout; `o` changes what differs per operation. */
@@ -136,29 +125,6 @@ export function waitProperties(
 		},
 		timeout,
 	];
-}
-
-export function commentProperty(defaultComment: string, description: string): INodeProperties {
-	return {
-		displayName: 'Comment',
-		name: 'comment',
-		type: 'string',
-		required: true,
-		default: defaultComment,
-		description: `${description} Shown in the action center of the Defender portal`,
-	};
-}
-
-/** The options collection of a response action. */
-export function responseActionOptions(): INodeProperties {
-	return {
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [ipSeenAtOption, reusePendingOption],
-	};
 }
 
 /** encodeURIComponent that also encodes the characters OData reads as syntax: ! ' ( ) * */
@@ -260,50 +226,6 @@ export async function resolveMachine(
 
 	const id = validateValue(this.getNode(), 'machineId', value, { parameter: 'Machine', itemIndex: i });
 	return { id: id.toLowerCase() };
-}
-
-export interface ResponseActionSpec {
-	operation: Operation<'machine'>;
-	endpoint: string;
-	type: MachineActionType;
-	/** Builds the body (with Microsoft's case-sensitive keys) after the common Comment. */
-	extraBody?: (this: IExecuteFunctions, i: number) => IDataObject;
-	/** StopAndQuarantineFile: the validated SHA-1 the pending-action lookup must match. */
-	sha1?: (body: IDataObject) => string | undefined;
-}
-
-/** Shared execute of the response actions: resolve, submit (idempotently), optionally wait. */
-export async function runResponseAction(
-	this: IExecuteFunctions,
-	i: number,
-	spec: ResponseActionSpec,
-): Promise<{ action: IDataObject; machineId: string; waited: boolean }> {
-	const operation = OPERATIONS.machine[spec.operation];
-	const comment = (this.getNodeParameter('comment', i, '') as string).trim();
-	if (comment === '') {
-		throw new NodeOperationError(this.getNode(), `"Comment" is required (item ${i})`, {
-			itemIndex: i,
-			description: 'Microsoft requires a comment on every response action; it appears in the action center.',
-		});
-	}
-	// Validate every input before the first request.
-	const body: IDataObject = { Comment: comment, ...(spec.extraBody ? spec.extraBody.call(this, i) : {}) };
-	const options = this.getNodeParameter('options', i, {}) as IDataObject;
-	const wait = readWaitOptions(this, i, operation);
-
-	const { id: machineId } = await resolveMachine.call(this, i, operation);
-	let action = await submitMachineAction.call(this, {
-		machineId,
-		endpoint: spec.endpoint,
-		type: spec.type,
-		body,
-		itemIndex: i,
-		operation,
-		reusePending: options.reusePendingAction !== false,
-		sha1: spec.sha1?.(body),
-	});
-	if (wait) action = await waitForMachineAction.call(this, action, wait);
-	return { action, machineId, waited: wait !== undefined };
 }
 
 export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {

@@ -5,14 +5,17 @@ import * as collectInvestigationPackage from './collectInvestigationPackage.oper
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';
 import * as getLoggedOnUsers from './getLoggedOnUsers.operation';
-import * as isolate from './isolate.operation';
-import * as offboard from './offboard.operation';
-import * as release from './release.operation';
-import * as removeAppRestriction from './removeAppRestriction.operation';
 import * as removeTag from './removeTag.operation';
-import * as restrictAppExecution from './restrictAppExecution.operation';
-import * as runAntivirusScan from './runAntivirusScan.operation';
-import * as stopAndQuarantineFile from './stopAndQuarantineFile.operation';
+import { responseOperation } from './responseAction';
+
+// The one-parameter response actions: specs in helpers/responseActions.ts, one runner.
+const isolate = responseOperation('isolate');
+const offboard = responseOperation('offboard');
+const release = responseOperation('release');
+const removeAppRestriction = responseOperation('removeAppRestriction');
+const restrictAppExecution = responseOperation('restrictAppExecution');
+const runAntivirusScan = responseOperation('runAntivirusScan');
+const stopAndQuarantineFile = responseOperation('stopAndQuarantineFile');
 
 export {
 	addTag,

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { mdeRequest } from '../../helpers/machineActions';
+import { mdeRequest } from '../../transport/mde';
 import { ipOptions, machineLocator, resolveMachine, toItems } from './common';
 import { OPERATIONS } from '../operations';
 

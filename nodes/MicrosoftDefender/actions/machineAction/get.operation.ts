@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { getMachineAction, readWaitOptions, waitForMachineAction } from '../../helpers/machineActions';
 import { validateValue } from '../../helpers/validate';
 import { waitProperties } from '../machine/common';
+import { getMachineAction, readWaitOptions, waitForMachineAction } from '../machine/machineAction';
 import { actionIdProperty, toItems } from './common';
 import { OPERATIONS } from '../operations';
 

@@ -1,7 +1,7 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { mdeRequest } from '../../helpers/machineActions';
+import { mdeRequest } from '../../transport/mde';
 import { startsWith } from '../../helpers/odata';
 import { OPERATIONS } from '../../actions/operations';
 

@@ -1,16 +1,17 @@
 import type { IDataObject, IExecuteFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
-import type { DefenderContext, DefenderRequest } from '../transport';
-import { CREDENTIAL_TYPE, defenderApiRequest, defenderApiRequestAllItems, wasNotSent } from '../transport';
-import { passOn } from './errors';
-import { and, eq, or } from './odata';
-import { readNumber } from './validate';
-import type { OperationRef } from './permissions';
+import { passOn } from '../../helpers/errors';
+import { and, eq, or } from '../../helpers/odata';
+import { failureText, httpStatusOf, isActionAlreadyPendingError, isUncertainOutcome, isUnknownOutcome, responseActionTuning } from '../../helpers/outcome';
+import type { MachineActionType } from '../../helpers/responseActions';
+import { CREDENTIAL_TYPE, defenderApiRequestAllItems, wasNotSent } from '../../transport';
+import { mdeRequest } from '../../transport/mde';
+import type { OperationRef } from '../../helpers/permissions';
+import { isActiveStatus } from './machineAction';
 
 /**
- * Response actions on MDE machines: submit (idempotently), wait for a final state, fetch the
- * investigation package link.
+ * Submitting a response action on an MDE machine, idempotently (waiting is in machineAction.ts).
  *
  * Idempotency. Microsoft answers a duplicate request for an action that is still pending on a
  * machine in one of two ways (both documented/observed): HTTP 400 `ActiveRequestAlreadyExists`
@@ -32,27 +33,6 @@ import type { OperationRef } from './permissions';
  * flagged; not found → sent once more.
  */
 
-/** One MDE API call returning the JSON body as an object. */
-export async function mdeRequest(this: DefenderContext, req: Omit<DefenderRequest, 'api'>): Promise<IDataObject> {
-	const body = await defenderApiRequest.call(this, { ...req, api: 'mde' });
-	return (body ?? {}) as IDataObject;
-}
-
-export const FINAL_ACTION_STATUSES = ['Succeeded', 'Failed', 'TimeOut', 'Cancelled'];
-export const ACTIVE_ACTION_STATUSES = ['Pending', 'InProgress'];
-
-/** MachineAction `type` values of the response actions the node sends. */
-export type MachineActionType =
-	| 'Isolate'
-	| 'Unisolate'
-	| 'RunAntiVirusScan'
-	| 'RestrictCodeExecution'
-	| 'UnrestrictCodeExecution'
-	| 'CollectInvestigationPackage'
-	| 'StopAndQuarantineFile'
-	| 'Offboard'
-	| 'LiveResponse';
-
 export interface ResponseActionRequest {
 	/** Validated 40-hex machine id. */
 	machineId: string;
@@ -67,14 +47,6 @@ export interface ResponseActionRequest {
 	reusePending?: boolean;
 	/** StopAndQuarantineFile: only a pending action on the same file is "the same action". */
 	sha1?: string;
-}
-
-export function isFinalStatus(status: unknown): boolean {
-	return typeof status === 'string' && FINAL_ACTION_STATUSES.includes(status);
-}
-
-export function isActiveStatus(status: unknown): boolean {
-	return typeof status === 'string' && ACTIVE_ACTION_STATUSES.includes(status);
 }
 
 function fileOf(action: IDataObject): string | undefined {
@@ -181,49 +153,6 @@ async function listMachineActions(
 	);
 }
 
-/** Collects the text of an error (message, description, Microsoft's body) for code matching. */
-function errorText(error: unknown): string {
-	if (!error || typeof error !== 'object') return String(error);
-	const e = error as IDataObject & { cause?: unknown; errorResponse?: unknown };
-	const parts: string[] = [];
-	for (const value of [e.message, e.description, e.code]) {
-		if (typeof value === 'string') parts.push(value);
-	}
-	for (const value of [e.cause, e.errorResponse, (e.context as IDataObject | undefined)?.data]) {
-		if (value === undefined || value === null) continue;
-		try {
-			parts.push(typeof value === 'string' ? value : JSON.stringify(value));
-		} catch {
-			// circular: ignore
-		}
-	}
-	return parts.join(' ');
-}
-
-function httpStatusOf(error: unknown): number | undefined {
-	const code = (error as { httpCode?: unknown } | undefined)?.httpCode;
-	const status = typeof code === 'string' ? parseInt(code, 10) : typeof code === 'number' ? code : NaN;
-	return Number.isNaN(status) ? undefined : status;
-}
-
-/**
- * Whether a failed POST may still have been carried out: a 5xx, a network failure (no HTTP
- * status), or a 2xx whose body could not be read. A 4xx (including an exhausted 429) means
- * Microsoft refused it.
- */
-export function isUncertainOutcome(error: unknown): boolean {
-	const status = httpStatusOf(error);
-	return status === undefined || status >= 500 || (status >= 200 && status < 300);
-}
-
-/** 400 `ActiveRequestAlreadyExists` / "Action is already in progress". */
-export function isActionAlreadyPendingError(error: unknown): boolean {
-	const status = httpStatusOf(error);
-	if (status !== undefined && status !== 400) return false;
-	const text = errorText(error);
-	return /ActiveRequestAlreadyExists|already in progress/i.test(text);
-}
-
 export const PENDING_CHECK_SKIPPED =
 	'The check for an action already pending on this machine was skipped: the app lacks Machine.Read.All (needed to list machine actions). Microsoft still refuses a duplicate while one is in progress. Grant Machine.Read.All on WindowsDefenderATP to have the pending action returned instead.';
 const PENDING_LOOKUP_FORBIDDEN =
@@ -244,16 +173,6 @@ async function findPendingOrForbidden(
 		throw passOn(this.getNode(), error, req.itemIndex);
 	}
 }
-
-/** How long an action whose outcome is unknown is looked for (tests shorten the interval). */
-export const responseActionTuning = {
-	/** Lookups for an action whose POST got no readable answer (timeout, reset, cut or unreadable body). */
-	verifyLookups: 4,
-	/** Wait before each lookup after the first: Microsoft may list a new action a few seconds late. */
-	verifyIntervalMs: 5000,
-	/** Allowance for the difference between our clock and Microsoft's when comparing creation times. */
-	clockSkewMs: 60000,
-};
 
 /**
  * Response actions on one (tenant, machine, action type) run one at a time within this process,
@@ -292,26 +211,6 @@ async function actionQueueKey(this: IExecuteFunctions, req: ResponseActionReques
 	let tenant = typeof override === 'string' ? override.trim() : '';
 	if (!tenant) tenant = String((await appCredentials.call(this, req.itemIndex)).tenantId ?? '').trim();
 	return `${tenant.toLowerCase()}|${req.machineId.toLowerCase()}|${req.type}|${req.sha1?.toLowerCase() ?? ''}`;
-}
-
-/** What went wrong with the POST, for messages: "the connection was reset", "the answer could not be read". */
-function failureText(error: unknown): string {
-	const e = error as { message?: unknown; httpCode?: unknown } | undefined;
-	const status = httpStatusOf(error);
-	if (status !== undefined && status >= 200 && status < 300) return 'Microsoft accepted the request but its answer could not be read';
-	if (status !== undefined) return `Microsoft answered ${status}`;
-	const message = typeof e?.message === 'string' ? e.message : '';
-	const reason = /\(([^;()]*); ([^()]*)\)/.exec(message)?.[2];
-	return reason ? `the request failed (${reason})` : 'the request failed without an answer';
-}
-
-/**
- * Whether nothing can be known about the POST: no answer at all (timeout, reset, answer cut off),
- * an unreadable 2xx, or 504 (a gateway gave up waiting for the service).
- */
-export function isUnknownOutcome(error: unknown): boolean {
-	const status = httpStatusOf(error);
-	return status === undefined || status === 504 || (status >= 200 && status < 300);
 }
 
 interface Verification {
@@ -506,125 +405,4 @@ async function submitNow(this: IExecuteFunctions, req: ResponseActionRequest, wa
 	}
 	await rememberSubmitted.call(this, req, action);
 	return flagged(action);
-}
-
-export interface WaitOptions {
-	pollIntervalSeconds: number;
-	timeoutSeconds: number;
-	itemIndex: number;
-	operation: OperationRef;
-}
-
-/**
- * Wait for Completion and its interval/timeout, checked before the first request: NaN, text or
- * a missing interval would otherwise poll as fast as the pacer allows, and a text timeout would
- * never end. undefined = do not wait.
- */
-export function readWaitOptions(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	operation: OperationRef,
-): WaitOptions | undefined {
-	const wait = ctx.getNodeParameter('waitForCompletion', itemIndex, false) as unknown;
-	if (wait !== true && wait !== 'true') return undefined;
-	const node = ctx.getNode();
-	return {
-		pollIntervalSeconds: readNumber(node, ctx.getNodeParameter('pollInterval', itemIndex, 15), {
-			parameter: 'Poll Interval (Seconds)',
-			itemIndex,
-			min: 1,
-			max: 3600,
-			unit: 'seconds',
-		}),
-		timeoutSeconds: readNumber(node, ctx.getNodeParameter('waitTimeout', itemIndex, 600), {
-			parameter: 'Timeout (Seconds)',
-			itemIndex,
-			min: 1,
-			max: 86400,
-			unit: 'seconds',
-		}),
-		itemIndex,
-		operation,
-	};
-}
-
-export async function getMachineAction(
-	this: IExecuteFunctions,
-	actionId: string,
-	itemIndex: number,
-	operation: OperationRef,
-): Promise<IDataObject> {
-	return await mdeRequest.call(this, {
-		method: 'GET',
-		path: `/api/machineactions/${encodeURIComponent(actionId)}`,
-		itemIndex,
-		operation,
-	});
-}
-
-/**
- * Polls the action until it reaches a final status (Succeeded, Failed, TimeOut, Cancelled).
- * Returns the final MachineAction. When the timeout passes first, returns the last state seen
- * with `waitTimedOut: true` — not an error: the action keeps running at Microsoft, and the
- * workflow can branch on the flag (or poll again later with Machine Action → Get).
- * Flags already on `action` (e.g. `alreadyPending`) are kept.
- */
-export async function waitForMachineAction(
-	this: IExecuteFunctions,
-	action: IDataObject,
-	options: WaitOptions,
-): Promise<IDataObject> {
-	const flags: IDataObject = {};
-	if (action.alreadyPending !== undefined) flags.alreadyPending = action.alreadyPending;
-	const actionId = action.id;
-	if (typeof actionId !== 'string' || actionId === '') {
-		throw new NodeOperationError(this.getNode(), 'Microsoft returned a machine action without an ID', {
-			itemIndex: options.itemIndex,
-			description: 'Cannot wait for completion; check the action in the Microsoft Defender portal.',
-		});
-	}
-	// Callers pass values checked by readWaitOptions; the guards keep a bad value from spinning.
-	const intervalMs = (Number.isFinite(options.pollIntervalSeconds) ? Math.max(1, options.pollIntervalSeconds) : 15) * 1000;
-	const deadline = Date.now() + (Number.isFinite(options.timeoutSeconds) ? Math.max(0, options.timeoutSeconds) : 600) * 1000;
-
-	let current = action;
-	while (!isFinalStatus(current.status)) {
-		const remaining = deadline - Date.now();
-		if (remaining <= 0) return { ...current, ...flags, waitTimedOut: true };
-		await sleep(Math.min(intervalMs, remaining));
-		current = await getMachineAction.call(this, actionId, options.itemIndex, options.operation);
-	}
-	return { ...current, ...flags };
-}
-
-/** `"https://…"` → `https://…` (one example wraps the link in literal quotes). */
-export function stripQuotes(value: string): string {
-	let text = value.trim();
-	while (text.length >= 2 && ((text.startsWith('"') && text.endsWith('"')) || (text.startsWith("'") && text.endsWith("'")))) {
-		text = text.slice(1, -1).trim();
-	}
-	return text;
-}
-
-/** The short-lived SAS link of a finished investigation package collection. */
-export async function getInvestigationPackageUri(
-	this: IExecuteFunctions,
-	actionId: string,
-	itemIndex: number,
-	operation: OperationRef,
-): Promise<string> {
-	const response = await mdeRequest.call(this, {
-		method: 'GET',
-		path: `/api/machineactions/${encodeURIComponent(actionId)}/getPackageUri`,
-		itemIndex,
-		operation,
-	});
-	const value = typeof response === 'string' ? response : (response as IDataObject).value;
-	if (typeof value !== 'string' || stripQuotes(value) === '') {
-		throw new NodeOperationError(this.getNode(), 'Microsoft returned no download link for the investigation package', {
-			itemIndex,
-			description: 'The package may not be ready yet. Try Machine Action → Get later, or download it from the portal.',
-		});
-	}
-	return stripQuotes(value);
 }
