@@ -80,4 +80,18 @@ describe('example workflows', () => {
 		});
 		expect(problems).toEqual([]);
 	});
+
+	it('machine actions are polled every 10 to 30 seconds, never every second (each check is one API call)', () => {
+		const waits = files.flatMap((file) => {
+			const wf = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: WorkflowNode[] };
+			return wf.nodes
+				.filter((n) => n.parameters.waitForCompletion === true)
+				.map((n) => ({ where: `${file}: ${n.name}`, interval: n.parameters.pollInterval ?? 15, timeout: n.parameters.waitTimeout ?? 600 }));
+		});
+		expect(waits.length).toBeGreaterThan(0);
+		for (const w of waits) {
+			expect({ ...w, ok: typeof w.interval === 'number' && w.interval >= 10 && w.interval <= 30 }).toEqual({ ...w, ok: true });
+			expect(Number(w.timeout)).toBeGreaterThan(Number(w.interval));
+		}
+	});
 });

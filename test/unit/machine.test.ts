@@ -26,18 +26,13 @@ const SIMPLE_FIELDS = [
 	'id',
 	'computerDnsName',
 	'osPlatform',
-	'version',
 	'healthStatus',
 	'onboardingStatus',
 	'riskScore',
 	'exposureLevel',
-	'deviceValue',
 	'lastSeen',
 	'lastIpAddress',
-	'lastExternalIpAddress',
 	'machineTags',
-	'rbacGroupName',
-	'aadDeviceId',
 ];
 
 const LONG_TIMING = { pendingMs: 3_600_000, inProgressMs: 3_600_000 };
@@ -216,6 +211,26 @@ describe('machine: read operations (emulator)', () => {
 		expect(c.json.id).toBe(unique.id);
 		const findCall = apiCalls(emu, 'GET', 'findbyip').pop()!;
 		expect(findCall.status).toBe(200);
+	});
+
+	it('Get: simplified like Get Many by default (at most 10 fields, same shape); Simplify off returns the record without @odata.context', async () => {
+		expect(SIMPLE_FIELDS.length).toBeLessThanOrEqual(10);
+		const m = machines[12];
+		const many = await run(emu, { resource: 'machine', operation: 'getAll', returnAll: true });
+		const listed = many.find((o) => o.json.id === m.id)!;
+		for (const locator of [byId(String(m.id)), byName(String(m.computerDnsName))]) {
+			const [simple] = await run(emu, { resource: 'machine', operation: 'get', machineId: locator });
+			expect(Object.keys(simple.json).sort()).toEqual(Object.keys(listed.json).sort());
+			expect(simple.json).toEqual(listed.json);
+		}
+		const [raw] = await run(emu, { resource: 'machine', operation: 'get', machineId: byId(String(m.id)), simplify: false });
+		// The emulator answers Get machine with @odata.context, as Microsoft does.
+		expect(apiCalls(emu, 'GET', `/api/machines/${String(m.id)}`).pop()?.status).toBe(200);
+		expect(raw.json).not.toHaveProperty('@odata.context');
+		expect(raw.json).toHaveProperty('firstSeen');
+		expect(raw.json).toHaveProperty('ipAddresses');
+		const rawMany = await run(emu, { resource: 'machine', operation: 'getAll', returnAll: true, simplify: false });
+		expect(raw.json).toEqual(rawMany.find((o) => o.json.id === m.id)!.json);
 	});
 
 	it('Get: by IP with no match or several matches is an error naming the item', async () => {

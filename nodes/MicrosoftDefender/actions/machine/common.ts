@@ -232,26 +232,33 @@ export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject
 	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), { itemData: { item: i } });
 }
 
-/** The fields kept by Simplify on machine lists. */
+/**
+ * The fields kept by Simplify on Machine Get and Get Many (at most ten, n8n's UI guideline): who
+ * the machine is, its state and risk, and where it was last seen.
+ */
 export const SIMPLE_MACHINE_FIELDS = [
 	'id',
 	'computerDnsName',
 	'osPlatform',
-	'version',
 	'healthStatus',
 	'onboardingStatus',
 	'riskScore',
 	'exposureLevel',
-	'deviceValue',
 	'lastSeen',
 	'lastIpAddress',
-	'lastExternalIpAddress',
 	'machineTags',
-	'rbacGroupName',
-	'aadDeviceId',
 ];
 
-export function pickFields(record: IDataObject, fields: string[]): IDataObject {
+/** A machine record as the operations return it: the simplified fields, or the raw record without OData metadata. */
+export function machineOutput(machine: IDataObject, simplify: boolean): IDataObject {
+	if (simplify) return pickFields(machine, SIMPLE_MACHINE_FIELDS);
+	// `@odata.context` describes the response, not the machine (Get Many's records never carry it).
+	const raw = { ...machine };
+	delete raw['@odata.context'];
+	return raw;
+}
+
+function pickFields(record: IDataObject, fields: string[]): IDataObject {
 	const out: IDataObject = {};
 	for (const field of fields) {
 		if (record[field] !== undefined) out[field] = record[field];

@@ -1,20 +1,18 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { simplifyParameter } from '../../descriptions/common';
 import { mdeRequest } from '../../transport/mde';
-import { ipOptions, machineLocator, resolveMachine, toItems } from './common';
+import { ipOptions, machineLocator, machineOutput, resolveMachine, toItems } from './common';
 import { OPERATIONS } from '../operations';
 
-const properties: INodeProperties[] = [
-	machineLocator,
-	ipOptions,
-];
+const properties: INodeProperties[] = [machineLocator, ipOptions, simplifyParameter];
 
 const displayOptions = { show: { resource: ['machine'], operation: ['get'] } };
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-/** Get a machine by ID, by computer name, or by the IP address it used. */
+/** Get a machine by ID, by computer name, or by the IP address it used; simplified like Get Many. */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
 	const operation = OPERATIONS.machine.get;
 	const resolved = await resolveMachine.call(this, i, operation);
@@ -26,5 +24,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			itemIndex: i,
 			operation,
 		}));
-	return toItems.call(this, machine, i);
+	const simplify = this.getNodeParameter('simplify', i, true) as boolean;
+	return toItems.call(this, machineOutput(machine, simplify), i);
 }

@@ -5,7 +5,7 @@ import { returnAllOrLimit, simplifyParameter } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyEquals, anyOf, dateTime, eq, parseDateTime, startsWith } from '../../helpers/odata';
 import { readFilterText, readOptionList, readReturnAllLimit } from '../../helpers/validate';
-import { pickFields, SIMPLE_MACHINE_FIELDS, toItems } from './common';
+import { machineOutput, toItems } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -167,6 +167,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		}
 		machines = [];
 	}
-	const data = simple ? machines.map((m) => pickFields(m, SIMPLE_MACHINE_FIELDS)) : machines;
+	const data = machines.map((m) => machineOutput(m, simple));
 	return toItems.call(this, data, i);
 }
