@@ -1,6 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
+import { MACHINE_ACTION_TYPES } from '../../nodes/MicrosoftDefender/actions/machineAction/common';
+import { endpointOf, RESPONSE_ACTIONS } from '../../nodes/MicrosoftDefender/helpers/responseActions';
+
 import { apiCalls, byId, run, runError, startEmu, storeOf, windowsMachine, type Emulator } from './node.helpers';
 
 describe('machine action (emulator)', () => {
@@ -135,5 +138,31 @@ describe('machine action (emulator)', () => {
 		);
 		expect(String(error.httpCode)).toBe('403');
 		expect(`${error.message} ${error.description ?? ''}`).toMatch(/Machine\.(Isolate|Scan|CollectForensics)/);
+	});
+});
+
+describe('response action specs (helpers/responseActions.ts) against the emulator', () => {
+	let emu: Emulator;
+	beforeAll(async () => {
+		emu = await startEmu({ sizes: { machines: 30, alerts: 5, incidents: 3, huntingRows: 5 } });
+	});
+	afterAll(async () => await emu.close());
+
+	it('each spec sends its POST and gets back a machine action of its type, which Machine Action → Get Many can filter on', async () => {
+		const listed = MACHINE_ACTION_TYPES.map((t) => t.value);
+		const specs = Object.entries(RESPONSE_ACTIONS);
+		expect(specs).toHaveLength(8);
+		for (const [n, [operation, spec]] of specs.entries()) {
+			expect(listed).toContain(spec.type);
+			const machineId = String(windowsMachine(emu, n).id);
+			emu.clearLog();
+			const extra = spec.body?.some((f) => f.check === 'sha1') ? { sha1: 'a'.repeat(40) } : {};
+			const [out] = await run(emu, { resource: 'machine', operation, machineId: byId(machineId), ...extra });
+			expect({ operation, type: out.json.type, machineId: out.json.machineId }).toEqual({ operation, type: spec.type, machineId });
+			const posts = apiCalls(emu, 'POST', '/api/machines/');
+			expect(posts.map((c) => c.path)).toEqual([`/api/machines/${machineId}/${endpointOf(spec)}`]);
+			const [found] = await run(emu, { resource: 'machineAction', operation: 'getAll', filters: { type: [spec.type], machineId } });
+			expect(found.json.id).toBe(out.json.id);
+		}
 	});
 });
