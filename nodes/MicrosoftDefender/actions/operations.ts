@@ -1,3 +1,5 @@
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
 import type { ApiFamily } from '../helpers/hosts';
 import type { EndpointKey, OperationPermission, OptionalCall } from '../helpers/permissions';
 import type { ResponseActionOperation, ResponseActionSpec } from '../helpers/responseActions';
@@ -7,9 +9,11 @@ import { RESPONSE_ACTIONS } from '../helpers/responseActions';
  * The operation table: every operation of the action node, once. Dispatch (router.ts), the
  * AI-agent gate and its editor switch, the permission rows (403 hints, Check Permissions, the
  * README tables, the least-privilege matrix) are derived from it.
- * test/unit/operations.table.test.ts ties it to the node's description (every Resource ×
- * Operation option has a row and every row an option) and to the requests each operation
- * really sends (a write is destructive; every call is listed).
+ * The compiler ties it to the node's description one way (each resource's Operation options
+ * satisfy OperationParameter: a value that is not a row does not compile);
+ * test/unit/operations.table.test.ts ties both ways (every option has a row and every row an
+ * option) and to the requests each operation really sends (a write is destructive; every call
+ * is listed).
  *
  * The modules (description + execute) are joined in router.ts, typed by this table so a row
  * without a module does not compile. They are not in here because the modules reference their
@@ -207,3 +211,12 @@ for (const r of OPERATION_LIST) if (r.destructive) (DESTRUCTIVE_OPERATIONS[r.res
 export function isDestructive(resource: string, operation: string): boolean {
 	return findOperation(resource, operation)?.destructive === true;
 }
+
+/**
+ * A resource's Operation parameter: every option value and the default must be rows of this table
+ * (compile-checked with `satisfies`; the test checks the other direction).
+ */
+export type OperationParameter<R extends Resource> = INodeProperties & {
+	options: Array<INodePropertyOptions & { value: Operation<R> }>;
+	default: Operation<R>;
+};

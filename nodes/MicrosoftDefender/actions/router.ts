@@ -21,7 +21,9 @@ export interface OperationModule {
 
 /**
  * The module of every row of the operation table (operations.ts), typed by it: a row without a
- * module does not compile; an operation option without a row fails operations.table.test.ts.
+ * module does not compile. An Operation option whose value is not a row does not compile either
+ * (OperationParameter in each resource's index.ts); a row without an option fails
+ * operations.table.test.ts.
  */
 export const OPERATION_MODULES: { [R in Resource]: { [O in Operation<R>]: OperationModule } } = {
 	advancedHunting,

@@ -4,6 +4,7 @@ import * as addComment from './addComment.operation';
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';
 import * as update from './update.operation';
+import type { OperationParameter } from '../operations';
 
 export { addComment, get, getAll, update };
 
@@ -21,7 +22,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Update', value: 'update', action: 'Update an alert', description: 'Change the status, classification, determination or assignee of an alert' },
 		],
 		default: 'getAll',
-	},
+	} satisfies OperationParameter<'alert'>,
 	{
 		displayName: 'API',
 		name: 'api',

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import * as checkPermissions from './checkPermissions.operation';
+import type { OperationParameter } from '../operations';
 
 export { checkPermissions };
 
@@ -21,6 +22,6 @@ export const description: INodeProperties[] = [
 			},
 		],
 		default: 'checkPermissions',
-	},
+	} satisfies OperationParameter<'connection'>,
 	...checkPermissions.description,
 ];

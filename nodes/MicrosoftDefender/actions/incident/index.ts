@@ -4,6 +4,7 @@ import * as addComment from './addComment.operation';
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';
 import * as update from './update.operation';
+import type { OperationParameter } from '../operations';
 
 export { addComment, get, getAll, update };
 
@@ -21,7 +22,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Update', value: 'update', action: 'Update an incident', description: 'Change the status, classification, determination, assignee or tags of an incident' },
 		],
 		default: 'getAll',
-	},
+	} satisfies OperationParameter<'incident'>,
 	...getAll.description,
 	...get.description,
 	...update.description,

@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import * as createOrUpdate from './createOrUpdate.operation';
 import * as del from './delete.operation';
 import * as getAll from './getAll.operation';
+import type { OperationParameter } from '../operations';
 
 export { createOrUpdate, del as delete, getAll };
 
@@ -19,7 +20,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Get Many', value: 'getAll', action: 'Get many indicators', description: 'List the custom indicators of the tenant' },
 		],
 		default: 'getAll',
-	},
+	} satisfies OperationParameter<'indicator'>,
 	...createOrUpdate.description,
 	...del.description,
 	...getAll.description,

@@ -7,6 +7,7 @@ import * as putFile from './putFile.operation';
 import * as runCommands from './runCommands.operation';
 import * as runScript from './runScript.operation';
 import * as uploadLibraryFile from './uploadLibraryFile.operation';
+import type { OperationParameter } from '../operations';
 
 export { deleteLibraryFile, getFile, listLibraryFiles, putFile, runCommands, runScript, uploadLibraryFile };
 
@@ -27,7 +28,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Upload Library File', value: 'uploadLibraryFile', action: 'Upload a file to the live response library', description: 'Add a script or file to the live response library' },
 		],
 		default: 'getFile',
-	},
+	} satisfies OperationParameter<'liveResponse'>,
 	...deleteLibraryFile.description,
 	...getFile.description,
 	...listLibraryFiles.description,

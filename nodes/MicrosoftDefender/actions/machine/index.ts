@@ -7,6 +7,7 @@ import * as getAll from './getAll.operation';
 import * as getLoggedOnUsers from './getLoggedOnUsers.operation';
 import * as removeTag from './removeTag.operation';
 import { responseOperation } from './responseAction';
+import type { OperationParameter } from '../operations';
 
 // The one-parameter response actions: specs in helpers/responseActions.ts, one runner.
 const isolate = responseOperation('isolate');
@@ -66,7 +67,7 @@ export const description: INodeProperties[] = [
 			},
 		],
 		default: 'getAll',
-	},
+	} satisfies OperationParameter<'machine'>,
 	...addTag.description,
 	...collectInvestigationPackage.description,
 	...get.description,

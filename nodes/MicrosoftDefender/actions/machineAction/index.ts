@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import * as cancel from './cancel.operation';
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';
+import type { OperationParameter } from '../operations';
 
 export { cancel, get, getAll };
 
@@ -19,7 +20,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Get Many', value: 'getAll', action: 'Get many machine actions', description: 'List machine actions, such as isolations and scans' },
 		],
 		default: 'getAll',
-	},
+	} satisfies OperationParameter<'machineAction'>,
 	...cancel.description,
 	...get.description,
 	...getAll.description,

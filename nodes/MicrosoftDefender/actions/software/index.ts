@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import * as get from './get.operation';
 import * as getMachines from './getMachines.operation';
+import type { OperationParameter } from '../operations';
 
 export { get, getMachines };
 
@@ -17,7 +18,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Get Machines', value: 'getMachines', action: 'Get machines with a software product installed', description: 'List the machines that have a software product installed' },
 		],
 		default: 'get',
-	},
+	} satisfies OperationParameter<'software'>,
 	...get.description,
 	...getMachines.description,
 ];
