@@ -11,18 +11,19 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 
 import { authenticationParameter, nodeCredentials, requestOptionsParameter } from './actions/node.description';
 import { OPERATIONS } from './actions/operations';
+import { serviceSourceOptions } from './descriptions/common';
 import { and, ge, lt, rawLiteral } from './helpers/odata';
 import {
 	GRAPH_COLLECTION,
 	TRIGGER_EVENTS,
 	graphFilterClause,
 	recordMatcher,
-	splitList,
 	wantsEvent,
 	type TriggerEvent,
 	type TriggerFilters,
 	type TriggerResource,
 } from './helpers/pollFilters';
+import { splitList } from './helpers/validate';
 import { PollDataError, runPollCycle, type EventKind, type FetchWindow, type StreamState } from './helpers/pollState';
 import { canonicalTimestamp, readTriggerNumbers } from './helpers/pollTime';
 import { simplifyAlert, simplifyIncident } from './helpers/simplify';
@@ -172,19 +173,7 @@ export class MicrosoftDefenderTrigger implements INodeType {
 						displayName: 'Service Source',
 						name: 'serviceSource',
 						type: 'multiOptions',
-						options: [
-							{ name: 'Azure AD Identity Protection', value: 'azureAdIdentityProtection' },
-							{ name: 'Data Loss Prevention', value: 'dataLossPrevention' },
-							{ name: 'Microsoft 365 Defender', value: 'microsoft365Defender' },
-							{ name: 'Microsoft App Governance', value: 'microsoftAppGovernance' },
-							{ name: 'Microsoft Defender for Cloud', value: 'microsoftDefenderForCloud' },
-							{ name: 'Microsoft Defender for Cloud Apps', value: 'microsoftDefenderForCloudApps' },
-							{ name: 'Microsoft Defender for Endpoint', value: 'microsoftDefenderForEndpoint' },
-							{ name: 'Microsoft Defender for Identity', value: 'microsoftDefenderForIdentity' },
-							{ name: 'Microsoft Defender for Office 365', value: 'microsoftDefenderForOffice365' },
-							{ name: 'Microsoft Insider Risk Management', value: 'microsoftInsiderRiskManagement' },
-							{ name: 'Microsoft Sentinel', value: 'microsoftSentinel' },
-						],
+						options: serviceSourceOptions,
 						default: [],
 						description: 'Only alerts from these Microsoft products',
 						displayOptions: { show: { '/event': ALERT_EVENTS } },

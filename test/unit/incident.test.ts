@@ -197,6 +197,13 @@ describe('Incident: Get', () => {
 		expect(apiCalls(`/incidents/${id}`)[0].query.$expand).toBe('alerts');
 	});
 
+	it('asks Graph for evolvable enum members (Prefer: include-unknown-enum-members), so awaitingAction is not unknownFutureValue', async () => {
+		const target = store().incidents[7];
+		store().updateIncident(target.incidentId, { status: 'AwaitingAction' });
+		const [item] = await run({ operation: 'get', includeAlerts: false, incidentId: rl(String(target.incidentId)) });
+		expect(item.json.status).toBe('awaitingAction');
+	});
+
 	it('without alerts, and from a portal URL', async () => {
 		const id = someIncidentId(4);
 		const [item] = await run({

@@ -2,9 +2,9 @@ import {
 	graphFilterClause,
 	recordMatcher,
 	severitiesAtLeast,
-	splitList,
 	wantsEvent,
 } from '../../nodes/MicrosoftDefender/helpers/pollFilters';
+import { splitList } from '../../nodes/MicrosoftDefender/helpers/validate';
 
 describe('pollFilters', () => {
 	it('minimum severity expands to the severities at or above it', () => {
@@ -41,6 +41,10 @@ describe('pollFilters', () => {
 		expect(splitList(' a, b ,,c')).toEqual(['a', 'b', 'c']);
 		expect(splitList(['x', ' y '])).toEqual(['x', 'y']);
 		expect(splitList(undefined)).toEqual([]);
+		// One splitter for the node and the trigger: unique values, numbers read as text, objects are no list.
+		expect(splitList('a, b, a')).toEqual(['a', 'b']);
+		expect(splitList(['x', 'x ', 3])).toEqual(['x', '3']);
+		expect(splitList({ a: 1 })).toEqual([]);
 		expect(wantsEvent('new', 'new')).toBe(true);
 		expect(wantsEvent('new', 'updated')).toBe(false);
 		expect(wantsEvent('newOrUpdated', 'updated')).toBe(true);

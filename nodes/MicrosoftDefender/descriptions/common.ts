@@ -73,6 +73,27 @@ export const incidentStatusOptions: INodePropertyOptions[] = [
 	{ name: 'Resolved', value: 'resolved' },
 ];
 
+/**
+ * The products a Graph alert comes from (`serviceSource`): every member of the v1.0 enum
+ * (Microsoft Learn: "Security enum values - Microsoft Graph v1.0"; "alert resource type") but
+ * `unknown` and the `unknownFutureValue` sentinel. Members listed after the sentinel come back
+ * only with `Prefer: include-unknown-enum-members`, which the transport sends on every Graph call.
+ */
+export const serviceSourceOptions: INodePropertyOptions[] = [
+	{ name: 'Data Loss Prevention', value: 'dataLossPrevention' },
+	{ name: 'Microsoft 365 Defender', value: 'microsoft365Defender' },
+	{ name: 'Microsoft App Governance', value: 'microsoftAppGovernance' },
+	{ name: 'Microsoft Defender for Cloud', value: 'microsoftDefenderForCloud' },
+	{ name: 'Microsoft Defender for Cloud Apps', value: 'microsoftDefenderForCloudApps' },
+	{ name: 'Microsoft Defender for Endpoint', value: 'microsoftDefenderForEndpoint' },
+	{ name: 'Microsoft Defender for Identity', value: 'microsoftDefenderForIdentity' },
+	{ name: 'Microsoft Defender for Office 365', value: 'microsoftDefenderForOffice365' },
+	{ name: 'Microsoft Entra ID Protection', value: 'azureAdIdentityProtection' },
+	{ name: 'Microsoft Security for AI', value: 'microsoftSecurityForAI' },
+	{ name: 'Microsoft Sentinel', value: 'microsoftSentinel' },
+	{ name: 'Microsoft Threat Intelligence', value: 'microsoftThreatIntelligence' },
+];
+
 export const classificationOptions: INodePropertyOptions[] = [
 	{ name: 'False Positive', value: 'falsePositive' },
 	{ name: 'Informational, Expected Activity', value: 'informationalExpectedActivity' },

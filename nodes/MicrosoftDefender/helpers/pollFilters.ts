@@ -45,12 +45,6 @@ export function severitiesAtLeast(min: string | undefined): string[] | undefined
 	return SEVERITY_ORDER.slice(i);
 }
 
-/** Splits "a, b,c" (or an array from an expression) into trimmed non-empty strings. */
-export function splitList(value: unknown): string[] {
-	const parts = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
-	return parts.map((p) => p.trim()).filter((p) => p !== '');
-}
-
 /** Server-side `$filter` clause for the filters Graph documents as filterable. */
 export function graphFilterClause(resource: TriggerResource, f: TriggerFilters): string | undefined {
 	const severities = severitiesAtLeast(f.minSeverity);

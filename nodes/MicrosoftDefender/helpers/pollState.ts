@@ -142,7 +142,6 @@ export interface PollOutcome {
 	windows: number;
 	/** True when the per-poll cap stopped the poll; the rest comes next time. */
 	capped: boolean;
-	lowerBound: string;
 }
 
 /** Malformed data from the API. The node turns it into a NodeApiError; the state is untouched. */
@@ -506,5 +505,5 @@ export async function runPollCycle(
 		}
 		state.backlog = { floor: prev.backlog?.floor ?? sweepFrom, ids: [...ids].sort() };
 	}
-	return { events, state, pages, windows, capped, lowerBound: sweepTo };
+	return { events, state, pages, windows, capped };
 }

@@ -78,10 +78,6 @@ export function timestampToMs(ts: string): number {
 	return p.epochSeconds * 1000 + Math.floor(+p.fraction7 / 10000);
 }
 
-export function maxTimestamp(a: string, b: string): string {
-	return a >= b ? a : b;
-}
-
 /** Longest Backfill: a year (Graph keeps alerts and incidents for months, not decades). */
 export const MAX_BACKFILL_MINUTES = 366 * 24 * 60;
 /** Longest Overlap Window: a day. */

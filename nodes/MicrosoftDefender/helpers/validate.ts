@@ -1,11 +1,28 @@
-import type { IExecuteFunctions, INode } from 'n8n-workflow';
+import type { INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 /**
  * Input validators. Values are checked before any HTTP request, so a typo never reaches
  * Microsoft (or an OData filter). Every check is a pure function; `validateValue` turns a
- * failed check into a NodeOperationError that names the parameter and the item.
+ * failed check into a NodeOperationError that names the parameter and the item. Every input
+ * error of the node is built by `inputError` (or `parameterError`), so they all read alike.
  */
+
+/** An input error: the message ends with the item, the description says how to fix it. */
+export function inputError(node: INode, itemIndex: number, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(node, `${message} (item ${itemIndex})`, { itemIndex, description });
+}
+
+/** An input error about one parameter: `"Limit" must be … (item 0)`. */
+export function parameterError(
+	node: INode,
+	parameter: string,
+	itemIndex: number,
+	problem: string,
+	description: string,
+): NodeOperationError {
+	return inputError(node, itemIndex, `"${parameter}" ${problem}`, description);
+}
 
 const HEX = /^[0-9a-fA-F]+$/;
 
@@ -192,18 +209,17 @@ export function validateValue(
 	const validator = VALIDATORS[kind];
 	const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
 	if (typeof text !== 'string' || text.trim() === '') {
-		throw new NodeOperationError(node, `"${parameter}" is empty (item ${itemIndex})`, {
-			itemIndex,
-			description: `Enter ${validator.expected}, e.g. ${validator.example}.`,
-		});
+		throw parameterError(node, parameter, itemIndex, 'is empty', `Enter ${validator.expected}, e.g. ${validator.example}.`);
 	}
 	const trimmed = text.trim();
 	assertWellFormed(node, trimmed, { parameter, itemIndex });
 	if (!validator.test(trimmed)) {
-		throw new NodeOperationError(
+		throw parameterError(
 			node,
-			`"${parameter}" must be ${validator.expected} (item ${itemIndex}): got "${preview(trimmed)}"`,
-			{ itemIndex, description: `Example of a valid value: ${validator.example}` },
+			parameter,
+			itemIndex,
+			`must be ${validator.expected}: got "${preview(trimmed)}"`,
+			`Example of a valid value: ${validator.example}`,
 		);
 	}
 	return trimmed;
@@ -245,14 +261,10 @@ function describeType(value: unknown): string {
 	return `${typeof value} ${String(value)}`;
 }
 
-function fail(node: INode, parameter: string, itemIndex: number, problem: string, description: string): NodeOperationError {
-	return new NodeOperationError(node, `"${parameter}" ${problem} (item ${itemIndex})`, { itemIndex, description });
-}
-
 /** Rejects text that cannot be sent as UTF-8 (a lone surrogate from a broken expression). */
 export function assertWellFormed(node: INode, value: string, { parameter, itemIndex }: ValidateOptions): string {
 	if (hasLoneSurrogate(value)) {
-		throw fail(
+		throw parameterError(
 			node,
 			parameter,
 			itemIndex,
@@ -277,7 +289,7 @@ export function readFilterText(node: INode, value: unknown, opts: ValidateOption
 	if (typeof value === 'string') text = value;
 	else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
 	else {
-		throw fail(
+		throw parameterError(
 			node,
 			opts.parameter,
 			opts.itemIndex,
@@ -288,7 +300,7 @@ export function readFilterText(node: INode, value: unknown, opts: ValidateOption
 	const trimmed = text.trim();
 	if (trimmed === '') return undefined;
 	if (trimmed.length > MAX_FILTER_TEXT) {
-		throw fail(node, opts.parameter, opts.itemIndex, `is too long (${trimmed.length} characters)`, `Enter at most ${MAX_FILTER_TEXT} characters.`);
+		throw parameterError(node, opts.parameter, opts.itemIndex, `is too long (${trimmed.length} characters)`, `Enter at most ${MAX_FILTER_TEXT} characters.`);
 	}
 	return assertWellFormed(node, trimmed, opts);
 }
@@ -308,7 +320,7 @@ export function readOptionList(
 	if (typeof value === 'string') raw = value.split(',');
 	else if (Array.isArray(value)) raw = value;
 	else {
-		throw fail(
+		throw parameterError(
 			node,
 			opts.parameter,
 			opts.itemIndex,
@@ -319,7 +331,7 @@ export function readOptionList(
 	const out: string[] = [];
 	for (const entry of raw) {
 		if (typeof entry !== 'string' && !(typeof entry === 'number' && Number.isFinite(entry))) {
-			throw fail(node, opts.parameter, opts.itemIndex, `holds ${describeType(entry)}, which is not a value`, 'Each value must be text.');
+			throw parameterError(node, opts.parameter, opts.itemIndex, `holds ${describeType(entry)}, which is not a value`, 'Each value must be text.');
 		}
 		let text = String(entry).trim();
 		if (text === '') continue;
@@ -327,7 +339,7 @@ export function readOptionList(
 		if (opts.allowed) {
 			const match = opts.allowed.map(String).find((a) => a.toLowerCase() === text.toLowerCase());
 			if (match === undefined) {
-				throw fail(
+				throw parameterError(
 					node,
 					opts.parameter,
 					opts.itemIndex,
@@ -352,7 +364,7 @@ export function readNumber(
 	const unit = opts.unit ? ` ${opts.unit}` : '';
 	const range = `${opts.integer ? 'a whole number ' : 'a number '}from ${opts.min} to ${opts.max}${unit}`;
 	if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || n < opts.min || n > opts.max) {
-		throw fail(node, opts.parameter, opts.itemIndex, `must be ${range}, not ${describeType(value)}`, opts.hint ?? `Set "${opts.parameter}" to ${range}.`);
+		throw parameterError(node, opts.parameter, opts.itemIndex, `must be ${range}, not ${describeType(value)}`, opts.hint ?? `Set "${opts.parameter}" to ${range}.`);
 	}
 	return n;
 }
@@ -372,8 +384,20 @@ export function readLimit(node: INode, value: unknown, itemIndex: number): numbe
 	});
 }
 
-/** Return All / Limit of a Get Many operation: undefined = all. */
-export function readReturnAllLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
-	if (ctx.getNodeParameter('returnAll', itemIndex, false) === true) return undefined;
-	return readLimit(ctx.getNode(), ctx.getNodeParameter('limit', itemIndex, 50), itemIndex);
+/**
+ * Splits a list typed as "a, b ,c" (or given as an array by an expression) into trimmed,
+ * unique, non-empty strings. Anything else (an object, a boolean) is no list: [].
+ */
+export function splitList(value: unknown): string[] {
+	const parts = Array.isArray(value)
+		? value.map((v) => String(v))
+		: typeof value === 'string' || typeof value === 'number'
+			? String(value).split(',')
+			: [];
+	const out: string[] = [];
+	for (const part of parts) {
+		const text = part.trim();
+		if (text && !out.includes(text)) out.push(text);
+	}
+	return out;
 }

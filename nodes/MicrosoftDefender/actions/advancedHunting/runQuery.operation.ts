@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { normaliseHuntingResult } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
-import { failInput, getAlertApi, GRAPH_HEADERS, requireText, toItems } from '../alert/shared';
+import { failInput, readApi, requireText, toItems } from '../common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -97,7 +97,7 @@ export function isValidTimespan(value: string): boolean {
 }
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const api = getAlertApi(this, i);
+	const api = readApi(this, i);
 	const query = requireText(
 		this,
 		i,
@@ -125,7 +125,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 					method: 'POST',
 					path: '/v1.0/security/runHuntingQuery',
 					body: timespan ? { Query: query, Timespan: timespan } : { Query: query },
-					headers: { ...GRAPH_HEADERS, 'Content-Type': 'application/json; charset=utf-8' },
+					headers: { 'Content-Type': 'application/json; charset=utf-8' },
 					idempotent: true,
 					itemIndex: i,
 					operation: OPERATIONS.advancedHunting.runQuery,
@@ -143,12 +143,12 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 
 	const result = normaliseHuntingResult(response);
 	if (output === 'single') {
-		return toItems(this, i, {
+		return toItems.call(this, {
 			rows: result.rows,
 			schema: result.schema as unknown as IDataObject[],
 			stats: result.stats,
 			rowCount: result.rows.length,
-		});
+		}, i);
 	}
-	return toItems(this, i, result.rows);
+	return toItems.call(this, result.rows, i);
 }

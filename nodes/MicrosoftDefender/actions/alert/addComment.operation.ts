@@ -3,7 +3,8 @@ import { NodeApiError, NodeOperationError, sleep, updateDisplayOptions } from 'n
 
 import { isUncertainOutcome, isUnknownOutcome, responseActionTuning } from '../../helpers/outcome';
 import { defenderApiRequest, wasNotSent } from '../../transport';
-import { alertLocator, getAlertApi, GRAPH_HEADERS, readAlertId, requireText, toItems } from './shared';
+import { readApi, requireText, toItems } from '../common';
+import { alertLocator, readAlertId } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -105,7 +106,7 @@ async function addMdeComment(this: IExecuteFunctions, i: number, id: string, com
 }
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const api = getAlertApi(this, i);
+	const api = readApi(this, i);
 	const id = readAlertId(this, i);
 	const comment = requireText(this, i, 'comment', 'Comment', 'Enter the text of the comment.');
 	const operation = OPERATIONS.alert.addComment;
@@ -113,7 +114,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	if (api === 'mde') {
 		// MDE: a PATCH with `comment` answers with the alert (its `comments` include the new one).
 		const { response, recovered } = await addMdeComment.call(this, i, id, comment);
-		return toItems(this, i, { alertId: id, comment, comments: commentsOf(response), ...(recovered && { recoveredAfterError: true }) });
+		return toItems.call(this, { alertId: id, comment, comments: commentsOf(response), ...(recovered && { recoveredAfterError: true }) }, i);
 	}
 	// Graph: POST …/comments answers with the alert's comment list (a POST is never replayed).
 	const response = await defenderApiRequest.call(this, {
@@ -121,9 +122,8 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		method: 'POST',
 		path: `/v1.0/security/alerts_v2/${encodeURIComponent(id)}/comments`,
 		body: { '@odata.type': 'microsoft.graph.security.alertComment', comment },
-		headers: GRAPH_HEADERS,
 		itemIndex: i,
 		operation,
 	});
-	return toItems(this, i, { alertId: id, comment, comments: commentsOf(response) });
+	return toItems.call(this, { alertId: id, comment, comments: commentsOf(response) }, i);
 }

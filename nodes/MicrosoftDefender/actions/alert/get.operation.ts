@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { defenderApiRequest } from '../../transport';
-import { alertLocator, getAlertApi, GRAPH_HEADERS, readAlertId, toItems } from './shared';
+import { readApi, toItems } from '../common';
+import { alertLocator, readAlertId } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [alertLocator('The alert to get')];
@@ -12,7 +13,7 @@ const displayOptions = { show: { resource: ['alert'], operation: ['get'] } };
 export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const api = getAlertApi(this, i);
+	const api = readApi(this, i);
 	const id = readAlertId(this, i);
 	const operation = OPERATIONS.alert.get;
 	const alert =
@@ -21,7 +22,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 					api: 'graph',
 					method: 'GET',
 					path: `/v1.0/security/alerts_v2/${encodeURIComponent(id)}`,
-					headers: GRAPH_HEADERS,
 					itemIndex: i,
 					operation,
 				})
@@ -32,5 +32,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 					itemIndex: i,
 					operation,
 				});
-	return toItems(this, i, alert as IDataObject);
+	return toItems.call(this, alert as IDataObject, i);
 }

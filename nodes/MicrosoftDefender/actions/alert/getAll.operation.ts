@@ -5,6 +5,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import {
 	alertStatusOptions,
 	returnAllOrLimit,
+	serviceSourceOptions,
 	severityOptions,
 	simplifyParameter,
 } from '../../descriptions/common';
@@ -12,28 +13,10 @@ import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
 import { canonicalTimestamp } from '../../helpers/pollTime';
 import { simplifyAlert, toGraphValue, toMdeValue } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
-import {
-	checkIncidentIdValue,
-	failInput,
-	getAlertApi,
-	GRAPH_HEADERS,
-	readDate,
-	readRawFilter,
-	toItems,
-} from './shared';
+import { splitList } from '../../helpers/validate';
+import { failInput, readApi, readDate, readRawFilter, readReturnAllLimit, toItems } from '../common';
+import { checkIncidentId } from '../incident/common';
 import { OPERATIONS } from '../operations';
-
-export const serviceSourceOptions = [
-	{ name: 'Azure AD Identity Protection', value: 'azureAdIdentityProtection' },
-	{ name: 'Data Loss Prevention', value: 'dataLossPrevention' },
-	{ name: 'Microsoft 365 Defender', value: 'microsoft365Defender' },
-	{ name: 'Microsoft App Governance', value: 'microsoftAppGovernance' },
-	{ name: 'Microsoft Defender for Cloud', value: 'microsoftDefenderForCloud' },
-	{ name: 'Microsoft Defender for Cloud Apps', value: 'microsoftDefenderForCloudApps' },
-	{ name: 'Microsoft Defender for Endpoint', value: 'microsoftDefenderForEndpoint' },
-	{ name: 'Microsoft Defender for Identity', value: 'microsoftDefenderForIdentity' },
-	{ name: 'Microsoft Defender for Office 365', value: 'microsoftDefenderForOffice365' },
-];
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
@@ -171,12 +154,6 @@ interface AlertFilters {
 	rawFilter?: string;
 }
 
-function asStringArray(value: unknown): string[] {
-	if (Array.isArray(value)) return value.map((v) => String(v)).filter((v) => v !== '');
-	if (typeof value === 'string' && value.trim()) return value.split(',').map((v) => v.trim()).filter(Boolean);
-	return [];
-}
-
 /**
  * Sorts alerts by the chosen timestamp (exact to the 100 ns Microsoft returns). Neither
  * *List alerts_v2* nor *List alerts* (MDE) documents `$orderby`, so the order is made here.
@@ -210,25 +187,20 @@ function matchesGraph(alert: IDataObject, f: AlertFilters): boolean {
 }
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const api = getAlertApi(this, i);
-	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const api = readApi(this, i);
+	const limit = readReturnAllLimit(this, i);
 	const simplify = this.getNodeParameter('simplify', i, true) as boolean;
 	const rawFilters = this.getNodeParameter('filters', i, {}) as IDataObject;
 	const options = this.getNodeParameter('options', i, {}) as IDataObject;
 	const sort = ((options.sort as string) || 'none') as Sort;
 
-	if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-		throw failInput(this, i, `The parameter "Limit" must be a whole number of at least 1, not ${limit}`, 'Set Limit to 1 or more, or switch on Return All.');
-	}
-
 	const filters: AlertFilters = {
-		severity: asStringArray(rawFilters.severity),
-		status: asStringArray(rawFilters.status),
-		serviceSource: api === 'graph' ? asStringArray(rawFilters.serviceSource) : [],
+		severity: splitList(rawFilters.severity),
+		status: splitList(rawFilters.status),
+		serviceSource: api === 'graph' ? splitList(rawFilters.serviceSource) : [],
 		detectionSource: api === 'mde' ? String(rawFilters.detectionSource ?? '').trim() || undefined : undefined,
 		assignedTo: String(rawFilters.assignedTo ?? '').trim() || undefined,
-		incidentId: checkIncidentIdValue(this, i, rawFilters.incidentId, 'Filters > Incident ID'),
+		incidentId: checkIncidentId(this, i, rawFilters.incidentId, 'Filters > Incident ID'),
 		createdSince: readDate(this, i, rawFilters.createdSince, 'Filters > Created Since'),
 		updatedSince: readDate(this, i, rawFilters.updatedSince, 'Filters > Updated Since'),
 		rawFilter: readRawFilter(this, i, rawFilters.rawFilter, 'Filters > Custom OData Filter'),
@@ -265,7 +237,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			if ($filter) qs.$filter = $filter;
 			alerts = await defenderApiRequestAllItems.call(
 				this,
-				{ api: 'graph', method: 'GET', path: '/v1.0/security/alerts_v2', qs, headers: GRAPH_HEADERS, itemIndex: i, operation },
+				{ api: 'graph', method: 'GET', path: '/v1.0/security/alerts_v2', qs, itemIndex: i, operation },
 				{ endpoint: 'graphAlerts', limit: readLimit },
 			);
 		}
@@ -294,5 +266,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	alerts = sortAlerts(alerts, sort, api);
 	if (limit !== undefined) alerts = alerts.slice(0, limit);
 	const output = simplify ? alerts.map((a) => simplifyAlert(a)) : alerts;
-	return toItems(this, i, output);
+	return toItems.call(this, output, i);
 }

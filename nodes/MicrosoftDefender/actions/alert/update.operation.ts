@@ -4,7 +4,8 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { alertStatusOptions, classificationOptions, determinationOptions } from '../../descriptions/common';
 import { GRAPH_DETERMINATION_ALTERNATIVE, MDE_DETERMINATION_ALTERNATIVE, toGraphWriteValue, toMdeValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
-import { alertLocator, failInput, getAlertApi, GRAPH_HEADERS, patchWithDetermination, readAlertId, toItems } from './shared';
+import { failInput, patchWithDetermination, readApi, toItems } from '../common';
+import { alertLocator, readAlertId } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -58,7 +59,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
 const FIELDS = ['assignedTo', 'classification', 'determination', 'status'] as const;
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const api = getAlertApi(this, i);
+	const api = readApi(this, i);
 	const id = readAlertId(this, i);
 	const fields = this.getNodeParameter('updateFields', i, {}) as IDataObject;
 
@@ -93,7 +94,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 						method: 'PATCH',
 						path: `/v1.0/security/alerts_v2/${encodeURIComponent(id)}`,
 						body: payload,
-						headers: GRAPH_HEADERS,
 						itemIndex: i,
 						operation,
 					})
@@ -112,5 +112,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			? (response as IDataObject)
 			: { id, ...sent };
 	if (sentAs) alert.determinationSentAs = sentAs;
-	return toItems(this, i, alert);
+	return toItems.call(this, alert, i);
 }

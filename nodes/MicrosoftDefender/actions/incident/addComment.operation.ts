@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { defenderApiRequest } from '../../transport';
-import { GRAPH_HEADERS, incidentLocator, readIncidentId, requireText, toItems } from '../alert/shared';
+import { requireText, toItems } from '../common';
+import { incidentLocator, readIncidentId } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -30,7 +31,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		method: 'POST',
 		path: `/v1.0/security/incidents/${encodeURIComponent(id)}/comments`,
 		body: { '@odata.type': 'microsoft.graph.security.alertComment', comment },
-		headers: GRAPH_HEADERS,
 		itemIndex: i,
 		operation: OPERATIONS.incident.addComment,
 	});
@@ -39,5 +39,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	else if (response && typeof response === 'object' && Array.isArray((response as IDataObject).value)) {
 		comments = (response as IDataObject).value as IDataObject[];
 	}
-	return toItems(this, i, { incidentId: id, comment, comments });
+	return toItems.call(this, { incidentId: id, comment, comments }, i);
 }

@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { defenderApiRequest } from '../../transport';
-import { GRAPH_HEADERS, incidentLocator, readIncidentId, toItems } from '../alert/shared';
+import { toItems } from '../common';
+import { incidentLocator, readIncidentId } from './common';
 import { readIncidentWithAlerts } from './withAlerts';
 import { OPERATIONS } from '../operations';
 
@@ -44,7 +45,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 					api: 'graph',
 					method: 'GET',
 					path: `/v1.0/security/incidents/${encodeURIComponent(id)}`,
-					headers: GRAPH_HEADERS,
 					itemIndex: i,
 					operation,
 				})) as IDataObject);
@@ -60,5 +60,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		seen.add(nextId);
 		incident = { ...(await read(nextId)), redirectedFrom: requested };
 	}
-	return toItems(this, i, incident);
+	return toItems.call(this, incident, i);
 }

@@ -19,7 +19,8 @@ import {
 import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
 import { simplifyIncident, toGraphValue } from '../../helpers/simplify';
 import { defenderApiRequestAllItems } from '../../transport';
-import { failInput, GRAPH_HEADERS, readDate, readRawFilter, toItems } from '../alert/shared';
+import { splitList } from '../../helpers/validate';
+import { readDate, readRawFilter, readReturnAllLimit, toItems } from '../common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -107,32 +108,22 @@ const displayOptions = { show: { resource: ['incident'], operation: ['getAll'] }
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-function asStringArray(value: unknown): string[] {
-	if (Array.isArray(value)) return value.map((v) => String(v)).filter((v) => v !== '');
-	if (typeof value === 'string' && value.trim()) return value.split(',').map((v) => v.trim()).filter(Boolean);
-	return [];
-}
-
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
-	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
+	const limit = readReturnAllLimit(this, i);
 	const simplify = this.getNodeParameter('simplify', i, true) as boolean;
 	const includeAlerts = this.getNodeParameter('includeAlerts', i, false) as boolean;
 	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
 
-	if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-		throw failInput(this, i, `The parameter "Limit" must be a whole number of at least 1, not ${limit}`, 'Set Limit to 1 or more, or switch on Return All.');
-	}
 	const createdSince = readDate(this, i, filters.createdSince, 'Filters > Created Since');
 	const updatedSince = readDate(this, i, filters.updatedSince, 'Filters > Updated Since');
 	const rawFilter = readRawFilter(this, i, filters.rawFilter, 'Filters > Custom OData Filter');
 	const assignedTo = String(filters.assignedTo ?? '').trim();
 
 	const $filter = and(
-		anyOf('status', asStringArray(filters.status).map((v) => toGraphValue('status', v) as string)),
-		anyOf('severity', asStringArray(filters.severity).map((v) => toGraphValue('severity', v) as string)),
-		anyOf('classification', asStringArray(filters.classification).map((v) => toGraphValue('classification', v) as string)),
-		anyOf('determination', asStringArray(filters.determination).map((v) => toGraphValue('determination', v) as string)),
+		anyOf('status', splitList(filters.status).map((v) => toGraphValue('status', v) as string)),
+		anyOf('severity', splitList(filters.severity).map((v) => toGraphValue('severity', v) as string)),
+		anyOf('classification', splitList(filters.classification).map((v) => toGraphValue('classification', v) as string)),
+		anyOf('determination', splitList(filters.determination).map((v) => toGraphValue('determination', v) as string)),
 		assignedTo && eq('assignedTo', assignedTo),
 		createdSince && ge('createdDateTime', rawLiteral(createdSince)),
 		updatedSince && ge('lastUpdateDateTime', rawLiteral(updatedSince)),
@@ -146,7 +137,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const list = async (query: IDataObject) =>
 		await defenderApiRequestAllItems.call(
 			this,
-			{ api: 'graph', method: 'GET', path: '/v1.0/security/incidents', qs: query, headers: GRAPH_HEADERS, itemIndex: i, operation },
+			{ api: 'graph', method: 'GET', path: '/v1.0/security/incidents', qs: query, itemIndex: i, operation },
 			{ endpoint: 'graphIncidents', limit },
 		);
 
@@ -170,5 +161,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		}
 	}
 
-	return toItems(this, i, simplify ? incidents.map((x) => simplifyIncident(x)) : incidents);
+	return toItems.call(this, simplify ? incidents.map((x) => simplifyIncident(x)) : incidents, i);
 }

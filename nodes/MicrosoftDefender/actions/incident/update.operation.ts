@@ -8,15 +8,9 @@ import {
 } from '../../descriptions/common';
 import { GRAPH_DETERMINATION_ALTERNATIVE, toGraphWriteValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
-import {
-	failInput,
-	GRAPH_HEADERS,
-	incidentLocator,
-	readIncidentId,
-	patchWithDetermination,
-	splitList,
-	toItems,
-} from '../alert/shared';
+import { splitList } from '../../helpers/validate';
+import { failInput, patchWithDetermination, toItems } from '../common';
+import { incidentLocator, readIncidentId } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -134,7 +128,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			api: 'graph',
 			method: 'GET',
 			path,
-			headers: GRAPH_HEADERS,
 			itemIndex: i,
 			operation: OPERATIONS.incident.get,
 		})) as IDataObject;
@@ -148,7 +141,6 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			method: 'PATCH',
 			path,
 			body: payload,
-			headers: GRAPH_HEADERS,
 			itemIndex: i,
 			operation,
 		}),
@@ -158,5 +150,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			? (response as IDataObject)
 			: { id, ...sent };
 	if (sentAs) incident.determinationSentAs = sentAs;
-	return toItems(this, i, incident);
+	return toItems.call(this, incident, i);
 }

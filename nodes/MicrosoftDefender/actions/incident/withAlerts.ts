@@ -3,7 +3,6 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { passOn } from '../../helpers/errors';
 import { and, dateTime, ge, lt } from '../../helpers/odata';
 import { defenderApiRequest, defenderApiRequestAllItems } from '../../transport';
-import { GRAPH_HEADERS } from '../alert/shared';
 import type { OperationRef } from '../../helpers/permissions';
 
 /**
@@ -28,7 +27,6 @@ export async function readIncidentWithAlerts(
 			method: 'GET',
 			path: `/v1.0/security/incidents/${encodeURIComponent(id)}`,
 			qs,
-			headers: GRAPH_HEADERS,
 			itemIndex,
 			operation,
 		})) as IDataObject;
@@ -56,7 +54,6 @@ export async function readIncidentWithAlerts(
 				$filter: and(ge('createdDateTime', dateTime(new Date(from))), lt('createdDateTime', dateTime(new Date(from + 1)))),
 				$expand: 'alerts',
 			},
-			headers: GRAPH_HEADERS,
 			itemIndex,
 			operation,
 		},

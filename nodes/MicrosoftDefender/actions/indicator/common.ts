@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertyOptions } from 'n8n-workflow';
+import type { INodePropertyOptions } from 'n8n-workflow';
 
 import type { ValueKind } from '../../helpers/validate';
 
@@ -44,7 +44,3 @@ export const INDICATOR_FILTER_ACTIONS: INodePropertyOptions[] = [
 	{ name: 'Alert (Legacy, Ended January 2022)', value: 'Alert', description: 'Only on indicators created before 2022' },
 	{ name: 'Alert and Block (Legacy, Ended January 2022)', value: 'AlertAndBlock', description: 'Only on indicators created before 2022' },
 ];
-
-export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {
-	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), { itemData: { item: i } });
-}

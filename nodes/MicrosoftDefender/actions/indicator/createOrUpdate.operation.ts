@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
-import { parseDateTime } from '../../helpers/odata';
-import { validateValue } from '../../helpers/validate';
-import { INDICATOR_ACTIONS, INDICATOR_TYPES, INDICATOR_VALUE_KIND, LEGACY_INDICATOR_ACTIONS, toItems } from './common';
+import { parameterError, splitList, validateValue } from '../../helpers/validate';
+import { failInput, readDate, toItems } from '../common';
+import { INDICATOR_ACTIONS, INDICATOR_TYPES, INDICATOR_VALUE_KIND, LEGACY_INDICATOR_ACTIONS } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -123,10 +123,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
 function required(this: IExecuteFunctions, name: string, label: string, i: number): string {
 	const value = String(this.getNodeParameter(name, i, '') ?? '').trim();
 	if (value === '') {
-		throw new NodeOperationError(this.getNode(), `"${label}" is required (item ${i})`, {
-			itemIndex: i,
-			description: `Microsoft refuses indicators without a ${label.toLowerCase()}.`,
-		});
+		throw parameterError(this.getNode(), label, i, 'is required', `Microsoft refuses indicators without a ${label.toLowerCase()}.`);
 	}
 	return value;
 }
@@ -139,10 +136,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const indicatorType = this.getNodeParameter('indicatorType', i) as string;
 	const kind = INDICATOR_VALUE_KIND[indicatorType];
 	if (!kind) {
-		throw new NodeOperationError(this.getNode(), `Unknown indicator type "${indicatorType}" (item ${i})`, {
-			itemIndex: i,
-			description: `Use one of: ${Object.keys(INDICATOR_VALUE_KIND).join(', ')}.`,
-		});
+		throw failInput(this, i, `Unknown indicator type "${indicatorType}"`, `Use one of: ${Object.keys(INDICATOR_VALUE_KIND).join(', ')}.`);
 	}
 	let indicatorValue = validateValue(this.getNode(), kind, this.getNodeParameter('indicatorValue', i), {
 		parameter: 'Indicator Value',
@@ -151,10 +145,12 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	if (['sha1', 'sha256', 'md5'].includes(kind)) indicatorValue = indicatorValue.toLowerCase();
 	const action = this.getNodeParameter('action', i) as string;
 	if (LEGACY_INDICATOR_ACTIONS[action]) {
-		throw new NodeOperationError(this.getNode(), `The indicator action "${action}" is no longer supported by Microsoft (item ${i})`, {
-			itemIndex: i,
-			description: `Microsoft supported ${action} only until January 2022 (Indicator resource type). Use ${LEGACY_INDICATOR_ACTIONS[action]} instead.`,
-		});
+		throw failInput(
+			this,
+			i,
+			`The indicator action "${action}" is no longer supported by Microsoft`,
+			`Microsoft supported ${action} only until January 2022 (Indicator resource type). Use ${LEGACY_INDICATOR_ACTIONS[action]} instead.`,
+		);
 	}
 	const body: IDataObject = {
 		indicatorValue,
@@ -169,21 +165,10 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		const value = additional[field];
 		if (typeof value === 'string' && value.trim() !== '') body[field] = value.trim();
 	}
-	if (additional.expirationTime !== undefined && additional.expirationTime !== '') {
-		const expiration = parseDateTime(additional.expirationTime);
-		if (!expiration) {
-			throw new NodeOperationError(this.getNode(), `"Expiration Time" is not a valid date and time (item ${i})`, {
-				itemIndex: i,
-				description: 'Use an ISO 8601 time such as 2026-12-31T00:00:00Z.',
-			});
-		}
-		body.expirationTime = expiration;
-	}
+	const expiration = readDate(this, i, additional.expirationTime, 'Expiration Time');
+	if (expiration) body.expirationTime = expiration;
 	if (typeof additional.rbacGroupNames === 'string' && additional.rbacGroupNames.trim() !== '') {
-		body.rbacGroupNames = additional.rbacGroupNames
-			.split(',')
-			.map((name) => name.trim())
-			.filter((name) => name !== '');
+		body.rbacGroupNames = splitList(additional.rbacGroupNames);
 	}
 	if (action === 'Audit') {
 		// Microsoft requires generateAlert = true for Audit indicators.

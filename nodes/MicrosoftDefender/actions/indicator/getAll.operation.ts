@@ -4,8 +4,9 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, eq } from '../../helpers/odata';
-import { readFilterText, readOptionList, readReturnAllLimit } from '../../helpers/validate';
-import { INDICATOR_FILTER_ACTIONS, INDICATOR_TYPES, toItems } from './common';
+import { readFilterText, readOptionList } from '../../helpers/validate';
+import { readReturnAllLimit, toItems } from '../common';
+import { INDICATOR_FILTER_ACTIONS, INDICATOR_TYPES } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [

@@ -1,7 +1,6 @@
 import type {
 	IDataObject,
 	IExecuteFunctions,
-	INodeExecutionData,
 	INodeParameterResourceLocator,
 	INodeProperties,
 } from 'n8n-workflow';
@@ -228,9 +227,7 @@ export async function resolveMachine(
 	return { id: id.toLowerCase() };
 }
 
-export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {
-	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), { itemData: { item: i } });
-}
+export { toItems } from '../common';
 
 /**
  * The fields kept by Simplify on Machine Get and Get Many (at most ten, n8n's UI guideline): who

@@ -1,10 +1,11 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { returnAllOrLimit, simplifyParameter } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
-import { and, anyEquals, anyOf, dateTime, eq, parseDateTime, startsWith } from '../../helpers/odata';
-import { readFilterText, readOptionList, readReturnAllLimit } from '../../helpers/validate';
+import { and, anyEquals, anyOf, dateTime, eq, startsWith } from '../../helpers/odata';
+import { readFilterText, readOptionList } from '../../helpers/validate';
+import { readDate, readReturnAllLimit } from '../common';
 import { machineOutput, toItems } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -127,15 +128,8 @@ export function buildMachineFilter(this: IExecuteFunctions, filters: IDataObject
 	clauses.push(anyOf('osPlatform', readOptionList(node, filters.osPlatform, at('OS Platform'))));
 	const tag = readFilterText(node, filters.tag, at('Tag'));
 	if (tag !== undefined) clauses.push(anyEquals('machineTags', tag));
-	if (filters.lastSeenAfter !== undefined && filters.lastSeenAfter !== '') {
-		if (!parseDateTime(filters.lastSeenAfter)) {
-			throw new NodeOperationError(this.getNode(), `"Last Seen After" is not a valid date and time (item ${i})`, {
-				itemIndex: i,
-				description: 'Use an ISO 8601 time such as 2026-11-01T00:00:00Z.',
-			});
-		}
-		clauses.push(`lastSeen gt ${dateTime(filters.lastSeenAfter).odataRaw}`);
-	}
+	const lastSeenAfter = readDate(this, i, filters.lastSeenAfter, 'Last Seen After');
+	if (lastSeenAfter) clauses.push(`lastSeen gt ${dateTime(lastSeenAfter).odataRaw}`);
 	return and(...clauses);
 }
 
@@ -145,28 +139,19 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const simple = this.getNodeParameter('simplify', i, true) as boolean;
 
 	const filter = buildMachineFilter.call(this, filters, i);
-	let machines: IDataObject[];
-	try {
-		machines = await defenderApiRequestAllItems.call(
-			this,
-			{
-				api: 'mde',
-				method: 'GET',
-				path: '/api/machines',
-				qs: filter ? { $filter: filter } : {},
-				itemIndex: i,
-				operation: OPERATIONS.machine.getAll,
-			},
-			{ endpoint: 'mdeMachines', limit },
-		);
-	} catch (error) {
-		// GET /api/machines answers 404 (not an empty list) when the tenant has no recent machines.
-		if (error instanceof NodeOperationError) throw new NodeOperationError(this.getNode(), error);
-		if (String((error as { httpCode?: unknown }).httpCode) !== '404') {
-			throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: i });
-		}
-		machines = [];
-	}
+	// No recent machines: Microsoft answers 404, which the transport reads as an empty list.
+	const machines = await defenderApiRequestAllItems.call(
+		this,
+		{
+			api: 'mde',
+			method: 'GET',
+			path: '/api/machines',
+			qs: filter ? { $filter: filter } : {},
+			itemIndex: i,
+			operation: OPERATIONS.machine.getAll,
+		},
+		{ endpoint: 'mdeMachines', limit },
+	);
 	const data = machines.map((m) => machineOutput(m, simple));
 	return toItems.call(this, data, i);
 }

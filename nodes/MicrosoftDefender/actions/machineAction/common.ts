@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 export const actionIdProperty: INodeProperties = {
 	displayName: 'Machine Action ID',
@@ -31,6 +31,4 @@ export const MACHINE_ACTION_STATUSES = [
 	{ name: 'Time Out', value: 'TimeOut' },
 ];
 
-export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {
-	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), { itemData: { item: i } });
-}
+export { toItems } from '../common';

@@ -1,10 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
-import { and, anyOf, dateTime, eq, parseDateTime } from '../../helpers/odata';
-import { readFilterText, readOptionList, readReturnAllLimit, validateValue } from '../../helpers/validate';
+import { and, anyOf, dateTime, eq } from '../../helpers/odata';
+import { readFilterText, readOptionList, validateValue } from '../../helpers/validate';
+import { readDate, readReturnAllLimit } from '../common';
 import { MACHINE_ACTION_STATUSES, MACHINE_ACTION_TYPES, toItems } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -79,15 +80,8 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	clauses.push(anyOf('status', readOptionList(node, filters.status, { ...at('Status'), allowed: allowed(MACHINE_ACTION_STATUSES) })));
 	const requestor = readFilterText(node, filters.requestor, at('Requestor'));
 	if (requestor !== undefined) clauses.push(eq('requestor', requestor));
-	if (filters.createdAfter !== undefined && filters.createdAfter !== '') {
-		if (!parseDateTime(filters.createdAfter)) {
-			throw new NodeOperationError(this.getNode(), `"Created After" is not a valid date and time (item ${i})`, {
-				itemIndex: i,
-				description: 'Use an ISO 8601 time such as 2026-11-01T00:00:00Z.',
-			});
-		}
-		clauses.push(`creationDateTimeUtc gt ${dateTime(filters.createdAfter).odataRaw}`);
-	}
+	const createdAfter = readDate(this, i, filters.createdAfter, 'Created After');
+	if (createdAfter) clauses.push(`creationDateTimeUtc gt ${dateTime(createdAfter).odataRaw}`);
 	const filter = and(...clauses);
 
 	const actions = await defenderApiRequestAllItems.call(

@@ -3,6 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
 import { validateValue } from '../../helpers/validate';
+import { toItems } from '../common';
 import { softwareIdProperty } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -23,5 +24,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		itemIndex: i,
 		operation: OPERATIONS.software.get,
 	});
-	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(software), { itemData: { item: i } });
+	return toItems.call(this, software, i);
 }

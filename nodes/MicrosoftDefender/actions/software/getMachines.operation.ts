@@ -3,7 +3,8 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
-import { readReturnAllLimit, validateValue } from '../../helpers/validate';
+import { validateValue } from '../../helpers/validate';
+import { readReturnAllLimit, toItems } from '../common';
 import { softwareIdProperty } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -34,5 +35,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		},
 		{ endpoint: 'mdeSoftwareMachines', limit },
 	);
-	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(machines), { itemData: { item: i } });
+	return toItems.call(this, machines, i);
 }
