@@ -16,6 +16,8 @@ import {
 	type LogEntry,
 	isApiCall,
 	isTokenCall,
+	medianAtMost,
+	memoryRows,
 	rawPages,
 	rawToken,
 	SCOPES,
@@ -104,11 +106,6 @@ async function calls(env: CaseEnv): Promise<{ api: LogEntry[]; token: LogEntry[]
 const ratioValues = (t: Record<string, number[]>, a: string, b: string) =>
 	(t[a] ?? []).map((v, k) => v / (t[b]?.[k] ?? Number.NaN));
 
-const medianLe = (values: number[], max: number) => {
-	const s = [...values].sort((x, y) => x - y);
-	const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-	return s.length > 0 && m <= max;
-};
 const all = (values: number[], v: number) => values.length > 0 && values.every((x) => x === v);
 
 /** Wall and CPU time rows; `target` = the wall-time ratio target (median of per-run ratios). */
@@ -122,7 +119,7 @@ function timeRows(t: Record<string, number[]>, target?: number): Row[] {
 			metric: 'wall-time ratio node / baseline (per run pair)',
 			values: wall,
 			unit: '×',
-			...(target !== undefined && { target: `≤ ${target} (median)`, pass: medianLe(wall, target) }),
+			...(target !== undefined && { target: `≤ ${target} (median)`, pass: medianAtMost(wall, target) }),
 		},
 	];
 	if (t['node.cpuMs'] && t['baseline.cpuMs']) {
@@ -131,35 +128,6 @@ function timeRows(t: Record<string, number[]>, target?: number): Row[] {
 			{ metric: 'client CPU time, baseline', values: t['baseline.cpuMs'], unit: 'ms' },
 			{ metric: 'CPU-time ratio node / baseline (per run pair)', values: cpu, unit: '×' },
 		);
-	}
-	return rows;
-}
-
-function memoryRows(r: CaseResults, responseBytes?: number, withTarget = true): Row[] {
-	const rows: Row[] = [];
-	const MiB = 2 ** 20;
-	for (const side of ['node', 'baseline'] as const) {
-		const m = r.memory[side];
-		if (!m.length) continue;
-		rows.push({
-			metric: `peak RSS, ${side} (fresh process per run)`,
-			values: m.map((x) => x.maxRss / MiB),
-			unit: 'MiB',
-		});
-		rows.push({
-			metric: `RSS growth during the run, ${side}`,
-			values: m.map((x) => (x.maxRss - x.rssBefore) / MiB),
-			unit: 'MiB',
-		});
-		if (responseBytes) {
-			const ratios = m.map((x) => (x.maxRss - x.rssBefore) / responseBytes);
-			rows.push({
-				metric: `${side} RSS growth ÷ response size`,
-				values: ratios,
-				unit: '×',
-				...(withTarget && side === 'node' && { target: '≤ 2 (median)', pass: medianLe(ratios, 2) }),
-			});
-		}
 	}
 	return rows;
 }
@@ -268,7 +236,7 @@ function listAlertsCase(api: 'mde' | 'graph'): CaseDef {
 					values: [(t['node.responseBytes']?.[0] ?? 0) / 2 ** 20],
 					unit: 'MiB',
 				},
-				...memoryRows(r, t['node.responseBytes']?.[0], false),
+				...memoryRows(r, { bytes: t['node.responseBytes']?.[0] ?? 0, what: 'response size' }),
 			];
 		},
 	};
@@ -525,7 +493,7 @@ function bulkCase(reuse: boolean): CaseDef {
 					values: t['node.ratio'],
 					unit: '×',
 					target: '≤ 1.1 (median)',
-					pass: medianLe(t['node.ratio'], 1.1),
+					pass: medianAtMost(t['node.ratio'], 1.1),
 				},
 				{
 					metric: `node time ÷ quota-bound minimum for ${count(q)} calls (one per item)`,
@@ -626,7 +594,7 @@ const huntingCase: CaseDef = {
 		return [
 			{ metric: 'response size', values: [bytes / 2 ** 20], unit: 'MiB' },
 			...timeRows(t),
-			...memoryRows(r, bytes),
+			...memoryRows(r, { bytes, what: 'response size', target: { max: 2, text: '≤ 2 (median)' } }),
 		];
 	},
 };

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 
 import { FIXTURE } from '../test/emulator/core/fixture';
+import type { CaseResults, Row } from './cases';
 
 export const TENANT = FIXTURE.tenants.A.id;
 export const APP = FIXTURE.apps.full;
@@ -173,6 +174,40 @@ export function median(xs: number[]): number {
 	const s = [...xs].sort((a, b) => a - b);
 	const m = Math.floor(s.length / 2);
 	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Whether there are values and their median (even count: the mean of the two middle ones) is at most `max`. */
+export function medianAtMost(xs: number[], max: number): boolean {
+	return xs.length > 0 && median(xs) <= max;
+}
+
+/**
+ * Memory rows of a case: peak RSS and RSS growth per side and, given the bytes the case moved,
+ * growth ÷ bytes; `target` puts a pass/fail on the node's median ratio.
+ */
+export function memoryRows(
+	r: CaseResults,
+	moved?: { bytes: number; what: string; target?: { max: number; text: string } },
+): Row[] {
+	const rows: Row[] = [];
+	const MiB = 2 ** 20;
+	for (const side of ['node', 'baseline'] as const) {
+		const m = r.memory[side];
+		if (!m.length) continue;
+		rows.push({ metric: `peak RSS, ${side} (fresh process per run)`, values: m.map((x) => x.maxRss / MiB), unit: 'MiB' });
+		rows.push({ metric: `RSS growth during the run, ${side}`, values: m.map((x) => (x.maxRss - x.rssBefore) / MiB), unit: 'MiB' });
+		if (moved?.bytes) {
+			const ratios = m.map((x) => (x.maxRss - x.rssBefore) / moved.bytes);
+			const target = side === 'node' ? moved.target : undefined;
+			rows.push({
+				metric: `${side} RSS growth ÷ ${moved.what}`,
+				values: ratios,
+				unit: '×',
+				...(target && { target: target.text, pass: medianAtMost(ratios, target.max) }),
+			});
+		}
+	}
+	return rows;
 }
 
 export function summary(xs: number[]): { median: number; min: number; max: number; n: number } {

@@ -16,7 +16,7 @@ import {
 	type CoreBinary,
 } from '../test/unit/n8nBinary.helpers';
 import type { CaseDef, CaseEnv, Row } from './cases';
-import { rawToken, SCOPES, sleep } from './lib';
+import { memoryRows, rawToken, SCOPES, sleep } from './lib';
 import { MicrosoftDefender } from './nodes';
 
 const SIZE = (q: boolean) => (q ? 10 : 100) * 2 ** 20;
@@ -141,33 +141,13 @@ export function liveResponseCase(mode: 'filesystem' | 'default'): CaseDef {
 				},
 				{ metric: 'wall time, baseline', values: t['baseline.ms'] ?? [], unit: 'ms' },
 			];
-			for (const side of ['node', 'baseline'] as const) {
-				const m = r.memory[side];
-				if (!m.length) continue;
-				rows.push({
-					metric: `peak RSS, ${side} (fresh process per run)`,
-					values: m.map((x) => x.maxRss / MiB),
-					unit: 'MiB',
-				});
-				rows.push({
-					metric: `RSS growth during the run, ${side}`,
-					values: m.map((x) => (x.maxRss - x.rssBefore) / MiB),
-					unit: 'MiB',
-				});
-				const ratios = m.map((x) => (x.maxRss - x.rssBefore) / size);
-				const sorted = [...ratios].sort((a, b) => a - b);
-				const median = sorted[Math.floor(sorted.length / 2)];
-				rows.push({
-					metric: `${side} RSS growth ÷ file size`,
-					values: ratios,
-					unit: '×',
-					...(side === 'node' &&
-						mode === 'filesystem' && {
-							target: '≤ 0.5 (median): streamed, never held whole',
-							pass: median <= 0.5,
-						}),
-				});
-			}
+			rows.push(
+				...memoryRows(r, {
+					bytes: size,
+					what: 'file size',
+					...(mode === 'filesystem' && { target: { max: 0.5, text: '≤ 0.5 (median): streamed, never held whole' } }),
+				}),
+			);
 			return rows;
 		},
 	};

@@ -14,7 +14,7 @@
  *   const api = await setupOwnerAndLogin(srv);                    // cookie-authenticated REST client
  *   await api.testCredential(cred);                               // POST /rest/credentials/test
  *   await srv.stop(); await n8n.cleanup();
- * See /work/notes/n8n-real.md for the env vars, versions and gotchas.
+ * Why each env var and pin: the comments at baseEnv and N8N_VERSIONS, and the README's Development section.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
@@ -174,7 +174,7 @@ export interface N8nFolder {
 	cleanup(): Promise<void>;
 }
 
-/** Env vars common to every n8n process we run (see /work/notes/n8n-real.md). */
+/** Env vars common to every n8n process we run. */
 export function baseEnv(line: N8nLine, userFolder: string, opts: N8nFolderOptions): Record<string, string> {
 	const env: Record<string, string> = {};
 	// Keep PATH/HOME/etc., drop npm's per-run config and the developer's proxies and N8N_* settings.

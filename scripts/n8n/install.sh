@@ -10,7 +10,7 @@
 #   .install-complete   marker, written only after `n8n --version` printed the pinned version
 # Node 24 for n8n 2.x comes from the npm package `node` (its platform package ships the binary and
 # the C++ headers; native modules are built against them via npm_config_nodedir).
-# See /work/notes/n8n-real.md (and the README's Development section) for the why of each override.
+# The README's Development section says why each override is there.
 set -euo pipefail
 
 N8N_V1_VERSION="1.123.81"

@@ -1,7 +1,7 @@
 /**
  * One emulated Defender tenant: machines, alerts, incidents, machine actions, indicators, TVM
  * and hunting tables, with control methods for tests, the trigger and the demo.
- * See /work/notes/emulator-store.md for the contract.
+ * The contract is summarised in test/emulator/README.md (Defender semantics).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 
