@@ -313,26 +313,88 @@ export async function submitMachineAction(
 	return await oneAtATime(key, async (waited) => await submitNow.call(this, req, waited));
 }
 
-async function submitNow(this: IExecuteFunctions, req: ResponseActionRequest, waitedForAnother: boolean): Promise<IDataObject> {
-	let pendingCheckSkipped = req.reusePending !== false && pendingCheckForbidden.has(this) ? PENDING_CHECK_SKIPPED : undefined;
-	if (req.reusePending !== false && !pendingCheckSkipped) {
-		// One item: ask about this machine only. Several: one list of the run's tenant and type,
-		// unless another execution just worked on this machine (the run's list predates it).
-		try {
-			const existing =
-				this.getInputData().length > 1 && !waitedForAnother
-					? newestPending(await pendingOfRun.call(this, req), req)
-					: await findPendingAction.call(this, req);
-			if (existing) return { ...existing, alreadyPending: true };
-		} catch (error) {
-			// Listing machine actions needs Machine.Read.All (List MachineActions API), which an app
-			// holding only the action's permission lacks. Go on without the check: Microsoft still
-			// refuses a duplicate with "Action is already in progress".
-			if (httpStatusOf(error) !== 403) throw passOn(this.getNode(), error, req.itemIndex);
-			pendingCheckSkipped = PENDING_CHECK_SKIPPED;
-			pendingCheckForbidden.add(this);
-		}
+/**
+ * The pending-action check: the action of the same type already pending on the machine, or, when
+ * the app may not list machine actions, the note that the check was skipped.
+ */
+async function checkPending(
+	this: IExecuteFunctions,
+	req: ResponseActionRequest,
+	waitedForAnother: boolean,
+): Promise<{ existing?: IDataObject; skipped?: string }> {
+	if (req.reusePending === false) return {};
+	if (pendingCheckForbidden.has(this)) return { skipped: PENDING_CHECK_SKIPPED };
+	// One item: ask about this machine only. Several: one list of the run's tenant and type,
+	// unless another execution just worked on this machine (the run's list predates it).
+	try {
+		const existing =
+			this.getInputData().length > 1 && !waitedForAnother
+				? newestPending(await pendingOfRun.call(this, req), req)
+				: await findPendingAction.call(this, req);
+		return { existing };
+	} catch (error) {
+		// Listing machine actions needs Machine.Read.All (List MachineActions API), which an app
+		// holding only the action's permission lacks. Go on without the check: Microsoft still
+		// refuses a duplicate with "Action is already in progress".
+		if (httpStatusOf(error) !== 403) throw passOn(this.getNode(), error, req.itemIndex);
+		pendingCheckForbidden.add(this);
+		return { skipped: PENDING_CHECK_SKIPPED };
 	}
+}
+
+/** Microsoft refused a duplicate (400 ActiveRequestAlreadyExists): the pending action, or the refusal with a hint. */
+async function pendingAfterRefusal(this: IExecuteFunctions, req: ResponseActionRequest, error: unknown): Promise<IDataObject> {
+	const existing = await findPendingOrForbidden.call(this, req);
+	if (existing !== FORBIDDEN && existing) return { ...existing, alreadyPending: true };
+	const hint =
+		existing === FORBIDDEN
+			? `Microsoft says an action of this kind is already in progress on this machine. ${PENDING_LOOKUP_FORBIDDEN}`
+			: // Busy with something we cannot see (e.g. a live response session), or the other
+				// action just finished: report Microsoft's answer with a hint.
+				'Microsoft says an action is already in progress on this machine, but no pending action of the same type was found. Another response action or a live response session may be running; retry when it has finished.';
+	if (error instanceof NodeApiError) error.description = hint;
+	throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description: hint });
+}
+
+/**
+ * After a failed POST: the action it created after all (flagged `recoveredAfterError`), or
+ * undefined when sending it once more cannot create a duplicate; otherwise throws.
+ */
+async function afterFailedPost(
+	this: IExecuteFunctions,
+	req: ResponseActionRequest,
+	error: unknown,
+	startedMs: number,
+	attempt: number,
+): Promise<IDataObject | undefined> {
+	if (error instanceof NodeOperationError) throw new NodeOperationError(this.getNode(), error);
+	if (isActionAlreadyPendingError(error)) return await pendingAfterRefusal.call(this, req, error);
+	if (!isUncertainOutcome(error) || wasNotSent(error)) {
+		throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
+	}
+	if (isUnknownOutcome(error)) {
+		// No readable answer: the action may exist, possibly listed only after a while.
+		// Look long enough to be sure; never send it again.
+		const check = await verifySubmitted.call(this, req, startedMs, responseActionTuning.verifyLookups);
+		if (check.action) return { ...check.action, recoveredAfterError: true };
+		throw mayHaveHappenedError.call(this, req, error, check);
+	}
+	// 500/502/503: Microsoft answered that it failed. Look once before anything is sent
+	// again, so a retry can never queue a second action.
+	const check = await verifySubmitted.call(this, req, startedMs, 1);
+	if (check.action) return { ...check.action, recoveredAfterError: true };
+	if (check.failedLookups > 0) throw mayHaveHappenedError.call(this, req, error, check);
+	if (attempt >= 1) {
+		throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
+	}
+	// No such action on the machine: sending it once more cannot create a duplicate.
+	return undefined;
+}
+
+async function submitNow(this: IExecuteFunctions, req: ResponseActionRequest, waitedForAnother: boolean): Promise<IDataObject> {
+	const pending = await checkPending.call(this, req, waitedForAnother);
+	if (pending.existing) return { ...pending.existing, alreadyPending: true };
+	const pendingCheckSkipped = pending.skipped;
 	const flagged = (a: IDataObject): IDataObject => (pendingCheckSkipped ? { ...a, pendingCheckSkipped } : a);
 
 	let action: IDataObject | undefined;
@@ -348,41 +410,8 @@ async function submitNow(this: IExecuteFunctions, req: ResponseActionRequest, wa
 				operation: req.operation,
 			});
 		} catch (error) {
-			if (error instanceof NodeOperationError) throw new NodeOperationError(this.getNode(), error);
-			if (isActionAlreadyPendingError(error)) {
-				const existing = await findPendingOrForbidden.call(this, req);
-				if (existing === FORBIDDEN) {
-					const hint = `Microsoft says an action of this kind is already in progress on this machine. ${PENDING_LOOKUP_FORBIDDEN}`;
-					if (error instanceof NodeApiError) error.description = hint;
-					throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description: hint });
-				}
-				if (existing) return { ...existing, alreadyPending: true };
-				// Busy with something we cannot see (e.g. a live response session), or the other
-				// action just finished: report Microsoft's answer with a hint.
-				const hint =
-					'Microsoft says an action is already in progress on this machine, but no pending action of the same type was found. Another response action or a live response session may be running; retry when it has finished.';
-				if (error instanceof NodeApiError) error.description = hint;
-				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex, description: hint });
-			}
-			if (!isUncertainOutcome(error) || wasNotSent(error)) {
-				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
-			}
-			if (isUnknownOutcome(error)) {
-				// No readable answer: the action may exist, possibly listed only after a while.
-				// Look long enough to be sure; never send it again.
-				const check = await verifySubmitted.call(this, req, startedMs, responseActionTuning.verifyLookups);
-				if (check.action) return { ...check.action, recoveredAfterError: true };
-				throw mayHaveHappenedError.call(this, req, error, check);
-			}
-			// 500/502/503: Microsoft answered that it failed. Look once before anything is sent
-			// again, so a retry can never queue a second action.
-			const check = await verifySubmitted.call(this, req, startedMs, 1);
-			if (check.action) return { ...check.action, recoveredAfterError: true };
-			if (check.failedLookups > 0) throw mayHaveHappenedError.call(this, req, error, check);
-			if (attempt >= 1) {
-				throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: req.itemIndex });
-			}
-			// No such action on the machine: sending it once more cannot create a duplicate.
+			const recovered = await afterFailedPost.call(this, req, error, startedMs, attempt);
+			if (recovered) return recovered;
 		}
 	}
 
