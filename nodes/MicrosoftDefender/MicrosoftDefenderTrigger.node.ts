@@ -11,7 +11,14 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 
 import { authenticationParameter, nodeCredentials, requestOptionsParameter } from './actions/node.description';
 import { OPERATIONS } from './actions/operations';
-import { serviceSourceOptions } from './descriptions/common';
+import {
+	alertStatusOptions,
+	assignedToParameter,
+	filtersCollection,
+	incidentStatusOptions,
+	serviceSourceOptions,
+	simplifyParameter,
+} from './descriptions/common';
 import { and, ge, lt, rawLiteral } from './helpers/odata';
 import {
 	GRAPH_COLLECTION,
@@ -102,53 +109,28 @@ export class MicrosoftDefenderTrigger implements INodeType {
 				options: EVENT_OPTIONS,
 				default: 'newAlert',
 			},
+			simplifyParameter,
 			{
-				displayName: 'Simplify',
-				name: 'simplify',
-				type: 'boolean',
-				default: true,
-				description: 'Whether to return a simplified version of the response instead of the raw data',
-			},
-			{
-				displayName: 'Filters',
-				name: 'filters',
-				type: 'collection',
-				placeholder: 'Add Filter',
-				default: {},
+				...filtersCollection,
 				options: [
 					{
 						displayName: 'Alert Status',
 						name: 'alertStatus',
 						type: 'multiOptions',
-						options: [
-							{ name: 'In Progress', value: 'inProgress' },
-							{ name: 'New', value: 'new' },
-							{ name: 'Resolved', value: 'resolved' },
-						],
+						options: alertStatusOptions,
 						default: [],
 						description: 'Only alerts in one of these states',
 						displayOptions: { show: { '/event': ALERT_EVENTS } },
 					},
 					{
-						displayName: 'Assigned To',
-						name: 'assignedTo',
-						type: 'string',
-						default: '',
-						placeholder: 'e.g. analyst@contoso.com',
-						description: 'Only incidents assigned to this user (exact match, case-insensitive)',
+						...assignedToParameter('Only incidents assigned to this user (exact match, case-insensitive)'),
 						displayOptions: { show: { '/event': INCIDENT_EVENTS } },
 					},
 					{
 						displayName: 'Incident Status',
 						name: 'incidentStatus',
 						type: 'multiOptions',
-						options: [
-							{ name: 'Active', value: 'active' },
-							{ name: 'Awaiting Action', value: 'awaitingAction' },
-							{ name: 'In Progress', value: 'inProgress' },
-							{ name: 'Redirected', value: 'redirected' },
-							{ name: 'Resolved', value: 'resolved' },
-						],
+						options: incidentStatusOptions,
 						default: [],
 						description: 'Only incidents in one of these states',
 						displayOptions: { show: { '/event': INCIDENT_EVENTS } },

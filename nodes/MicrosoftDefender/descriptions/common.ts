@@ -33,6 +33,75 @@ export const simplifyParameter: INodeProperties = {
 /** Return All + Limit, in display order. */
 export const returnAllOrLimit: INodeProperties[] = [returnAllParameter, limitParameter];
 
+/** The Filters collection of a Get Many or the trigger, without its options: `{ ...filtersCollection, options }`. */
+export const filtersCollection = {
+	displayName: 'Filters',
+	name: 'filters',
+	type: 'collection',
+	placeholder: 'Add Filter',
+	default: {},
+} satisfies Omit<INodeProperties, 'options'>;
+
+/* Triage fields of alerts and incidents: filters (Get Many, trigger) and fields to set (Update). */
+
+/** Assigned To as a filter ("Only … assigned to this user") or as the field to set. */
+export function assignedToParameter(description: string): INodeProperties {
+	return {
+		displayName: 'Assigned To',
+		name: 'assignedTo',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. analyst@contoso.com',
+		description,
+	};
+}
+
+/** Created Since / Updated Since filter of `records` ("alerts", "incidents"). */
+export function sinceFilter(name: 'createdSince' | 'updatedSince', records: string): INodeProperties {
+	const created = name === 'createdSince';
+	return {
+		displayName: created ? 'Created Since' : 'Updated Since',
+		name,
+		type: 'dateTime',
+		default: '',
+		description: `Only ${records} ${created ? 'created' : 'changed'} at or after this time (UTC when no zone is given)`,
+	};
+}
+
+/** Classification and Determination as fields to set on an alert or incident. */
+export function verdictFields(determinationDescription: string): INodeProperties[] {
+	return [
+		{
+			displayName: 'Classification',
+			name: 'classification',
+			type: 'options',
+			default: 'truePositive',
+			options: classificationOptions,
+		},
+		{
+			displayName: 'Determination',
+			name: 'determination',
+			type: 'options',
+			default: 'malware',
+			options: determinationOptions,
+			description: determinationDescription,
+		},
+	];
+}
+
+/** The text of a comment on an alert or incident. */
+export function commentTextParameter(placeholder: string): INodeProperties {
+	return {
+		displayName: 'Comment',
+		name: 'comment',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		required: true,
+		placeholder,
+	};
+}
+
 /* Value lists in the Graph vocabulary (helpers/simplify.ts maps them for the MDE API). */
 
 export const severityOptions: INodePropertyOptions[] = [

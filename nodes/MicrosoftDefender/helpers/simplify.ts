@@ -154,32 +154,21 @@ function isMdeAlert(alert: IDataObject): boolean {
  * Graph vocabulary, `incidentId` as a string, `machineId` = the MDE device id when known).
  */
 export function simplifyAlert(alert: IDataObject): IDataObject {
-	if (isMdeAlert(alert)) {
-		const devices = Array.isArray(alert.devices) ? (alert.devices as IDataObject[]) : [];
-		return {
-			id: str(alert.id ?? alert.alertId),
-			title: str(alert.title),
-			severity: toGraphValue('severity', alert.severity) ?? null,
-			status: toGraphValue('status', alert.status) ?? null,
-			classification: toGraphValue('classification', alert.classification) ?? null,
-			assignedTo: str(alert.assignedTo),
-			incidentId: str(alert.incidentId),
-			machineId: str(alert.machineId ?? devices[0]?.mdatpDeviceId ?? devices[0]?.deviceId),
-			createdDateTime: str(alert.alertCreationTime ?? alert.creationTime),
-			lastUpdateDateTime: str(alert.lastUpdateTime ?? alert.lastUpdatedTime),
-		};
-	}
+	const mde = isMdeAlert(alert);
+	const devices = mde && Array.isArray(alert.devices) ? (alert.devices as IDataObject[]) : [];
 	return {
-		id: str(alert.id),
+		id: str(mde ? (alert.id ?? alert.alertId) : alert.id),
 		title: str(alert.title),
 		severity: toGraphValue('severity', alert.severity) ?? null,
 		status: toGraphValue('status', alert.status) ?? null,
 		classification: toGraphValue('classification', alert.classification) ?? null,
 		assignedTo: str(alert.assignedTo),
 		incidentId: str(alert.incidentId),
-		machineId: firstDeviceId(alert.evidence),
-		createdDateTime: str(alert.createdDateTime),
-		lastUpdateDateTime: str(alert.lastUpdateDateTime),
+		machineId: mde
+			? str(alert.machineId ?? devices[0]?.mdatpDeviceId ?? devices[0]?.deviceId)
+			: firstDeviceId(alert.evidence),
+		createdDateTime: str(mde ? (alert.alertCreationTime ?? alert.creationTime) : alert.createdDateTime),
+		lastUpdateDateTime: str(mde ? (alert.lastUpdateTime ?? alert.lastUpdatedTime) : alert.lastUpdateDateTime),
 	};
 }
 

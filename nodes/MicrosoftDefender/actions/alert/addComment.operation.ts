@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeApiError, NodeOperationError, sleep, updateDisplayOptions } from 'n8n-workflow';
 
 import { isUncertainOutcome, isUnknownOutcome, responseActionTuning } from '../../helpers/outcome';
+import { commentTextParameter } from '../../descriptions/common';
 import { defenderApiRequest, wasNotSent } from '../../transport';
 import { readApi, requireText, toItems } from '../common';
 import { alertLocator, readAlertId } from './common';
@@ -9,15 +10,7 @@ import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	alertLocator('The alert to comment on'),
-	{
-		displayName: 'Comment',
-		name: 'comment',
-		type: 'string',
-		typeOptions: { rows: 3 },
-		default: '',
-		required: true,
-		placeholder: 'e.g. Triaged by n8n: host isolated',
-	},
+	commentTextParameter('e.g. Triaged by n8n: host isolated'),
 ];
 
 const displayOptions = { show: { resource: ['alert'], operation: ['addComment'] } };

@@ -4,10 +4,13 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import {
 	alertStatusOptions,
+	assignedToParameter,
+	filtersCollection,
 	returnAllOrLimit,
 	serviceSourceOptions,
 	severityOptions,
 	simplifyParameter,
+	sinceFilter,
 } from '../../descriptions/common';
 import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
 import { canonicalTimestamp } from '../../helpers/pollTime';
@@ -21,27 +24,10 @@ import { OPERATIONS } from '../operations';
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
 	{
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
+		...filtersCollection,
 		options: [
-			{
-				displayName: 'Assigned To',
-				name: 'assignedTo',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. analyst@contoso.com',
-				description: 'Only alerts assigned to this user (exact match)',
-			},
-			{
-				displayName: 'Created Since',
-				name: 'createdSince',
-				type: 'dateTime',
-				default: '',
-				description: 'Only alerts created at or after this time (UTC when no zone is given)',
-			},
+			assignedToParameter('Only alerts assigned to this user (exact match)'),
+			sinceFilter('createdSince', 'alerts'),
 			{
 				displayName: 'Custom OData Filter',
 				name: 'rawFilter',
@@ -91,13 +77,7 @@ const properties: INodeProperties[] = [
 				default: [],
 				options: [...alertStatusOptions, { name: 'Unknown', value: 'unknown' }],
 			},
-			{
-				displayName: 'Updated Since',
-				name: 'updatedSince',
-				type: 'dateTime',
-				default: '',
-				description: 'Only alerts changed at or after this time (UTC when no zone is given)',
-			},
+			sinceFilter('updatedSince', 'alerts'),
 		],
 	},
 	simplifyParameter,

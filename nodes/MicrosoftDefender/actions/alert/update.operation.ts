@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { alertStatusOptions, classificationOptions, determinationOptions } from '../../descriptions/common';
+import { alertStatusOptions, assignedToParameter, verdictFields } from '../../descriptions/common';
 import { GRAPH_DETERMINATION_ALTERNATIVE, MDE_DETERMINATION_ALTERNATIVE, toGraphWriteValue, toMdeValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
 import { failInput, patchWithDetermination, readApi, toItems } from '../common';
@@ -17,30 +17,10 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Field',
 		default: {},
 		options: [
-			{
-				displayName: 'Assigned To',
-				name: 'assignedTo',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. analyst@contoso.com',
-				description: 'User principal name of the owner of the alert',
-			},
-			{
-				displayName: 'Classification',
-				name: 'classification',
-				type: 'options',
-				default: 'truePositive',
-				options: classificationOptions,
-			},
-			{
-				displayName: 'Determination',
-				name: 'determination',
-				type: 'options',
-				default: 'malware',
-				options: determinationOptions,
-				description:
-					'Mapped to the names the selected API expects. Microsoft may refuse some combinations with the classification; its message is passed through.',
-			},
+			assignedToParameter('User principal name of the owner of the alert'),
+			...verdictFields(
+				'Mapped to the names the selected API expects. Microsoft may refuse some combinations with the classification; its message is passed through.',
+			),
 			{
 				displayName: 'Status',
 				name: 'status',

@@ -14,6 +14,7 @@ import {
 	userPermissionFor,
 } from '../../helpers/permissions';
 import { getDefenderToken } from '../../transport';
+import { toItems } from '../common';
 import { OPERATION_PERMISSIONS } from '../operations';
 
 const properties: INodeProperties[] = [
@@ -153,7 +154,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	summary.operations = rows;
 
 	const data = summaryOnly ? [summary] : rows;
-	return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(data), {
-		itemData: { item: i },
-	});
+	return toItems.call(this, data, i);
 }

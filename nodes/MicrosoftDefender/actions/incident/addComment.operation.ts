@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { commentTextParameter } from '../../descriptions/common';
 import { defenderApiRequest } from '../../transport';
 import { requireText, toItems } from '../common';
 import { incidentLocator, readIncidentId } from './common';
@@ -8,15 +9,7 @@ import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	incidentLocator('The incident to comment on'),
-	{
-		displayName: 'Comment',
-		name: 'comment',
-		type: 'string',
-		typeOptions: { rows: 3 },
-		default: '',
-		required: true,
-		placeholder: 'e.g. Contained by n8n: 3 hosts isolated',
-	},
+	commentTextParameter('e.g. Contained by n8n: 3 hosts isolated'),
 ];
 
 const displayOptions = { show: { resource: ['incident'], operation: ['addComment'] } };

@@ -9,12 +9,15 @@ import { readIncidentWithAlerts } from './withAlerts';
 import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
 import {
+	assignedToParameter,
 	classificationFilterOptions,
 	determinationOptions,
+	filtersCollection,
 	incidentStatusOptions,
 	returnAllOrLimit,
 	severityOptions,
 	simplifyParameter,
+	sinceFilter,
 } from '../../descriptions/common';
 import { and, anyOf, eq, ge, rawLiteral } from '../../helpers/odata';
 import { simplifyIncident, toGraphValue } from '../../helpers/simplify';
@@ -26,20 +29,9 @@ import { OPERATIONS } from '../operations';
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
 	{
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
+		...filtersCollection,
 		options: [
-			{
-				displayName: 'Assigned To',
-				name: 'assignedTo',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. analyst@contoso.com',
-				description: 'Only incidents assigned to this user (exact match)',
-			},
+			assignedToParameter('Only incidents assigned to this user (exact match)'),
 			{
 				displayName: 'Classification',
 				name: 'classification',
@@ -47,13 +39,7 @@ const properties: INodeProperties[] = [
 				default: [],
 				options: classificationFilterOptions,
 			},
-			{
-				displayName: 'Created Since',
-				name: 'createdSince',
-				type: 'dateTime',
-				default: '',
-				description: 'Only incidents created at or after this time (UTC when no zone is given)',
-			},
+			sinceFilter('createdSince', 'incidents'),
 			{
 				displayName: 'Custom OData Filter',
 				name: 'rawFilter',
@@ -84,13 +70,7 @@ const properties: INodeProperties[] = [
 				default: [],
 				options: incidentStatusOptions,
 			},
-			{
-				displayName: 'Updated Since',
-				name: 'updatedSince',
-				type: 'dateTime',
-				default: '',
-				description: 'Only incidents changed at or after this time (UTC when no zone is given)',
-			},
+			sinceFilter('updatedSince', 'incidents'),
 		],
 	},
 	{

@@ -1,11 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import {
-	classificationOptions,
-	determinationOptions,
-	incidentUpdateStatusOptions,
-} from '../../descriptions/common';
+import { assignedToParameter, incidentUpdateStatusOptions, verdictFields } from '../../descriptions/common';
 import { GRAPH_DETERMINATION_ALTERNATIVE, toGraphWriteValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
 import { splitList } from '../../helpers/validate';
@@ -22,30 +18,8 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Field',
 		default: {},
 		options: [
-			{
-				displayName: 'Assigned To',
-				name: 'assignedTo',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. analyst@contoso.com',
-				description: 'User principal name of the owner of the incident',
-			},
-			{
-				displayName: 'Classification',
-				name: 'classification',
-				type: 'options',
-				default: 'truePositive',
-				options: classificationOptions,
-			},
-			{
-				displayName: 'Determination',
-				name: 'determination',
-				type: 'options',
-				default: 'malware',
-				options: determinationOptions,
-				description:
-					'Microsoft may refuse some combinations with the classification; its message is passed through',
-			},
+			assignedToParameter('User principal name of the owner of the incident'),
+			...verdictFields('Microsoft may refuse some combinations with the classification; its message is passed through'),
 			{
 				displayName: 'Status',
 				name: 'status',

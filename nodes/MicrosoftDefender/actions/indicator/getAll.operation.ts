@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { returnAllOrLimit } from '../../descriptions/common';
+import { filtersCollection, returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList } from '../../helpers/validate';
@@ -12,11 +12,7 @@ import { OPERATIONS } from '../operations';
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
 	{
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
+		...filtersCollection,
 		options: [
 			{
 				displayName: 'Action',

@@ -2,12 +2,12 @@ import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, I
 import { NodeOperationError } from 'n8n-workflow';
 
 import { assertLiveResponseSucceeded, baseName, validateCommands, type LiveCommand } from '../../helpers/liveResponse';
-import { machineLocator, resolveMachine, toItems, waitProperties } from '../machine/common';
+import { machineLocator, resolveMachine, waitProperties } from '../machine/common';
 import { OPERATIONS, type Operation } from '../operations';
 import { downloadToBinary } from '../machine/links';
 import { downloadTranscript, getResultLink, startLiveResponse, waitForLiveResponse } from './session';
 
-export { machineLocator, toItems };
+export { machineLocator };
 
 export function commentParameter(defaultComment: string): INodeProperties {
 	return {

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
 import { libraryFileName } from './uploadLibraryFile.operation';
-import { toItems } from './common';
+import { toItems } from '../common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
-import { toItems } from './common';
+import { toItems } from '../common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [];

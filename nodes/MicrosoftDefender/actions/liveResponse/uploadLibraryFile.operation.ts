@@ -4,7 +4,7 @@ import { randomBytes } from 'crypto';
 
 import { LIVE_RESPONSE_LIMITS } from '../../helpers/liveResponse';
 import { mdeRequest } from '../../transport/mde';
-import { toItems } from './common';
+import { toItems } from '../common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { toItems } from './common';
+import { toItems } from '../common';
 import { downloadToBinary, getInvestigationPackageUri } from './links';
 import { responseActionDescription, runResponseAction } from './responseAction';
 import { OPERATIONS } from '../operations';

@@ -227,7 +227,6 @@ export async function resolveMachine(
 	return { id: id.toLowerCase() };
 }
 
-export { toItems } from '../common';
 
 /**
  * The fields kept by Simplify on Machine Get and Get Many (at most ten, n8n's UI guideline): who

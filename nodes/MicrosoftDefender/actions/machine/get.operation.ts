@@ -3,7 +3,8 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { simplifyParameter } from '../../descriptions/common';
 import { mdeRequest } from '../../transport/mde';
-import { ipOptions, machineLocator, machineOutput, resolveMachine, toItems } from './common';
+import { toItems } from '../common';
+import { ipOptions, machineLocator, machineOutput, resolveMachine } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [machineLocator, ipOptions, simplifyParameter];

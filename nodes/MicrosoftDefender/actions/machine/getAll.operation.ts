@@ -1,22 +1,18 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { returnAllOrLimit, simplifyParameter } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyEquals, anyOf, dateTime, eq, startsWith } from '../../helpers/odata';
 import { readFilterText, readOptionList } from '../../helpers/validate';
-import { readDate, readReturnAllLimit } from '../common';
-import { machineOutput, toItems } from './common';
+import { filtersCollection, returnAllOrLimit, simplifyParameter } from '../../descriptions/common';
+import { readDate, readReturnAllLimit, toItems } from '../common';
+import { machineOutput } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
 	{
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
+		...filtersCollection,
 		options: [
 			{
 				displayName: 'Exposure Level',

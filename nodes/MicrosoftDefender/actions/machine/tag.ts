@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
-import { ipOptions, machineLocator, resolveMachine, toItems } from './common';
+import { toItems } from '../common';
+import { ipOptions, machineLocator, resolveMachine } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [

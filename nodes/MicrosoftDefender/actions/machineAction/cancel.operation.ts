@@ -3,7 +3,8 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
 import { validateValue } from '../../helpers/validate';
-import { actionIdProperty, toItems } from './common';
+import { toItems } from '../common';
+import { actionIdProperty } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [

@@ -30,5 +30,3 @@ export const MACHINE_ACTION_STATUSES = [
 	{ name: 'Succeeded', value: 'Succeeded' },
 	{ name: 'Time Out', value: 'TimeOut' },
 ];
-
-export { toItems } from '../common';

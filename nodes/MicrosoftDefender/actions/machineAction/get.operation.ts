@@ -4,7 +4,8 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { validateValue } from '../../helpers/validate';
 import { waitProperties } from '../machine/common';
 import { getMachineAction, readWaitOptions, waitForMachineAction } from '../machine/machineAction';
-import { actionIdProperty, toItems } from './common';
+import { toItems } from '../common';
+import { actionIdProperty } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [actionIdProperty, ...waitProperties()];

@@ -1,22 +1,18 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { returnAllOrLimit } from '../../descriptions/common';
+import { filtersCollection, returnAllOrLimit } from '../../descriptions/common';
 import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, dateTime, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList, validateValue } from '../../helpers/validate';
-import { readDate, readReturnAllLimit } from '../common';
-import { MACHINE_ACTION_STATUSES, MACHINE_ACTION_TYPES, toItems } from './common';
+import { readDate, readReturnAllLimit, toItems } from '../common';
+import { MACHINE_ACTION_STATUSES, MACHINE_ACTION_TYPES } from './common';
 import { OPERATIONS } from '../operations';
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
 	{
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
+		...filtersCollection,
 		options: [
 			{
 				displayName: 'Created After',
