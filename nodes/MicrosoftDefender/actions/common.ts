@@ -11,8 +11,12 @@ import type {
 } from 'n8n-workflow';
 
 import { passOn } from '../helpers/errors';
+import type { PagedEndpoint } from '../helpers/limits';
 import { group, parseDateTime, validateRawFilter } from '../helpers/odata';
+import type { OperationRef } from '../helpers/permissions';
+import type { ValidateOptions } from '../helpers/validate';
 import { inputError, parameterError, preview, readLimit } from '../helpers/validate';
+import { defenderApiRequestAllItems } from '../transport';
 
 /** Wraps records as output items paired with input item `i`. */
 export function toItems(this: IExecuteFunctions, data: IDataObject | IDataObject[], i: number): INodeExecutionData[] {
@@ -37,6 +41,32 @@ export function readApi(ctx: IExecuteFunctions, i: number): 'graph' | 'mde' {
 export function readReturnAllLimit(ctx: IExecuteFunctions, i: number): number | undefined {
 	if (ctx.getNodeParameter('returnAll', i, false) === true) return undefined;
 	return readLimit(ctx.getNode(), ctx.getNodeParameter('limit', i, 50), i);
+}
+
+/** Names a filter of the Filters collection in errors: `"Filters > Tag" …`. */
+export function filterAt(i: number): (parameter: string) => ValidateOptions {
+	return (parameter) => ({ parameter: `Filters > ${parameter}`, itemIndex: i });
+}
+
+/** Reads an MDE list (GET with an optional `$filter`) up to `limit` (undefined = all). */
+export async function readMdeList(
+	this: IExecuteFunctions,
+	i: number,
+	list: { path: string; filter?: string; endpoint: PagedEndpoint; operation: OperationRef },
+	limit: number | undefined,
+): Promise<IDataObject[]> {
+	return await defenderApiRequestAllItems.call(
+		this,
+		{
+			api: 'mde',
+			method: 'GET',
+			path: list.path,
+			qs: list.filter ? { $filter: list.filter } : {},
+			itemIndex: i,
+			operation: list.operation,
+		},
+		{ endpoint: list.endpoint, limit },
+	);
 }
 
 /** A required text parameter, as typed (not trimmed). */
@@ -184,21 +214,32 @@ export function readPortalId(ctx: IExecuteFunctions, i: number, id: PortalId, pa
 
 /**
  * Sends a PATCH whose determination Microsoft's pages spell two ways; on a 400 sends it once more
- * with the other spelling. `sentAs` is set when the second spelling was the one accepted.
+ * with the other spelling. Returns the updated record (Microsoft's answer, or `{ id, ...what was
+ * sent }` when the answer is empty), with `determinationSentAs` when the second spelling was the
+ * one accepted.
  */
 export async function patchWithDetermination(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
+	id: string,
 	body: IDataObject,
 	alternatives: Record<string, string>,
 	send: (payload: IDataObject) => Promise<unknown>,
-): Promise<{ response: unknown; sent: IDataObject; sentAs?: string }> {
+): Promise<IDataObject> {
+	let response: unknown;
+	let sent = body;
+	let sentAs: string | undefined;
 	try {
-		return { response: await send(body), sent: body };
+		response = await send(body);
 	} catch (error) {
 		const other = alternatives[String(body.determination)];
 		if (!other || String((error as { httpCode?: unknown }).httpCode) !== '400') throw passOn(ctx.getNode(), error, itemIndex);
-		const sent = { ...body, determination: other };
-		return { response: await send(sent), sent, sentAs: other };
+		sent = { ...body, determination: other };
+		sentAs = other;
+		response = await send(sent);
 	}
+	const record: IDataObject =
+		response && typeof response === 'object' && Object.keys(response).length > 0 ? (response as IDataObject) : { id, ...sent };
+	if (sentAs) record.determinationSentAs = sentAs;
+	return record;
 }

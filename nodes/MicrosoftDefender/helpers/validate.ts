@@ -307,13 +307,13 @@ export function readFilterText(node: INode, value: unknown, opts: ValidateOption
 
 /**
  * A multi-option filter. Accepts the list the editor produces, or (from an expression) one text
- * with values separated by commas. With `allowed`, every value must be one of the options
+ * with values separated by commas. With `allowed` (values, or the editor's options), every value must be one of them
  * (compared case-insensitively, returned in the options' spelling).
  */
 export function readOptionList(
 	node: INode,
 	value: unknown,
-	opts: ValidateOptions & { allowed?: ReadonlyArray<string | number | boolean> },
+	opts: ValidateOptions & { allowed?: ReadonlyArray<string | number | boolean | { value: string | number | boolean }> },
 ): string[] {
 	if (value === undefined || value === null || value === '') return [];
 	let raw: unknown[];
@@ -328,6 +328,7 @@ export function readOptionList(
 			'Pick the values in the editor, or return an array (or a comma-separated text) from the expression.',
 		);
 	}
+	const allowed = opts.allowed?.map((a) => String(typeof a === 'object' ? a.value : a));
 	const out: string[] = [];
 	for (const entry of raw) {
 		if (typeof entry !== 'string' && !(typeof entry === 'number' && Number.isFinite(entry))) {
@@ -336,15 +337,15 @@ export function readOptionList(
 		let text = String(entry).trim();
 		if (text === '') continue;
 		assertWellFormed(node, text, opts);
-		if (opts.allowed) {
-			const match = opts.allowed.map(String).find((a) => a.toLowerCase() === text.toLowerCase());
+		if (allowed) {
+			const match = allowed.find((a) => a.toLowerCase() === text.toLowerCase());
 			if (match === undefined) {
 				throw parameterError(
 					node,
 					opts.parameter,
 					opts.itemIndex,
 					`has an unknown value "${preview(text)}"`,
-					`Allowed values: ${opts.allowed.map(String).join(', ')}.`,
+					`Allowed values: ${allowed.join(', ')}.`,
 				);
 			}
 			text = match;

@@ -62,9 +62,10 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 
 	const operation = OPERATIONS.alert.update;
 	// Both APIs' pages spell some determinations two ways: refused, the other spelling is sent once.
-	const { response, sent, sentAs } = await patchWithDetermination(
+	const alert = await patchWithDetermination(
 		this,
 		i,
+		id,
 		body,
 		api === 'graph' ? GRAPH_DETERMINATION_ALTERNATIVE : MDE_DETERMINATION_ALTERNATIVE,
 		async (payload) =>
@@ -86,11 +87,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 						operation,
 					}),
 	);
-	// Both APIs answer with the updated alert; fall back to what was sent if the body is empty.
-	const alert: IDataObject =
-		response && typeof response === 'object' && Object.keys(response).length > 0
-			? (response as IDataObject)
-			: { id, ...sent };
-	if (sentAs) alert.determinationSentAs = sentAs;
 	return toItems.call(this, alert, i);
 }

@@ -109,7 +109,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		body.customTags = splitList([...existing, ...tags]);
 	}
 
-	const { response, sent, sentAs } = await patchWithDetermination(this, i, body, GRAPH_DETERMINATION_ALTERNATIVE, async (payload) =>
+	const incident = await patchWithDetermination(this, i, id, body, GRAPH_DETERMINATION_ALTERNATIVE, async (payload) =>
 		defenderApiRequest.call(this, {
 			api: 'graph',
 			method: 'PATCH',
@@ -119,10 +119,5 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			operation,
 		}),
 	);
-	const incident: IDataObject =
-		response && typeof response === 'object' && Object.keys(response).length > 0
-			? (response as IDataObject)
-			: { id, ...sent };
-	if (sentAs) incident.determinationSentAs = sentAs;
 	return toItems.call(this, incident, i);
 }

@@ -2,10 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { filtersCollection, returnAllOrLimit } from '../../descriptions/common';
-import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList } from '../../helpers/validate';
-import { readReturnAllLimit, toItems } from '../common';
+import { filterAt, readMdeList, readReturnAllLimit, toItems } from '../common';
 import { INDICATOR_FILTER_ACTIONS, INDICATOR_TYPES } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -49,25 +48,14 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const limit = readReturnAllLimit(this, i);
 	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
 	const node = this.getNode();
-	const at = (parameter: string) => ({ parameter: `Filters > ${parameter}`, itemIndex: i });
+	const at = filterAt(i);
 	const value = readFilterText(node, filters.indicatorValue, at('Indicator Value'));
-	const allowed = (options: Array<{ value: unknown }>) => options.map((o) => String(o.value));
 	const filter = and(
-		anyOf('indicatorType', readOptionList(node, filters.indicatorType, { ...at('Indicator Type'), allowed: allowed(INDICATOR_TYPES) })),
+		anyOf('indicatorType', readOptionList(node, filters.indicatorType, { ...at('Indicator Type'), allowed: INDICATOR_TYPES })),
 		value !== undefined ? eq('indicatorValue', value) : undefined,
-		anyOf('action', readOptionList(node, filters.action, { ...at('Action'), allowed: allowed(INDICATOR_FILTER_ACTIONS) })),
+		anyOf('action', readOptionList(node, filters.action, { ...at('Action'), allowed: INDICATOR_FILTER_ACTIONS })),
 	);
-	const indicators = await defenderApiRequestAllItems.call(
-		this,
-		{
-			api: 'mde',
-			method: 'GET',
-			path: '/api/indicators',
-			qs: filter ? { $filter: filter } : {},
-			itemIndex: i,
-			operation: OPERATIONS.indicator.getAll,
-		},
-		{ endpoint: 'mdeIndicators', limit },
-	);
+	const list = { path: '/api/indicators', filter, endpoint: 'mdeIndicators', operation: OPERATIONS.indicator.getAll } as const;
+	const indicators = await readMdeList.call(this, i, list, limit);
 	return toItems.call(this, indicators, i);
 }

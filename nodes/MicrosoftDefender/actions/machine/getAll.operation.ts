@@ -1,11 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyEquals, anyOf, dateTime, eq, startsWith } from '../../helpers/odata';
 import { readFilterText, readOptionList } from '../../helpers/validate';
 import { filtersCollection, returnAllOrLimit, simplifyParameter } from '../../descriptions/common';
-import { readDate, readReturnAllLimit, toItems } from '../common';
+import { filterAt, readDate, readMdeList, readReturnAllLimit, toItems } from '../common';
 import { machineOutput } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -112,7 +111,7 @@ const EXPOSURE_LEVELS = ['High', 'Medium', 'Low', 'None'];
 /** Builds the `$filter` for machines; every value is checked for its type and escaped by the OData helpers. */
 export function buildMachineFilter(this: IExecuteFunctions, filters: IDataObject, i: number): string | undefined {
 	const node = this.getNode();
-	const at = (parameter: string) => ({ parameter: `Filters > ${parameter}`, itemIndex: i });
+	const at = filterAt(i);
 	const clauses: Array<string | undefined> = [];
 	const name = readFilterText(node, filters.name, at('Name'));
 	if (name !== undefined) {
@@ -136,18 +135,8 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 
 	const filter = buildMachineFilter.call(this, filters, i);
 	// No recent machines: Microsoft answers 404, which the transport reads as an empty list.
-	const machines = await defenderApiRequestAllItems.call(
-		this,
-		{
-			api: 'mde',
-			method: 'GET',
-			path: '/api/machines',
-			qs: filter ? { $filter: filter } : {},
-			itemIndex: i,
-			operation: OPERATIONS.machine.getAll,
-		},
-		{ endpoint: 'mdeMachines', limit },
-	);
+	const list = { path: '/api/machines', filter, endpoint: 'mdeMachines', operation: OPERATIONS.machine.getAll } as const;
+	const machines = await readMdeList.call(this, i, list, limit);
 	const data = machines.map((m) => machineOutput(m, simple));
 	return toItems.call(this, data, i);
 }

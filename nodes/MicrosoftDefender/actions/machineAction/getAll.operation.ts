@@ -2,10 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { filtersCollection, returnAllOrLimit } from '../../descriptions/common';
-import { defenderApiRequestAllItems } from '../../transport';
 import { and, anyOf, dateTime, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList, validateValue } from '../../helpers/validate';
-import { readDate, readReturnAllLimit, toItems } from '../common';
+import { filterAt, readDate, readMdeList, readReturnAllLimit, toItems } from '../common';
 import { MACHINE_ACTION_STATUSES, MACHINE_ACTION_TYPES } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -64,33 +63,22 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
 
 	const node = this.getNode();
-	const at = (parameter: string) => ({ parameter: `Filters > ${parameter}`, itemIndex: i });
+	const at = filterAt(i);
 	const clauses: Array<string | undefined> = [];
 	const machineIdText = readFilterText(node, filters.machineId, at('Machine ID'));
 	if (machineIdText !== undefined) {
 		const machineId = validateValue(node, 'machineId', machineIdText, at('Machine ID'));
 		clauses.push(eq('machineId', machineId.toLowerCase()));
 	}
-	const allowed = (options: Array<{ value: string }>) => options.map((o) => o.value);
-	clauses.push(anyOf('type', readOptionList(node, filters.type, { ...at('Type'), allowed: allowed(MACHINE_ACTION_TYPES) })));
-	clauses.push(anyOf('status', readOptionList(node, filters.status, { ...at('Status'), allowed: allowed(MACHINE_ACTION_STATUSES) })));
+	clauses.push(anyOf('type', readOptionList(node, filters.type, { ...at('Type'), allowed: MACHINE_ACTION_TYPES })));
+	clauses.push(anyOf('status', readOptionList(node, filters.status, { ...at('Status'), allowed: MACHINE_ACTION_STATUSES })));
 	const requestor = readFilterText(node, filters.requestor, at('Requestor'));
 	if (requestor !== undefined) clauses.push(eq('requestor', requestor));
 	const createdAfter = readDate(this, i, filters.createdAfter, 'Created After');
 	if (createdAfter) clauses.push(`creationDateTimeUtc gt ${dateTime(createdAfter).odataRaw}`);
 	const filter = and(...clauses);
 
-	const actions = await defenderApiRequestAllItems.call(
-		this,
-		{
-			api: 'mde',
-			method: 'GET',
-			path: '/api/machineactions',
-			qs: filter ? { $filter: filter } : {},
-			itemIndex: i,
-			operation: OPERATIONS.machineAction.getAll,
-		},
-		{ endpoint: 'mdeMachineActions', limit },
-	);
+	const list = { path: '/api/machineactions', filter, endpoint: 'mdeMachineActions', operation: OPERATIONS.machineAction.getAll } as const;
+	const actions = await readMdeList.call(this, i, list, limit);
 	return toItems.call(this, actions, i);
 }
