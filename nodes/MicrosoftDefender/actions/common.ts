@@ -43,9 +43,13 @@ export function readReturnAllLimit(ctx: IExecuteFunctions, i: number): number | 
 	return readLimit(ctx.getNode(), ctx.getNodeParameter('limit', i, 50), i);
 }
 
-/** Names a filter of the Filters collection in errors: `"Filters > Tag" …`. */
-export function filterAt(i: number): (parameter: string) => ValidateOptions {
-	return (parameter) => ({ parameter: `Filters > ${parameter}`, itemIndex: i });
+/** The Filters collection's values, and how to name one of them in errors (`"Filters > Tag" …`). */
+export function readFilters(
+	ctx: IExecuteFunctions,
+	i: number,
+): { filters: IDataObject; at: (parameter: string) => ValidateOptions } {
+	const filters = ctx.getNodeParameter('filters', i, {}) as IDataObject;
+	return { filters, at: (parameter) => ({ parameter: `Filters > ${parameter}`, itemIndex: i }) };
 }
 
 /** Reads an MDE list (GET with an optional `$filter`) up to `limit` (undefined = all). */

@@ -42,6 +42,15 @@ export const filtersCollection = {
 	default: {},
 } satisfies Omit<INodeProperties, 'options'>;
 
+/** The Update Fields collection of an Update operation, without its options. */
+export const updateFieldsCollection = {
+	displayName: 'Update Fields',
+	name: 'updateFields',
+	type: 'collection',
+	placeholder: 'Add Field',
+	default: {},
+} satisfies Omit<INodeProperties, 'options'>;
+
 /* Triage fields of alerts and incidents: filters (Get Many, trigger) and fields to set (Update). */
 
 /** Assigned To as a filter ("Only … assigned to this user") or as the field to set. */

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { alertStatusOptions, assignedToParameter, verdictFields } from '../../descriptions/common';
+import { alertStatusOptions, assignedToParameter, updateFieldsCollection, verdictFields } from '../../descriptions/common';
 import { GRAPH_DETERMINATION_ALTERNATIVE, MDE_DETERMINATION_ALTERNATIVE, toGraphWriteValue, toMdeValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
 import { failInput, patchWithDetermination, readApi, toItems } from '../common';
@@ -11,11 +11,7 @@ import { OPERATIONS } from '../operations';
 const properties: INodeProperties[] = [
 	alertLocator('The alert to update'),
 	{
-		displayName: 'Update Fields',
-		name: 'updateFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
+		...updateFieldsCollection,
 		options: [
 			assignedToParameter('User principal name of the owner of the alert'),
 			...verdictFields(

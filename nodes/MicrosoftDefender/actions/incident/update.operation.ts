@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { assignedToParameter, incidentUpdateStatusOptions, verdictFields } from '../../descriptions/common';
+import { assignedToParameter, incidentUpdateStatusOptions, updateFieldsCollection, verdictFields } from '../../descriptions/common';
 import { GRAPH_DETERMINATION_ALTERNATIVE, toGraphWriteValue } from '../../helpers/simplify';
 import { defenderApiRequest } from '../../transport';
 import { splitList } from '../../helpers/validate';
@@ -12,11 +12,7 @@ import { OPERATIONS } from '../operations';
 const properties: INodeProperties[] = [
 	incidentLocator('The incident to update'),
 	{
-		displayName: 'Update Fields',
-		name: 'updateFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
+		...updateFieldsCollection,
 		options: [
 			assignedToParameter('User principal name of the owner of the incident'),
 			...verdictFields('Microsoft may refuse some combinations with the classification; its message is passed through'),

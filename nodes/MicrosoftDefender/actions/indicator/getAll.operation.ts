@@ -1,10 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { filtersCollection, returnAllOrLimit } from '../../descriptions/common';
 import { and, anyOf, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList } from '../../helpers/validate';
-import { filterAt, readMdeList, readReturnAllLimit, toItems } from '../common';
+import { readFilters, readMdeList, readReturnAllLimit, toItems } from '../common';
 import { INDICATOR_FILTER_ACTIONS, INDICATOR_TYPES } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -46,9 +46,8 @@ export const description = updateDisplayOptions(displayOptions, properties);
 /** List custom indicators (with Ti.ReadWrite, only the app's own indicators are returned). */
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
 	const limit = readReturnAllLimit(this, i);
-	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
+	const { filters, at } = readFilters(this, i);
 	const node = this.getNode();
-	const at = filterAt(i);
 	const value = readFilterText(node, filters.indicatorValue, at('Indicator Value'));
 	const filter = and(
 		anyOf('indicatorType', readOptionList(node, filters.indicatorType, { ...at('Indicator Type'), allowed: INDICATOR_TYPES })),

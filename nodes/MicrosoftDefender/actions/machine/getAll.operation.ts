@@ -1,10 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { and, anyEquals, anyOf, dateTime, eq, startsWith } from '../../helpers/odata';
 import { readFilterText, readOptionList } from '../../helpers/validate';
 import { filtersCollection, returnAllOrLimit, simplifyParameter } from '../../descriptions/common';
-import { filterAt, readDate, readMdeList, readReturnAllLimit, toItems } from '../common';
+import { readDate, readFilters, readMdeList, readReturnAllLimit, toItems } from '../common';
 import { machineOutput } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -109,9 +109,9 @@ const RISK_SCORES = ['High', 'Medium', 'Low', 'Informational', 'None'];
 const EXPOSURE_LEVELS = ['High', 'Medium', 'Low', 'None'];
 
 /** Builds the `$filter` for machines; every value is checked for its type and escaped by the OData helpers. */
-export function buildMachineFilter(this: IExecuteFunctions, filters: IDataObject, i: number): string | undefined {
+function buildMachineFilter(this: IExecuteFunctions, i: number): string | undefined {
 	const node = this.getNode();
-	const at = filterAt(i);
+	const { filters, at } = readFilters(this, i);
 	const clauses: Array<string | undefined> = [];
 	const name = readFilterText(node, filters.name, at('Name'));
 	if (name !== undefined) {
@@ -130,10 +130,9 @@ export function buildMachineFilter(this: IExecuteFunctions, filters: IDataObject
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
 	const limit = readReturnAllLimit(this, i);
-	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
 	const simple = this.getNodeParameter('simplify', i, true) as boolean;
 
-	const filter = buildMachineFilter.call(this, filters, i);
+	const filter = buildMachineFilter.call(this, i);
 	// No recent machines: Microsoft answers 404, which the transport reads as an empty list.
 	const list = { path: '/api/machines', filter, endpoint: 'mdeMachines', operation: OPERATIONS.machine.getAll } as const;
 	const machines = await readMdeList.call(this, i, list, limit);

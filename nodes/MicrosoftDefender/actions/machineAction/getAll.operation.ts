@@ -1,10 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { filtersCollection, returnAllOrLimit } from '../../descriptions/common';
 import { and, anyOf, dateTime, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList, validateValue } from '../../helpers/validate';
-import { filterAt, readDate, readMdeList, readReturnAllLimit, toItems } from '../common';
+import { readDate, readFilters, readMdeList, readReturnAllLimit, toItems } from '../common';
 import { MACHINE_ACTION_STATUSES, MACHINE_ACTION_TYPES } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -60,10 +60,9 @@ export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, i: number): Promise<INodeExecutionData[]> {
 	const limit = readReturnAllLimit(this, i);
-	const filters = this.getNodeParameter('filters', i, {}) as IDataObject;
+	const { filters, at } = readFilters(this, i);
 
 	const node = this.getNode();
-	const at = filterAt(i);
 	const clauses: Array<string | undefined> = [];
 	const machineIdText = readFilterText(node, filters.machineId, at('Machine ID'));
 	if (machineIdText !== undefined) {
