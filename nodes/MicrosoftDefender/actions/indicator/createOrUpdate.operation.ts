@@ -2,8 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
-import { parameterError, splitList, validateValue } from '../../helpers/validate';
-import { failInput, readDate, toItems } from '../common';
+import { splitList, validateValue } from '../../helpers/validate';
+import { failInput, readDate, requireText, toItems } from '../common';
 import { INDICATOR_ACTIONS, INDICATOR_TYPES, INDICATOR_VALUE_KIND, LEGACY_INDICATOR_ACTIONS } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -120,14 +120,6 @@ const displayOptions = { show: { resource: ['indicator'], operation: ['createOrU
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-function required(this: IExecuteFunctions, name: string, label: string, i: number): string {
-	const value = String(this.getNodeParameter(name, i, '') ?? '').trim();
-	if (value === '') {
-		throw parameterError(this.getNode(), label, i, 'is required', `Microsoft refuses indicators without a ${label.toLowerCase()}.`);
-	}
-	return value;
-}
-
 /**
  * Submit or update an indicator. Microsoft updates the existing indicator with the same value
  * and type instead of creating a second one. The value is checked against the type first.
@@ -156,8 +148,8 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		indicatorValue,
 		indicatorType,
 		action,
-		title: required.call(this, 'title', 'Title', i),
-		description: required.call(this, 'description', 'Description', i),
+		title: requireText(this, i, 'title', 'Title', 'Microsoft refuses indicators without a title.').trim(),
+		description: requireText(this, i, 'description', 'Description', 'Microsoft refuses indicators without a description.').trim(),
 	};
 
 	const additional = this.getNodeParameter('additionalFields', i, {}) as IDataObject;

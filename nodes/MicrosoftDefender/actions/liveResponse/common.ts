@@ -1,7 +1,7 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { assertLiveResponseSucceeded, baseName, validateCommands, type LiveCommand } from '../../helpers/liveResponse';
+import { requireText } from '../common';
 import { machineLocator, resolveMachine, waitProperties } from '../machine/common';
 import { OPERATIONS, type Operation } from '../operations';
 import { downloadToBinary } from '../machine/links';
@@ -69,13 +69,7 @@ export async function runSession(
 ): Promise<SessionOutcome> {
 	const operation = OPERATIONS.liveResponse[operationName];
 	validateCommands.call(this, commands, i);
-	const comment = String(this.getNodeParameter('comment', i, '')).trim();
-	if (comment === '') {
-		throw new NodeOperationError(this.getNode(), `"Comment" is required (item ${i})`, {
-			itemIndex: i,
-			description: 'Microsoft shows the comment in the action center with the session.',
-		});
-	}
+	const comment = requireText(this, i, 'comment', 'Comment', 'Microsoft shows the comment in the action center with the session.').trim();
 	const { id: machineId } = await resolveMachine.call(this, i, operation);
 	let action = await startLiveResponse.call(this, machineId, comment, commands, i, operation);
 	const wait = this.getNodeParameter('waitForCompletion', i, true) as boolean;

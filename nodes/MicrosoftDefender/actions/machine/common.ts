@@ -7,9 +7,9 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
-import { parseDateTime } from '../../helpers/odata';
 import { isMachineId, validateValue } from '../../helpers/validate';
 import type { OperationRef } from '../../helpers/permissions';
+import { readDate } from '../common';
 
 /** Machine picker shared by every machine operation: from a list, by ID, by name, or by IP. */
 export const machineLocator: INodeProperties = {
@@ -179,17 +179,7 @@ export async function resolveMachine(
 	if (mode === 'ip') {
 		const ip = validateValue(this.getNode(), 'ipAddress', value, { parameter: 'Machine (By IP)', itemIndex: i });
 		const options = this.getNodeParameter('options', i, {}) as IDataObject;
-		let timestamp = new Date().toISOString();
-		if (options.ipSeenAt !== undefined && options.ipSeenAt !== '') {
-			const parsed = parseDateTime(options.ipSeenAt);
-			if (!parsed) {
-				throw new NodeOperationError(this.getNode(), `"IP Address Seen At" is not a valid date and time (item ${i})`, {
-					itemIndex: i,
-					description: 'Use an ISO 8601 time such as 2026-11-22T08:00:00Z, within the last 30 days.',
-				});
-			}
-			timestamp = parsed;
-		}
+		const timestamp = readDate(this, i, options.ipSeenAt, 'IP Address Seen At') ?? new Date().toISOString();
 		// The IP is validated above, so it cannot break out of the quoted function argument.
 		const response = await mdeRequest.call(this, {
 			method: 'GET',

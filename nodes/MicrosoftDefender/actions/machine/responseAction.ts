@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { ResponseActionOperation, ResponseActionSpec } from '../../helpers/responseActions';
 import { endpointOf, RESPONSE_ACTIONS } from '../../helpers/responseActions';
 import { validateValue } from '../../helpers/validate';
-import { toItems } from '../common';
+import { requireText, toItems } from '../common';
 import { ipSeenAtOption, machineLocator, resolveMachine, waitProperties } from './common';
 import { readWaitOptions, waitForMachineAction } from './machineAction';
 import { submitMachineAction } from './submit';
@@ -80,13 +80,7 @@ export async function runResponseAction(
 ): Promise<{ action: IDataObject; machineId: string; waited: boolean }> {
 	const spec = RESPONSE_ACTIONS[operation];
 	const op = OPERATIONS.machine[operation];
-	const comment = (this.getNodeParameter('comment', i, '') as string).trim();
-	if (comment === '') {
-		throw new NodeOperationError(this.getNode(), `"Comment" is required (item ${i})`, {
-			itemIndex: i,
-			description: 'Microsoft requires a comment on every response action; it appears in the action center.',
-		});
-	}
+	const comment = requireText(this, i, 'comment', 'Comment', 'Microsoft requires a comment on every response action; it appears in the action center.').trim();
 	const { body, sha1 } = readBody.call(this, spec, i, comment);
 	const options = this.getNodeParameter('options', i, {}) as IDataObject;
 	const wait = readWaitOptions(this, i, op);

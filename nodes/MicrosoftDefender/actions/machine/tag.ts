@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
+import { parameterError } from '../../helpers/validate';
 import { mdeRequest } from '../../transport/mde';
 import { toItems } from '../common';
 import { ipOptions, machineLocator, resolveMachine } from './common';
@@ -33,10 +34,7 @@ export async function executeTag(
 	const operation = action === 'Add' ? OPERATIONS.machine.addTag : OPERATIONS.machine.removeTag;
 	const tag = String(this.getNodeParameter('tag', i, '')).trim();
 	if (tag === '' || tag.length > 200) {
-		throw new NodeOperationError(this.getNode(), `"Tag" must be 1 to 200 characters (item ${i})`, {
-			itemIndex: i,
-			description: 'Enter the tag text, e.g. quarantine-2026-11.',
-		});
+		throw parameterError(this.getNode(), 'Tag', i, 'must be 1 to 200 characters', 'Enter the tag text, e.g. quarantine-2026-11.');
 	}
 	const { id } = await resolveMachine.call(this, i, operation);
 	const machine = await mdeRequest.call(this, {

@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { mdeRequest } from '../../transport/mde';
 import { validateValue } from '../../helpers/validate';
-import { toItems } from '../common';
+import { requireText, toItems } from '../common';
 import { actionIdProperty } from './common';
 import { OPERATIONS } from '../operations';
 
@@ -29,13 +29,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		parameter: 'Machine Action ID',
 		itemIndex: i,
 	});
-	const comment = String(this.getNodeParameter('comment', i, '')).trim();
-	if (comment === '') {
-		throw new NodeOperationError(this.getNode(), `"Comment" is required (item ${i})`, {
-			itemIndex: i,
-			description: 'Microsoft requires a comment when cancelling an action.',
-		});
-	}
+	const comment = requireText(this, i, 'comment', 'Comment', 'Microsoft requires a comment when cancelling an action.').trim();
 	const action = await mdeRequest.call(this, {
 		method: 'POST',
 		path: `/api/machineactions/${encodeURIComponent(actionId.toLowerCase())}/cancel`,
