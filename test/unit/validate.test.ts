@@ -16,7 +16,6 @@ import {
 	isSha256,
 	isSoftwareId,
 	isUrlIndicator,
-	isValid,
 	validateValue,
 } from '../../nodes/MicrosoftDefender/helpers/validate';
 
@@ -122,12 +121,6 @@ describe('validators', () => {
 		expect(isSoftwareId('microsoft edge')).toBe(false);
 		expect(isIndicatorId('995')).toBe(true);
 		expect(isIndicatorId('99a')).toBe(false);
-	});
-
-	it('isValid trims and refuses non-strings', () => {
-		expect(isValid('machineId', ' 1e5bc9d7e413ddd7902c2932e418702b84d0cc07 ')).toBe(true);
-		expect(isValid('machineId', 42)).toBe(false);
-		expect(isValid('machineId', undefined)).toBe(false);
 	});
 });
 

@@ -40,11 +40,6 @@ export function escapeODataString(value: string): string {
 	return value.replace(/'/g, "''");
 }
 
-/** Reverses `escapeODataString` (used by tests and the emulator round-trip checks). */
-export function unescapeODataString(value: string): string {
-	return value.replace(/''/g, "'");
-}
-
 /** `'value'` with quotes escaped. */
 export function quote(value: string): string {
 	return `'${escapeODataString(value)}'`;

@@ -186,10 +186,6 @@ export const VALIDATORS: Record<ValueKind, Validator> = {
 	indicatorId: { test: isIndicatorId, expected: 'an indicator ID (a number)', example: '995' },
 };
 
-export function isValid(kind: ValueKind, value: unknown): boolean {
-	return typeof value === 'string' && VALIDATORS[kind].test(value.trim());
-}
-
 export interface ValidateOptions {
 	/** The parameter's display name, shown to the user. */
 	parameter: string;
