@@ -20,10 +20,10 @@ import {
 import { grantHint } from '../nodes/MicrosoftDefender/helpers/errors';
 import { rolesOf } from '../nodes/MicrosoftDefender/helpers/jwt';
 import {
-	attemptToken,
 	tokenSettingsFingerprint,
 	type DefenderCredentialData,
 } from '../nodes/MicrosoftDefender/helpers/token';
+import { attemptToken } from '../nodes/MicrosoftDefender/transport/token';
 
 /** Test Connection With defaults to Graph, like the node's API switches. */
 const TEST_FAMILY = "$credentials.testApi || 'graph'";

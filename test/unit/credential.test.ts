@@ -120,6 +120,12 @@ describe('credential test (preAuthentication + declarative test request) against
 		const res = await run(emulatorCredentials(emu, { app: 'readonly', tenant: 'B' }));
 		expect(res.message).toContain('AADSTS700016');
 		expect(res.message).toContain('not consented');
+		// The real admin-consent URL (login host, tenant, client ID; no secret), cause before the Client ID hint.
+		const url = `${emu.httpUrl}/${FIXTURE.tenants.B.id}/adminconsent?client_id=${FIXTURE.apps.readonly.clientId}`;
+		expect(res.message).toContain(url);
+		expect(res.message).not.toMatch(/[{<]login host[}>]/);
+		expect(res.message).not.toContain(String(FIXTURE.apps.readonly.secret));
+		expect(res.message.indexOf('not consented')).toBeLessThan(res.message.indexOf('Client ID'));
 	});
 
 	it('500011: resource not provisioned / wrong cloud (unknown scope)', async () => {

@@ -5,7 +5,7 @@
  */
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
-import { delegatedStats } from '../../nodes/MicrosoftDefender/helpers/delegated';
+import { delegatedStats } from '../../nodes/MicrosoftDefender/transport/delegated';
 import { resetTransportState } from '../../nodes/MicrosoftDefender/transport';
 import { FIXTURE } from '../emulator';
 import { request, tokenRequest } from '../emulator/core/testkit';

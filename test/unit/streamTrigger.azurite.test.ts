@@ -17,7 +17,7 @@ import { sleep } from 'n8n-workflow';
 import { MicrosoftDefenderStreamTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderStreamTrigger.node';
 import { encodeQueueMessage } from '../../nodes/MicrosoftDefender/helpers/streamExport';
 import { storageTuning } from '../../nodes/MicrosoftDefender/transport/storage';
-import { clearTokenCache } from '../../nodes/MicrosoftDefender/helpers/token';
+import { clearTokenCache } from '../../nodes/MicrosoftDefender/transport/tokenCache';
 import { startEmulator, type EmulatorHandle } from '../emulator';
 import { FIXTURE } from '../emulator/core/fixture';
 import { emulatorCredentials, runPoll } from '../harness';

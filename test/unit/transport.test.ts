@@ -8,7 +8,9 @@ import {
 	resetTransportState,
 	quotaFor,
 	retryAfterMs,
+	transportErrorOf,
 	transportTuning,
+	wasNotSent,
 	type DefenderRequest,
 } from '../../nodes/MicrosoftDefender/transport';
 import { PAGE_LIMITS } from '../../nodes/MicrosoftDefender/helpers/limits';
@@ -324,6 +326,82 @@ describe('errors explain what happened and how to fix it', () => {
 			.catch((err: Error) => err);
 		expect(e).toBeInstanceOf(NodeOperationError);
 		expect(apiCalls()).toHaveLength(0);
+	});
+});
+
+describe('structured error fields (callers test these, not the message text)', () => {
+	const get: DefenderRequest = { api: 'mde', method: 'GET', path: '/api/machineactions', qs: { $top: 1 } };
+	const isolate = (n: number): DefenderRequest => ({
+		api: 'mde',
+		method: 'POST',
+		path: `/api/machines/${emu.store('A').machines[n].id}/isolate`,
+		body: { Comment: 'fields', IsolationType: 'Full' },
+		itemIndex: 0,
+	});
+
+	it('throttled, server, network and malformed answers carry kind, status and the network code', async () => {
+		emu.faults.next(1, 429, { retryAfterSec: 30 });
+		const throttled = await failure(defenderApiRequest.call(ctx({ maxRetryWaitSeconds: 5 }), get));
+		expect(transportErrorOf(throttled)).toEqual({ kind: 'throttled', status: 429, code: 'TooManyRequests', sent: true });
+
+		emu.faults.next(1, 503, '/isolate');
+		expect(transportErrorOf(await failure(defenderApiRequest.call(ctx(), isolate(3))))).toMatchObject({ kind: 'server', status: 503, sent: true });
+
+		emu.faults.next(1, 'reset', '/isolate');
+		const reset = await failure(defenderApiRequest.call(ctx(), isolate(4)));
+		expect(transportErrorOf(reset)).toMatchObject({ kind: 'network', sent: true });
+		expect(transportErrorOf(reset)?.networkCode).toBeTruthy();
+		expect(transportErrorOf(reset)?.status).toBeUndefined();
+		expect(wasNotSent(reset)).toBe(false);
+
+		emu.faults.next(5, 'malformed');
+		expect(transportErrorOf(await failure(defenderApiRequest.call(ctx({ maxRetries: 1 }), get)))).toMatchObject({ kind: 'malformed-response', status: 200 });
+	});
+
+	it('403, 404, 400 and a duplicate response action carry Microsoft\'s error code', async () => {
+		const forbidden = await failure(defenderApiRequest.call(ctx({}, 'readonly'), { ...isolate(5), operation: OPERATIONS.machine.isolate }));
+		expect(transportErrorOf(forbidden)).toMatchObject({ kind: 'forbidden-permission', status: 403, sent: true });
+		expect(transportErrorOf(await failure(defenderApiRequest.call(ctx(), { api: 'mde', method: 'GET', path: `/api/machines/${'e'.repeat(40)}` })))).toMatchObject({
+			kind: 'not-found',
+			status: 404,
+		});
+		const bad = await failure(defenderApiRequest.call(ctx(), { api: 'mde', method: 'GET', path: '/api/alerts', qs: { $filter: 'nosuchfield eq 1' } }));
+		expect(transportErrorOf(bad)).toMatchObject({ kind: 'rejected', status: 400 });
+		expect(transportErrorOf(bad)?.code).toBeTruthy();
+
+		await defenderApiRequest.call(ctx(), isolate(6));
+		const duplicate = await failure(defenderApiRequest.call(ctx(), isolate(6)));
+		expect(transportErrorOf(duplicate)).toEqual({ kind: 'conflict-already-running', status: 400, code: 'ActiveRequestAlreadyExists', sent: true });
+	});
+
+	it('no token and connection refused are marked as not sent; a refused redirect says so', async () => {
+		const noToken = await failure(
+			defenderApiRequest.call(
+				createExecuteContext({ credentials: { ...emulatorCredentials(emu, { app: 'full', tenant: 'A' }), clientSecret: 'wrong-secret-value' } }),
+				get,
+			),
+		);
+		expect(transportErrorOf(noToken)).toMatchObject({ kind: 'token', sent: false });
+		expect(transportErrorOf(noToken)?.code).toMatch(/^AADSTS\d+$/);
+		expect(wasNotSent(noToken)).toBe(true);
+
+		const refused = createExecuteContext({
+			parameters: { requestOptions: { maxRetries: 0 } },
+			credentials: { ...emulatorCredentials(emu, { app: 'full', tenant: 'A' }), cloud: 'custom', customMdeBaseUrl: 'http://127.0.0.1:1' },
+		});
+		const down = await failure(defenderApiRequest.call(refused, get));
+		expect(transportErrorOf(down)).toMatchObject({ kind: 'network', networkCode: 'ECONNREFUSED', sent: false });
+
+		emu.faults.next(1, 'redirect', { status: 302, path: '/api/machineactions' });
+		expect(transportErrorOf(await failure(defenderApiRequest.call(ctx(), get)))).toMatchObject({ kind: 'redirect', status: 302, sent: true });
+	});
+
+	it('the fields do not change what n8n stores or shows (not enumerable, not in toJSON)', async () => {
+		emu.faults.next(1, 429, { retryAfterSec: 30 });
+		const e = await failure(defenderApiRequest.call(ctx({ maxRetryWaitSeconds: 5 }), get));
+		expect(Object.keys(e)).not.toContain('transport');
+		expect(JSON.stringify(e)).not.toContain('throttled');
+		expect(transportErrorOf(new Error('other'))).toBeUndefined();
 	});
 });
 

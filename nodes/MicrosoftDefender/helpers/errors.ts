@@ -17,6 +17,35 @@ export interface Explanation {
 const CONSENT_STEP =
 	'In the Entra admin center open App registrations → your app → API permissions, add the permission as an Application permission, then press "Grant admin consent".';
 
+/**
+ * The tenant-wide admin-consent URL of the app for a tenant (Learn: "Grant tenant-wide admin
+ * consent to an application": {login host}/{organization}/adminconsent?client_id={client-id}).
+ * It holds the client ID only, never a secret.
+ */
+export function adminConsentUrl(authority: string, tenant: string, clientId: string): string {
+	return `${authority.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}/adminconsent?client_id=${encodeURIComponent(clientId)}`;
+}
+
+/** Where the token was requested: fills in the real admin-consent URL. */
+export interface ConsentContext {
+	authority?: string;
+	tenant?: string;
+	clientId?: string;
+}
+
+/**
+ * AADSTS700016: the app has no service principal in the tenant. For an app registered in another
+ * tenant (an MSSP's multi-tenant app) that means nobody consented to it here; else the Client ID
+ * is wrong. Consent first, with the URL when the login host, tenant and client ID are known.
+ */
+function consentFirst(ctx: ConsentContext = {}): string {
+	const url = ctx.authority && ctx.tenant && ctx.clientId ? adminConsentUrl(ctx.authority, ctx.tenant, ctx.clientId) : undefined;
+	const where = ctx.tenant ? `tenant ${ctx.tenant}` : 'this tenant';
+	return `The app is not consented in ${where}: an administrator of ${where} (Privileged Role Administrator or Global Administrator) must consent to it first${
+		url ? ` by opening ${url} and accepting` : ' (App registrations → your app → API permissions → "Grant admin consent", or the admin-consent URL {login host}/{tenant}/adminconsent?client_id={client ID})'
+	}; then test again. If the app is registered in ${where} itself, the Client ID is wrong: use the Application (client) ID from the app registration overview.`;
+}
+
 /** AADSTS code → explanation. Match on the number: Microsoft's texts change. */
 export const AADSTS_EXPLANATIONS: Record<number, Explanation> = {
 	7000215: {
@@ -51,9 +80,8 @@ export const AADSTS_EXPLANATIONS: Record<number, Explanation> = {
 		description: `Wrong cloud: pick the Cloud where the tenant lives (${cloudNameList()}).`,
 	},
 	700016: {
-		message: 'The application was not found in the tenant (AADSTS700016)',
-		description:
-			'Check the Client ID (the Application (client) ID of the app registration). The app is not in this tenant or not consented there: for a multi-tenant app an admin of this tenant must consent to it first (admin consent URL: {login host}/{tenant}/adminconsent?client_id={client ID}).',
+		message: 'The app is not consented in this tenant (AADSTS700016: application not found in the directory)',
+		description: consentFirst(),
 	},
 	700027: {
 		message: 'The certificate assertion was rejected (AADSTS700027)',
@@ -127,11 +155,12 @@ const WRONG_SECRET_VALUE: Explanation = {
 export function explainTokenError(
 	status: number,
 	body: unknown,
-	context: { tenant: string; family: ApiFamily; secretLooksLikeId?: boolean },
+	context: { tenant: string; family: ApiFamily; secretLooksLikeId?: boolean } & ConsentContext,
 ): Explanation {
 	const code = aadstsCode(body);
 	let known = code !== undefined ? AADSTS_EXPLANATIONS[code] : undefined;
 	if (code === 7000215 && context.secretLooksLikeId === false) known = WRONG_SECRET_VALUE;
+	if (code === 700016) known = { message: AADSTS_EXPLANATIONS[700016].message, description: consentFirst(context) };
 	const api = RESOURCE_APPS[context.family];
 	if (known) {
 		return { message: `Could not get an access token for ${api}: ${known.message}`, description: known.description };
@@ -436,12 +465,13 @@ export function needsSignInAgain(code: number | undefined, error?: string): bool
 }
 
 /** Explains a failed refresh-token redemption (or n8n's own refresh) for the user. */
-export function explainDelegatedTokenError(status: number | undefined, body: unknown, family: ApiFamily): Explanation {
+export function explainDelegatedTokenError(status: number | undefined, body: unknown, family: ApiFamily, consent: ConsentContext = {}): Explanation {
 	const code = aadstsCode(body);
 	const rawError = (body as TokenErrorBody | undefined)?.error;
 	const error = rawError === undefined ? undefined : redact(String(rawError));
 	const api = RESOURCE_APPS[family];
-	const known = code !== undefined ? DELEGATED_AADSTS_EXPLANATIONS[code] : undefined;
+	let known = code !== undefined ? DELEGATED_AADSTS_EXPLANATIONS[code] : undefined;
+	if (code === 700016) known = { message: AADSTS_EXPLANATIONS[700016].message, description: consentFirst(consent) };
 	if (known) return { message: `Could not get a delegated token for ${api}: ${known.message}`, description: known.description };
 	if (needsSignInAgain(code, error)) {
 		return { message: `Could not get a delegated token for ${api}: the sign-in is no longer valid (${error})`, description: SIGN_IN_AGAIN };

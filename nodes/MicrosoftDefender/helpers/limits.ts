@@ -38,6 +38,11 @@ export const PAGE_LIMITS = {
 
 export type PagedEndpoint = keyof typeof PAGE_LIMITS;
 
+/** The path of a list endpoint ('/v1.0/security/incidents'), from its `call`. */
+export function listPath(endpoint: PagedEndpoint): string {
+	return PAGE_LIMITS[endpoint].call.split(' ')[1];
+}
+
 /**
  * Documented quotas per API family, used for pacing. Hunting quotas are per tenant.
  */

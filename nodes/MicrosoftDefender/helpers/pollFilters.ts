@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { PAGE_LIMITS, type PagedEndpoint } from './limits';
+import { listPath, PAGE_LIMITS, type PagedEndpoint } from './limits';
 import { and, anyOf, eq } from './odata';
 import type { EventKind } from './pollState';
 
@@ -22,9 +22,14 @@ export const TRIGGER_EVENTS = {
 
 export type TriggerEvent = keyof typeof TRIGGER_EVENTS;
 
+/** The Graph list each trigger resource polls; path and page size come from the page-limit table. */
+function graphCollection(endpoint: 'graphAlerts' | 'graphIncidents'): { path: string; endpoint: PagedEndpoint; maxPageSize: number } {
+	return { path: listPath(endpoint), endpoint, maxPageSize: PAGE_LIMITS[endpoint].maxPageSize };
+}
+
 export const GRAPH_COLLECTION: Record<TriggerResource, { path: string; endpoint: PagedEndpoint; maxPageSize: number }> = {
-	alert: { path: '/v1.0/security/alerts_v2', endpoint: 'graphAlerts', maxPageSize: PAGE_LIMITS.graphAlerts.maxPageSize },
-	incident: { path: '/v1.0/security/incidents', endpoint: 'graphIncidents', maxPageSize: PAGE_LIMITS.graphIncidents.maxPageSize },
+	alert: graphCollection('graphAlerts'),
+	incident: graphCollection('graphIncidents'),
 };
 
 export const SEVERITY_ORDER = ['informational', 'low', 'medium', 'high'] as const;

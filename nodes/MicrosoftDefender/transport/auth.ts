@@ -8,25 +8,16 @@ import { NodeOperationError } from 'n8n-workflow';
 import {
 	DELEGATED_CREDENTIAL_TYPE,
 	delegatedTarget,
-	getDelegatedToken,
-	invalidateDelegatedToken,
-	renewSignInToken,
 	signInFamily,
 	storedAccessToken,
 	type DelegatedCredentialData,
 } from '../helpers/delegated';
 import type { ApiFamily } from '../helpers/hosts';
-import {
-	dropToken,
-	getAccessToken,
-	invalidateToken,
-	TokenError,
-	tokenTarget,
-	type DefenderCredentialData,
-	type TokenTarget,
-} from '../helpers/token';
+import { TokenError, tokenTarget, type DefenderCredentialData, type TokenTarget } from '../helpers/token';
+import { getDelegatedToken, invalidateDelegatedToken, renewSignInToken } from './delegated';
 import { tokenFailure } from './errors';
 import { authenticationOf, readRequestOptions, type ItemRequestOptions } from './options';
+import { dropToken, getAccessToken, invalidateToken } from './token';
 import { CREDENTIAL_TYPE, type DefenderContext } from './types';
 
 export interface Resolved {

@@ -2,6 +2,8 @@
  * The one place that talks HTTP to Microsoft. Each concern has its file:
  *  - request.ts   one call: the attempt loop that ties the others together
  *  - auth.ts      which credential and token sign a request (one "token or throw", 401 renewal)
+ *  - token.ts, delegated.ts, tokenEndpoint.ts, tokenCache.ts: app-only and delegated tokens,
+ *                 the token endpoint, and the one token cache
  *  - options.ts   the Request Options and Authentication parameters of an item
  *  - pacing.ts    sliding quota windows, quota share, the pause after a 429, hunting slots
  *  - retries.ts   Retry-After and backoff
@@ -10,9 +12,9 @@
  *  - response.ts  reading bodies
  *  - errors.ts    the errors users see, with structured fields callers test (transportErrorOf)
  */
-import { clearDelegatedCache } from '../helpers/delegated';
-import { clearTokenCache } from '../helpers/token';
+import { clearDelegatedState } from './delegated';
 import { resetPacing } from './pacing';
+import { clearTokenCache } from './tokenCache';
 
 export type { ApiFamily } from '../helpers/hosts';
 export type { PagedEndpoint } from '../helpers/limits';
@@ -29,5 +31,5 @@ export { transportErrorOf, wasNotSent, type TransportErrorFields, type Transport
 export function resetTransportState(): void {
 	resetPacing();
 	clearTokenCache();
-	clearDelegatedCache();
+	clearDelegatedState();
 }

@@ -27,14 +27,14 @@ import {
 } from '../helpers/streamExport';
 import {
 	credentialFingerprint,
-	getAccessToken,
-	invalidateToken,
 	TokenError,
 	tokenTarget,
 	type DefenderCredentialData,
 	type TokenTarget,
 } from '../helpers/token';
-import { CREDENTIAL_TYPE, retryAfterMs } from './index';
+import { retryAfterMs } from './retries';
+import { getAccessToken, invalidateToken } from './token';
+import { CREDENTIAL_TYPE } from './types';
 
 export const STORAGE_CREDENTIAL_TYPE = 'microsoftDefenderStorageApi';
 
