@@ -199,6 +199,93 @@ export function explainStorageError(
 	};
 }
 
+/** The request URL: endpoint, path, query and (for SAS) the SAS parameters. */
+function storageUrl(conn: StorageConnection, req: StorageRequest): string {
+	const base = req.service === 'blob' ? conn.endpoints.blob : conn.endpoints.queue;
+	const query = new URLSearchParams(req.query ?? {});
+	if (conn.auth.kind === 'sas')
+		for (const [k, v] of new URLSearchParams(conn.auth.token)) query.append(k, v);
+	const qs = query.toString();
+	return `${base}${req.path}${qs ? `?${qs}` : ''}`;
+}
+
+/** An Entra token for the storage audience, or the explained token problem. */
+async function storageToken(ctx: Ctx, auth: Extract<Auth, { kind: 'entra' }>): Promise<string> {
+	let token = '';
+	let problem = { message: 'Could not get an access token for Azure Storage', description: '' };
+	try {
+		token = await getAccessToken(ctx as never, auth.credentials, auth.target, { maxWaitMs: storageTuning.maxWaitMs });
+	} catch (e) {
+		if (e instanceof TokenError) problem = e.explanation;
+	}
+	if (!token) {
+		throw new NodeApiError(ctx.getNode(), { message: problem.message } as JsonObject, {
+			message: problem.message,
+			description: problem.description,
+		});
+	}
+	return token;
+}
+
+/** Headers of one attempt, signed (Shared Key) or with the bearer token (Entra). */
+async function signedHeaders(ctx: Ctx, conn: StorageConnection, req: StorageRequest, url: string): Promise<{ headers: Record<string, string>; token: string }> {
+	const headers: Record<string, string> = {
+		'x-ms-version': STORAGE_API_VERSION,
+		'x-ms-date': new Date().toUTCString(),
+		...(req.headers ?? {}),
+	};
+	if (req.body !== undefined) headers['Content-Type'] = 'application/xml; charset=utf-8';
+	let token = '';
+	if (conn.auth.kind === 'entra') {
+		token = await storageToken(ctx, conn.auth);
+		headers.Authorization = `Bearer ${token}`;
+	} else if (conn.auth.kind === 'sharedKey') {
+		headers.Authorization = sharedKeyAuthorization(conn.endpoints.account, conn.auth.key, {
+			method: req.method,
+			url,
+			headers,
+			contentLength: req.body !== undefined ? Buffer.byteLength(req.body, 'utf8') : 0,
+		});
+	}
+	return { headers, token };
+}
+
+type StorageAnswer = { statusCode: number; headers: IDataObject; body: unknown };
+
+/** Sends one attempt: the answer, or the network error code when there was none. */
+async function sendStorage(ctx: Ctx, req: StorageRequest, url: string, headers: Record<string, string>): Promise<{ res?: StorageAnswer; networkCode: string }> {
+	const options: IHttpRequestOptions = {
+		method: req.method,
+		url,
+		headers,
+		encoding: 'arraybuffer',
+		json: false,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		timeout: 120000,
+		// The token, the SAS or the signature must not follow a redirect to another host.
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
+	};
+	if (req.body !== undefined) options.body = req.body;
+	try {
+		return { res: (await ctx.helpers.httpRequest(options)) as StorageAnswer, networkCode: '' };
+	} catch (error) {
+		// Never pass the raw error on: its config holds the Authorization header or the SAS.
+		const e = error as { code?: unknown; response?: { status?: number; data?: unknown; headers?: IDataObject } };
+		if (e?.response?.status) {
+			return { res: { statusCode: e.response.status, headers: e.response.headers ?? {}, body: e.response.data }, networkCode: '' };
+		}
+		return { networkCode: String(e?.code ?? 'ECONNRESET') };
+	}
+}
+
+function bodyBuffer(b: unknown): Buffer {
+	if (Buffer.isBuffer(b)) return b;
+	if (b instanceof ArrayBuffer) return Buffer.from(b);
+	return Buffer.from(typeof b === 'string' ? b : b === undefined || b === null ? '' : JSON.stringify(b));
+}
+
 /** One Storage REST call with auth, retries and explained errors. */
 export async function storageRequest(
 	ctx: Ctx,
@@ -206,79 +293,12 @@ export async function storageRequest(
 	req: StorageRequest,
 ): Promise<StorageResponse> {
 	const node = ctx.getNode();
-	const base = req.service === 'blob' ? conn.endpoints.blob : conn.endpoints.queue;
-	const query = new URLSearchParams(req.query ?? {});
-	if (conn.auth.kind === 'sas')
-		for (const [k, v] of new URLSearchParams(conn.auth.token)) query.append(k, v);
-	const qs = query.toString();
-	const url = `${base}${req.path}${qs ? `?${qs}` : ''}`;
-	const bodyBytes = req.body !== undefined ? Buffer.byteLength(req.body, 'utf8') : 0;
+	const url = storageUrl(conn, req);
 	let retries = 0;
 	let refreshed = false;
 	for (;;) {
-		const headers: Record<string, string> = {
-			'x-ms-version': STORAGE_API_VERSION,
-			'x-ms-date': new Date().toUTCString(),
-			...(req.headers ?? {}),
-		};
-		if (req.body !== undefined) headers['Content-Type'] = 'application/xml; charset=utf-8';
-		let token = '';
-		if (conn.auth.kind === 'entra') {
-			try {
-				token = await getAccessToken(ctx as never, conn.auth.credentials, conn.auth.target, {
-					maxWaitMs: storageTuning.maxWaitMs,
-				});
-			} catch (e) {
-				const ex =
-					e instanceof TokenError
-						? e.explanation
-						: { message: 'Could not get an access token for Azure Storage', description: '' };
-				throw new NodeApiError(node, { message: ex.message } as JsonObject, {
-					message: ex.message,
-					description: ex.description,
-				});
-			}
-			headers.Authorization = `Bearer ${token}`;
-		} else if (conn.auth.kind === 'sharedKey') {
-			headers.Authorization = sharedKeyAuthorization(conn.endpoints.account, conn.auth.key, {
-				method: req.method,
-				url,
-				headers,
-				contentLength: bodyBytes,
-			});
-		}
-		const options: IHttpRequestOptions = {
-			method: req.method,
-			url,
-			headers,
-			encoding: 'arraybuffer',
-			json: false,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			timeout: 120000,
-			// The token, the SAS or the signature must not follow a redirect to another host.
-			disableFollowRedirect: true,
-			sendCredentialsOnCrossOriginRedirect: false,
-		};
-		if (req.body !== undefined) options.body = req.body;
-		let res: { statusCode: number; headers: IDataObject; body: unknown } | undefined;
-		let networkCode = '';
-		try {
-			res = (await ctx.helpers.httpRequest(options)) as typeof res;
-		} catch (error) {
-			// Never pass the raw error on: its config holds the Authorization header or the SAS.
-			const e = error as {
-				code?: unknown;
-				response?: { status?: number; data?: unknown; headers?: IDataObject };
-			};
-			if (e?.response?.status)
-				res = {
-					statusCode: e.response.status,
-					headers: e.response.headers ?? {},
-					body: e.response.data,
-				};
-			else networkCode = String(e?.code ?? 'ECONNRESET');
-		}
+		const { headers, token } = await signedHeaders(ctx, conn, req, url);
+		const { res, networkCode } = await sendStorage(ctx, req, url, headers);
 		if (!res) {
 			if (retries < storageTuning.maxRetries) {
 				retries++;
@@ -292,14 +312,7 @@ export async function storageRequest(
 					'Check that n8n can reach the storage account (firewall, proxy, DNS) and the account name and endpoints.',
 			});
 		}
-		const b = res.body;
-		const body = Buffer.isBuffer(b)
-			? b
-			: b instanceof ArrayBuffer
-				? Buffer.from(b)
-				: Buffer.from(
-						typeof b === 'string' ? b : b === undefined || b === null ? '' : JSON.stringify(b),
-					);
+		const body = bodyBuffer(res.body);
 		const status = res.statusCode;
 		if ((status >= 200 && status < 300) || req.accept?.includes(status))
 			return { status, headers: res.headers ?? {}, body };
