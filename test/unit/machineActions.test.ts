@@ -3,7 +3,8 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { stripQuotes } from '../../nodes/MicrosoftDefender/actions/machine/links';
 import { isActiveStatus, isFinalStatus } from '../../nodes/MicrosoftDefender/actions/machine/machineAction';
-import { isActionAlreadyPendingError, isUncertainOutcome } from '../../nodes/MicrosoftDefender/helpers/outcome';
+import { failureText, isActionAlreadyPendingError, isUncertainOutcome } from '../../nodes/MicrosoftDefender/helpers/outcome';
+import { kindOfAnswer, transportError } from '../../nodes/MicrosoftDefender/transport/errors';
 
 const node: INode = {
 	id: 'n1',
@@ -35,12 +36,27 @@ describe('machine action helpers', () => {
 		expect(stripQuotes('"')).toBe('"');
 	});
 
-	it('recognises "already in progress" only on a 400 (code or message)', () => {
-		expect(isActionAlreadyPendingError(apiError('400', { code: 'ActiveRequestAlreadyExists', message: 'x' }))).toBe(true);
-		expect(isActionAlreadyPendingError(apiError('400', { message: 'Action is already in progress' }))).toBe(true);
-		expect(isActionAlreadyPendingError(apiError('400', { code: 'InvalidRequestBody', message: 'bad' }))).toBe(false);
-		expect(isActionAlreadyPendingError(apiError('403', { message: 'Action is already in progress' }))).toBe(false);
-		expect(isActionAlreadyPendingError(new Error('ActiveRequestAlreadyExists'))).toBe(true);
+	it('"already in progress" comes from the transport\'s structured kind, never from message text', () => {
+		const answer = (status: number, code: string | undefined, message: string) =>
+			transportError(node, 0, { message, description: '' }, { kind: kindOfAnswer(status, code, message), status, code, sent: true });
+		expect(isActionAlreadyPendingError(answer(400, 'ActiveRequestAlreadyExists', 'x'))).toBe(true);
+		expect(isActionAlreadyPendingError(answer(400, undefined, 'Action is already in progress'))).toBe(true);
+		expect(isActionAlreadyPendingError(answer(400, 'InvalidRequestBody', 'bad'))).toBe(false);
+		expect(isActionAlreadyPendingError(answer(403, undefined, 'Action is already in progress'))).toBe(false);
+		// Text alone (an error the transport did not build) is not matched.
+		expect(isActionAlreadyPendingError(new Error('ActiveRequestAlreadyExists'))).toBe(false);
+		expect(isActionAlreadyPendingError(apiError('400', { code: 'ActiveRequestAlreadyExists', message: 'x' }))).toBe(false);
+	});
+
+	it('failure text names the network reason from the structured field', () => {
+		const reset = transportError(node, 0, { message: 'The connection failed while sending POST /x (connection reset)', description: '' }, {
+			kind: 'network',
+			networkCode: 'ECONNRESET',
+			sent: true,
+		});
+		expect(failureText(reset)).toBe('the request failed (connection reset)');
+		expect(failureText(apiError(undefined, { message: 'no fields' }))).toBe('the request failed without an answer');
+		expect(failureText(apiError('503', { message: 'x' }))).toBe('Microsoft answered 503');
 	});
 
 	it('uncertain outcomes: 5xx, network failures and unreadable 2xx, not 4xx', () => {

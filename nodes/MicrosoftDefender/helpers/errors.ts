@@ -508,6 +508,63 @@ export function explainDelegatedForbidden(
 	};
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Structured fields of transport errors (set in transport/errors.ts)
+ * ---------------------------------------------------------------------------------------- */
+
+/** What went wrong, for callers to branch on. */
+export type TransportErrorKind =
+	/** No access token could be obtained (nothing was sent). */
+	| 'token'
+	/** No (complete) answer: refused, reset, timed out, host not found. */
+	| 'network'
+	/** A redirect that was not followed. */
+	| 'redirect'
+	/** A 2xx answer whose body could not be read. */
+	| 'malformed-response'
+	| 'unauthorized'
+	/** 403: the app or the user lacks a permission or role. */
+	| 'forbidden-permission'
+	/** 403 DisabledFeature: the tenant is not licensed for the feature. */
+	| 'feature-disabled'
+	| 'not-found'
+	/** 400 ActiveRequestAlreadyExists: the same action is already pending on the machine. */
+	| 'conflict-already-running'
+	| 'throttled'
+	| 'server'
+	/** Any other 4xx. */
+	| 'rejected';
+
+export interface TransportErrorFields {
+	kind: TransportErrorKind;
+	/** HTTP status of Microsoft's answer (none for network and token failures). */
+	status?: number;
+	/** Microsoft's error code (`error.code` of the API, or the AADSTS number of a token failure). */
+	code?: string;
+	/** Socket error code of a network failure (ECONNRESET, ETIMEDOUT, ...). */
+	networkCode?: string;
+	/** False when the request cannot have reached Microsoft (no token, connection refused, host not found). */
+	sent: boolean;
+}
+
+/** The property that holds the fields (not enumerable: n8n's error output is unchanged). */
+export const TRANSPORT_FIELDS = 'transport';
+
+/** The structured fields of an error raised by the transport (undefined for any other error). */
+export function transportErrorOf(error: unknown): TransportErrorFields | undefined {
+	if (typeof error !== 'object' || error === null) return undefined;
+	return (error as { [TRANSPORT_FIELDS]?: TransportErrorFields })[TRANSPORT_FIELDS];
+}
+
+/**
+ * Whether the error was raised before the request could reach the API (no token, connection
+ * refused, host not found). A caller that verifies non-idempotent writes after an unknown outcome
+ * skips the check for these: nothing can have been carried out.
+ */
+export function wasNotSent(error: unknown): boolean {
+	return transportErrorOf(error)?.sent === false;
+}
+
 /**
  * The error to throw again after a catch that did not handle it: n8n errors stay themselves
  * (both constructors return their argument unchanged), anything else becomes a NodeApiError.

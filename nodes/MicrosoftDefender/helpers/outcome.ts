@@ -1,4 +1,4 @@
-import type { IDataObject } from 'n8n-workflow';
+import { NETWORK_REASONS, transportErrorOf } from './errors';
 
 /**
  * What a failed write tells about its outcome. Pure functions of the error the transport threw;
@@ -41,40 +41,19 @@ export function isUnknownOutcome(error: unknown): boolean {
 	return status === undefined || status === 504 || (status >= 200 && status < 300);
 }
 
-/** Collects the text of an error (message, description, Microsoft's body) for code matching. */
-function errorText(error: unknown): string {
-	if (!error || typeof error !== 'object') return String(error);
-	const e = error as IDataObject & { cause?: unknown; errorResponse?: unknown };
-	const parts: string[] = [];
-	for (const value of [e.message, e.description, e.code]) {
-		if (typeof value === 'string') parts.push(value);
-	}
-	for (const value of [e.cause, e.errorResponse, (e.context as IDataObject | undefined)?.data]) {
-		if (value === undefined || value === null) continue;
-		try {
-			parts.push(typeof value === 'string' ? value : JSON.stringify(value));
-		} catch {
-			// circular: ignore
-		}
-	}
-	return parts.join(' ');
-}
-
-/** 400 `ActiveRequestAlreadyExists` / "Action is already in progress". */
+/**
+ * 400 `ActiveRequestAlreadyExists` / "Action is already in progress": the transport classifies
+ * Microsoft's answer (kind 'conflict-already-running'); nothing here reads message text.
+ */
 export function isActionAlreadyPendingError(error: unknown): boolean {
-	const status = httpStatusOf(error);
-	if (status !== undefined && status !== 400) return false;
-	const text = errorText(error);
-	return /ActiveRequestAlreadyExists|already in progress/i.test(text);
+	return transportErrorOf(error)?.kind === 'conflict-already-running';
 }
 
 /** What went wrong with the POST, for messages: "the connection was reset", "the answer could not be read". */
 export function failureText(error: unknown): string {
-	const e = error as { message?: unknown; httpCode?: unknown } | undefined;
 	const status = httpStatusOf(error);
 	if (status !== undefined && status >= 200 && status < 300) return 'Microsoft accepted the request but its answer could not be read';
 	if (status !== undefined) return `Microsoft answered ${status}`;
-	const message = typeof e?.message === 'string' ? e.message : '';
-	const reason = /\(([^;()]*); ([^()]*)\)/.exec(message)?.[2];
-	return reason ? `the request failed (${reason})` : 'the request failed without an answer';
+	const networkCode = transportErrorOf(error)?.networkCode;
+	return networkCode ? `the request failed (${NETWORK_REASONS[networkCode] ?? 'network error'})` : 'the request failed without an answer';
 }

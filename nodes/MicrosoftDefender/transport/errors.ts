@@ -1,69 +1,28 @@
 /**
  * The one place transport errors are built. Each is a NodeApiError (what n8n shows) carrying
- * structured fields (`transportErrorOf`) that callers test instead of matching message text.
+ * structured fields (`transportErrorOf` in helpers/errors.ts) that callers test instead of
+ * matching message text.
  * Everything shown passes `redactAll` with the secrets in play (token, client secret, private
  * key), since parts of it come from upstream.
  */
 import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { apiDisplayName, explainApiError, explainDelegatedForbidden, NETWORK_REASONS, parseApiError, redactAll } from '../helpers/errors';
+import {
+	apiDisplayName,
+	explainApiError,
+	explainDelegatedForbidden,
+	NETWORK_REASONS,
+	parseApiError,
+	redactAll,
+	TRANSPORT_FIELDS,
+	type TransportErrorFields,
+	type TransportErrorKind,
+} from '../helpers/errors';
 import type { ApiFamily } from '../helpers/hosts';
 import { delegatedScopes, permissionRow, userPermissionFor, type OperationRef } from '../helpers/permissions';
 import { delegatedClaims, type DelegatedCredentialData } from '../helpers/delegated';
 import type { DefenderCredentialData, TokenError } from '../helpers/token';
-
-/** What went wrong, for callers to branch on. */
-export type TransportErrorKind =
-	/** No access token could be obtained (nothing was sent). */
-	| 'token'
-	/** No (complete) answer: refused, reset, timed out, host not found. */
-	| 'network'
-	/** A redirect that was not followed. */
-	| 'redirect'
-	/** A 2xx answer whose body could not be read. */
-	| 'malformed-response'
-	| 'unauthorized'
-	/** 403: the app or the user lacks a permission or role. */
-	| 'forbidden-permission'
-	/** 403 DisabledFeature: the tenant is not licensed for the feature. */
-	| 'feature-disabled'
-	| 'not-found'
-	/** 400 ActiveRequestAlreadyExists: the same action is already pending on the machine. */
-	| 'conflict-already-running'
-	| 'throttled'
-	| 'server'
-	/** Any other 4xx. */
-	| 'rejected';
-
-export interface TransportErrorFields {
-	kind: TransportErrorKind;
-	/** HTTP status of Microsoft's answer (none for network and token failures). */
-	status?: number;
-	/** Microsoft's error code (`error.code` of the API, or the AADSTS number of a token failure). */
-	code?: string;
-	/** Socket error code of a network failure (ECONNRESET, ETIMEDOUT, ...). */
-	networkCode?: string;
-	/** False when the request cannot have reached Microsoft (no token, connection refused, host not found). */
-	sent: boolean;
-}
-
-const FIELDS = 'transport';
-
-/** The structured fields of an error raised by the transport (undefined for any other error). */
-export function transportErrorOf(error: unknown): TransportErrorFields | undefined {
-	if (typeof error !== 'object' || error === null) return undefined;
-	return (error as { [FIELDS]?: TransportErrorFields })[FIELDS];
-}
-
-/**
- * Whether the error was raised before the request could reach the API (no token, connection
- * refused, host not found). A caller that verifies non-idempotent writes after an unknown outcome
- * skips the check for these: nothing can have been carried out.
- */
-export function wasNotSent(error: unknown): boolean {
-	return transportErrorOf(error)?.sent === false;
-}
 
 export interface ErrorText {
 	message: string;
@@ -90,7 +49,7 @@ export function transportError(
 		itemIndex,
 	});
 	// Not enumerable: n8n's error output stays as it was; callers read it with transportErrorOf.
-	Object.defineProperty(error, FIELDS, { value: Object.freeze({ ...fields }), enumerable: false });
+	Object.defineProperty(error, TRANSPORT_FIELDS, { value: Object.freeze({ ...fields }), enumerable: false });
 	return error;
 }
 

@@ -25,7 +25,7 @@ export { retryAfterMs } from './retries';
 export { getDefenderToken } from './auth';
 export { defenderApiRequest, defenderApiRequestFull } from './request';
 export { defenderApiPages, defenderApiRequestAllItems } from './paging';
-export { transportErrorOf, wasNotSent, type TransportErrorFields, type TransportErrorKind } from './errors';
+export { transportErrorOf, wasNotSent, type TransportErrorFields, type TransportErrorKind } from '../helpers/errors';
 
 /** Clears tokens and pacing windows (tests). */
 export function resetTransportState(): void {
