@@ -150,6 +150,15 @@ describe('editor: option order by meaning', () => {
 			expect(list).toEqual(expect.arrayContaining(['high', 'low']));
 		}
 	});
+
+	it('lists alert statuses in the order an alert goes through them (Get Many, Update, trigger)', () => {
+		const lists = [...walk(action.properties), ...walk(trigger.properties)]
+			.filter((p): p is INodeProperties => ['status', 'alertStatus'].includes((p as INodeProperties).name) && 'type' in p)
+			.map((p) => (p.options as INodePropertyOptions[]).map((o) => String(o.value)))
+			.filter((values) => values.includes('new'));
+		expect(lists.length).toBe(3);
+		for (const values of lists) expect(values.slice(0, 3)).toEqual(['new', 'inProgress', 'resolved']);
+	});
 });
 
 describe('editor: operation dropdown', () => {

@@ -121,9 +121,10 @@ export const severityOptions: INodePropertyOptions[] = [
 	{ name: 'Unknown', value: 'unknown' },
 ];
 
+/** In the order an alert goes through them (three options: the lint's alphabetical rule starts at five). */
 export const alertStatusOptions: INodePropertyOptions[] = [
-	{ name: 'In Progress', value: 'inProgress' },
 	{ name: 'New', value: 'new' },
+	{ name: 'In Progress', value: 'inProgress' },
 	{ name: 'Resolved', value: 'resolved' },
 ];
 

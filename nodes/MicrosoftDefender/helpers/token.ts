@@ -9,6 +9,7 @@ import type { IHttpRequestOptions } from 'n8n-workflow';
 import { buildClientAssertion, CertificateError, type AssertionAlgorithm } from './assertion';
 import type { Explanation } from './errors';
 import { decodeJwtPayload } from './jwt';
+import { isGuid } from './validate';
 import { HostConfigurationError, resolveEndpoints, type ApiFamily, type ResolvedEndpoints } from './hosts';
 
 /** Credential data of `microsoftDefenderEntraAppApi` (field names are the credential's). */
@@ -47,15 +48,10 @@ export class TokenError extends Error {
 	}
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 export function isValidTenant(value: string): boolean {
-	return GUID.test(value) || DOMAIN.test(value);
-}
-
-export function isGuid(value: string): boolean {
-	return GUID.test(value);
+	return isGuid(value) || DOMAIN.test(value);
 }
 
 /** SHA-256 over the authentication material: a changed secret or key gets its own cache entry. */

@@ -8,13 +8,13 @@ import { explainTokenError, NETWORK_REASONS, redactAll, type Explanation } from 
 import { tokenUrl, type ApiFamily } from '../helpers/hosts';
 import {
 	buildForm,
-	isGuid,
 	TokenError,
 	tokenTarget,
 	type DefenderCredentialData,
 	type HttpRequester,
 	type TokenTarget,
 } from '../helpers/token';
+import { isGuid } from '../helpers/validate';
 import { cachedToken, forgetToken, type FreshToken } from './tokenCache';
 import { aadstsOf, freshTokenOf, postTokenForm, redirectOrigin, tokenBackoffMs, type TokenAnswer } from './tokenEndpoint';
 
