@@ -77,6 +77,16 @@ export function sinceFilter(name: 'createdSince' | 'updatedSince', records: stri
 	};
 }
 
+/** A multi-value filter (Severity, Status, Classification, Determination). */
+export function multiFilter(displayName: string, name: string, options: INodePropertyOptions[]): INodeProperties {
+	return { displayName, name, type: 'multiOptions', default: [], options };
+}
+
+/** The raw `$filter` of a Get Many, ANDed with the other filters. */
+export function rawFilterParameter(placeholder: string, description: string): INodeProperties {
+	return { displayName: 'Custom OData Filter', name: 'rawFilter', type: 'string', default: '', placeholder, description };
+}
+
 /** Classification and Determination as fields to set on an alert or incident. */
 export function verdictFields(determinationDescription: string): INodeProperties[] {
 	return [

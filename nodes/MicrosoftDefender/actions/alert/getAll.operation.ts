@@ -6,6 +6,8 @@ import {
 	alertStatusOptions,
 	assignedToParameter,
 	filtersCollection,
+	multiFilter,
+	rawFilterParameter,
 	returnAllOrLimit,
 	serviceSourceOptions,
 	severityOptions,
@@ -28,15 +30,10 @@ const properties: INodeProperties[] = [
 		options: [
 			assignedToParameter('Only alerts assigned to this user (exact match)'),
 			sinceFilter('createdSince', 'alerts'),
-			{
-				displayName: 'Custom OData Filter',
-				name: 'rawFilter',
-				type: 'string',
-				default: '',
-				placeholder: "e.g. classification eq 'truePositive'",
-				description:
-					'An extra OData $filter expression, combined with the other filters using "and". Use the property names and values of the selected API.',
-			},
+			rawFilterParameter(
+				"e.g. classification eq 'truePositive'",
+				'An extra OData $filter expression, combined with the other filters using "and". Use the property names and values of the selected API.',
+			),
 			{
 				displayName: 'Detection Source',
 				name: 'detectionSource',
@@ -63,20 +60,8 @@ const properties: INodeProperties[] = [
 				description: 'Only alerts raised by these products',
 				displayOptions: { show: { '/api': ['graph'] } },
 			},
-			{
-				displayName: 'Severity',
-				name: 'severity',
-				type: 'multiOptions',
-				default: [],
-				options: severityOptions,
-			},
-			{
-				displayName: 'Status',
-				name: 'status',
-				type: 'multiOptions',
-				default: [],
-				options: [...alertStatusOptions, { name: 'Unknown', value: 'unknown' }],
-			},
+			multiFilter('Severity', 'severity', severityOptions),
+			multiFilter('Status', 'status', [...alertStatusOptions, { name: 'Unknown', value: 'unknown' }]),
 			sinceFilter('updatedSince', 'alerts'),
 		],
 	},

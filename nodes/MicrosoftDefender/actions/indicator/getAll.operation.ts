@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { filtersCollection, returnAllOrLimit } from '../../descriptions/common';
+import { filtersCollection, multiFilter, returnAllOrLimit } from '../../descriptions/common';
 import { and, anyOf, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList } from '../../helpers/validate';
 import { readFilters, readMdeList, readReturnAllLimit, toItems } from '../common';
@@ -13,20 +13,8 @@ const properties: INodeProperties[] = [
 	{
 		...filtersCollection,
 		options: [
-			{
-				displayName: 'Action',
-				name: 'action',
-				type: 'multiOptions',
-				options: INDICATOR_FILTER_ACTIONS,
-				default: [],
-			},
-			{
-				displayName: 'Indicator Type',
-				name: 'indicatorType',
-				type: 'multiOptions',
-				options: INDICATOR_TYPES,
-				default: [],
-			},
+			multiFilter('Action', 'action', INDICATOR_FILTER_ACTIONS),
+			multiFilter('Indicator Type', 'indicatorType', INDICATOR_TYPES),
 			{
 				displayName: 'Indicator Value',
 				name: 'indicatorValue',

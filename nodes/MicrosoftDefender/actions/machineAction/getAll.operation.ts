@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { filtersCollection, returnAllOrLimit } from '../../descriptions/common';
+import { filtersCollection, multiFilter, returnAllOrLimit } from '../../descriptions/common';
 import { and, anyOf, dateTime, eq } from '../../helpers/odata';
 import { readFilterText, readOptionList, validateValue } from '../../helpers/validate';
 import { readDate, readFilters, readMdeList, readReturnAllLimit, toItems } from '../common';
@@ -36,20 +36,8 @@ const properties: INodeProperties[] = [
 				placeholder: 'e.g. analyst@contoso.com',
 				description: 'Only actions requested by this user (UPN) or app',
 			},
-			{
-				displayName: 'Status',
-				name: 'status',
-				type: 'multiOptions',
-				options: MACHINE_ACTION_STATUSES,
-				default: [],
-			},
-			{
-				displayName: 'Type',
-				name: 'type',
-				type: 'multiOptions',
-				options: MACHINE_ACTION_TYPES,
-				default: [],
-			},
+			multiFilter('Status', 'status', MACHINE_ACTION_STATUSES),
+			multiFilter('Type', 'type', MACHINE_ACTION_TYPES),
 		],
 	},
 ];
