@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's Chromium for the editor browser suite (test/e2e/editor.e2e.test.ts, driven by
+# Debian's Chromium for the editor browser suite (test/e2e/editor.suite.ts, run by editor.n8n1/n8n2.e2e.test.ts and driven by
 # playwright-core). Idempotent: installs only when /usr/bin/chromium (or $CHROMIUM_PATH) is missing,
 # `apt-get update` at most once. Never a browser download from anywhere else.
 set -euo pipefail
