@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { and, anyEquals, anyOf, dateTime, eq, startsWith } from '../../helpers/odata';
@@ -7,6 +7,29 @@ import { filtersCollection, returnAllOrLimit, simplifyParameter } from '../../de
 import { readDate, readFilters, readMdeList, readReturnAllLimit, toItems } from '../common';
 import { machineOutput } from './common';
 import { OPERATIONS } from '../operations';
+
+/* The editor's options are also the values the node accepts from an expression (readOptionList). */
+const EXPOSURE_LEVELS: INodePropertyOptions[] = [
+	{ name: 'High', value: 'High' },
+	{ name: 'Medium', value: 'Medium' },
+	{ name: 'Low', value: 'Low' },
+	{ name: 'None', value: 'None' },
+];
+const HEALTH_STATUSES: INodePropertyOptions[] = [
+	{ name: 'Active', value: 'Active' },
+	{ name: 'Impaired Communication', value: 'ImpairedCommunication' },
+	{ name: 'Inactive', value: 'Inactive' },
+	{ name: 'No Sensor Data', value: 'NoSensorData' },
+	{ name: 'No Sensor Data, Impaired Communication', value: 'NoSensorDataImpairedCommunication' },
+	{ name: 'Unknown', value: 'Unknown' },
+];
+const RISK_SCORES: INodePropertyOptions[] = [
+	{ name: 'High', value: 'High' },
+	{ name: 'Informational', value: 'Informational' },
+	{ name: 'Low', value: 'Low' },
+	{ name: 'Medium', value: 'Medium' },
+	{ name: 'None', value: 'None' },
+];
 
 const properties: INodeProperties[] = [
 	...returnAllOrLimit,
@@ -17,26 +40,14 @@ const properties: INodeProperties[] = [
 				displayName: 'Exposure Level',
 				name: 'exposureLevel',
 				type: 'multiOptions',
-				options: [
-					{ name: 'High', value: 'High' },
-					{ name: 'Medium', value: 'Medium' },
-					{ name: 'Low', value: 'Low' },
-					{ name: 'None', value: 'None' },
-				],
+				options: EXPOSURE_LEVELS,
 				default: [],
 			},
 			{
 				displayName: 'Health Status',
 				name: 'healthStatus',
 				type: 'multiOptions',
-				options: [
-					{ name: 'Active', value: 'Active' },
-					{ name: 'Impaired Communication', value: 'ImpairedCommunication' },
-					{ name: 'Inactive', value: 'Inactive' },
-					{ name: 'No Sensor Data', value: 'NoSensorData' },
-					{ name: 'No Sensor Data, Impaired Communication', value: 'NoSensorDataImpairedCommunication' },
-					{ name: 'Unknown', value: 'Unknown' },
-				],
+				options: HEALTH_STATUSES,
 				default: [],
 			},
 			{
@@ -77,15 +88,9 @@ const properties: INodeProperties[] = [
 				displayName: 'Risk Score',
 				name: 'riskScore',
 				type: 'multiOptions',
-				options: [
-					{ name: 'High', value: 'High' },
-					{ name: 'Informational', value: 'Informational' },
-					{ name: 'Low', value: 'Low' },
-					{ name: 'Medium', value: 'Medium' },
-					{ name: 'None', value: 'None' },
-				],
+				options: RISK_SCORES,
 				default: [],
-				// Five literal options must be alphabetical (strict lint), so the description gives the scale.
+				// Five options are kept alphabetical (the strict lint's rule for option lists), so the description gives the scale.
 				description: "Only machines at one of these risk levels. Defender's scale, highest first: High, Medium, Low, Informational, None.",
 			},
 			{
@@ -104,9 +109,6 @@ const displayOptions = { show: { resource: ['machine'], operation: ['getAll'] } 
 
 export const description = updateDisplayOptions(displayOptions, properties);
 
-const HEALTH_STATUSES = ['Active', 'ImpairedCommunication', 'Inactive', 'NoSensorData', 'NoSensorDataImpairedCommunication', 'Unknown'];
-const RISK_SCORES = ['High', 'Medium', 'Low', 'Informational', 'None'];
-const EXPOSURE_LEVELS = ['High', 'Medium', 'Low', 'None'];
 
 /** Builds the `$filter` for machines; every value is checked for its type and escaped by the OData helpers. */
 function buildMachineFilter(this: IExecuteFunctions, i: number): string | undefined {
