@@ -7,7 +7,13 @@
  */
 import { existsSync } from 'node:fs';
 
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import {
+	chromium,
+	type Browser,
+	type BrowserContext,
+	type ConsoleMessage,
+	type Page,
+} from 'playwright-core';
 
 import { OWNER } from '../../scripts/n8n/harness';
 
@@ -15,7 +21,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
 	if (!existsSync(CHROMIUM_PATH)) {
-		throw new Error(`${CHROMIUM_PATH} not found: run \`bash scripts/ci/chromium.sh\` (apt-get install chromium) or set CHROMIUM_PATH`);
+		throw new Error(
+			`${CHROMIUM_PATH} not found: run \`bash scripts/ci/chromium.sh\` (apt-get install chromium) or set CHROMIUM_PATH`,
+		);
 	}
 	return await chromium.launch({
 		executablePath: CHROMIUM_PATH,
@@ -37,19 +45,40 @@ export interface PageEvent {
  * not the package's doing. Anything else counts against the package.
  */
 const N8N_OWN_NOISE: Array<{ url?: RegExp; text?: RegExp; why: string }> = [
-	{ url: /\/rest\/ai\/sessions\/metadata$/, why: 'AI assistant sessions need an enterprise licence (403)' },
-	{ text: /Failed to fetch sessions metadata: ResponseError: Plan lacks license/, why: 'same, logged by the editor' },
-	{ url: /\/rest\/workflows\/[^/]+\/executions\/last-successful$/, why: 'a workflow that never ran has no last execution (404)' },
-	{ url: /\/schemas\/[^/]+\/[\d.]+\.json$/, why: "n8n looks for an output schema file, which only n8n's own nodes ship (404)" },
-	{ url: /\/rest\/external-secrets\/secrets$/, why: 'external secrets are an enterprise feature (404 without a licence)' },
-	{ url: /\/rest\/(dynamic-)?banners/, why: 'banners are fetched from n8n.io (blocked: loopback only)' },
+	{
+		url: /\/rest\/ai\/sessions\/metadata$/,
+		why: 'AI assistant sessions need an enterprise licence (403)',
+	},
+	{
+		text: /Failed to fetch sessions metadata: ResponseError: Plan lacks license/,
+		why: 'same, logged by the editor',
+	},
+	{
+		url: /\/rest\/workflows\/[^/]+\/executions\/last-successful$/,
+		why: 'a workflow that never ran has no last execution (404)',
+	},
+	{
+		url: /\/schemas\/[^/]+\/[\d.]+\.json$/,
+		why: "n8n looks for an output schema file, which only n8n's own nodes ship (404)",
+	},
+	{
+		url: /\/rest\/external-secrets\/secrets$/,
+		why: 'external secrets are an enterprise feature (404 without a licence)',
+	},
+	{
+		url: /\/rest\/(dynamic-)?banners/,
+		why: 'banners are fetched from n8n.io (blocked: loopback only)',
+	},
 	{ text: /Failed to fetch dynamic banners/, why: 'same, logged by the editor' },
 ];
 
 export function isN8nNoise(e: PageEvent): boolean {
 	// The console error of a request we aborted (outside loopback) is recorded as 'blocked' already.
-	if (e.kind === 'console' && /^https?:/.test(e.url) && !/^http:\/\/127\.0\.0\.1[:/]/.test(e.url)) return true;
-	return N8N_OWN_NOISE.some((n) => (!n.url || n.url.test(e.url)) && (!n.text || n.text.test(e.text)));
+	if (e.kind === 'console' && /^https?:/.test(e.url) && !/^http:\/\/127\.0\.0\.1[:/]/.test(e.url))
+		return true;
+	return N8N_OWN_NOISE.some(
+		(n) => (!n.url || n.url.test(e.url)) && (!n.text || n.text.test(e.text)),
+	);
 }
 
 export interface EditorSession {
@@ -63,7 +92,11 @@ export interface EditorSession {
 }
 
 /** A logged-in editor tab on a running n8n (the owner set up by setupOwnerAndLogin). */
-export async function openEditor(browser: Browser, baseUrl: string, viewport = { width: 1440, height: 900 }): Promise<EditorSession> {
+export async function openEditor(
+	browser: Browser,
+	baseUrl: string,
+	viewport = { width: 1440, height: 900 },
+): Promise<EditorSession> {
 	const context = await browser.newContext({ viewport, baseURL: baseUrl, deviceScaleFactor: 1 });
 	const events: PageEvent[] = [];
 	const origin = new URL(baseUrl).origin;
@@ -71,18 +104,27 @@ export async function openEditor(browser: Browser, baseUrl: string, viewport = {
 	await context.route(
 		(url) => !/^(http:\/\/127\.0\.0\.1[:/]|data:|blob:)/.test(url.toString()),
 		async (route) => {
-			events.push({ kind: 'blocked', text: 'request outside loopback aborted', url: route.request().url() });
+			events.push({
+				kind: 'blocked',
+				text: 'request outside loopback aborted',
+				url: route.request().url(),
+			});
 			await route.abort();
 		},
 	);
 	const page = await context.newPage();
 	page.setDefaultTimeout(20_000);
+	page.setDefaultNavigationTimeout(90_000); // a full editor load on a busy machine
 	page.on('console', (m: ConsoleMessage) => {
-		if (m.type() === 'error') events.push({ kind: 'console', text: m.text(), url: m.location().url ?? '' });
+		if (m.type() === 'error')
+			events.push({ kind: 'console', text: m.text(), url: m.location().url ?? '' });
 	});
-	page.on('pageerror', (err) => events.push({ kind: 'pageerror', text: `${err.name}: ${err.message}`, url: '' }));
+	page.on('pageerror', (err) =>
+		events.push({ kind: 'pageerror', text: `${err.name}: ${err.message}`, url: '' }),
+	);
 	page.on('response', (r) => {
-		if (r.status() >= 400 && r.url().startsWith(origin)) events.push({ kind: 'http', text: `HTTP ${r.status()}`, url: r.url() });
+		if (r.status() >= 400 && r.url().startsWith(origin))
+			events.push({ kind: 'http', text: `HTTP ${r.status()}`, url: r.url() });
 	});
 	// Log in as the browser does: the auth cookie is bound to the tab's browser-id.
 	await page.goto('/signin');
@@ -91,13 +133,15 @@ export async function openEditor(browser: Browser, baseUrl: string, viewport = {
 		data: { email: OWNER.email, emailOrLdapLoginId: OWNER.email, password: OWNER.password },
 		headers: { 'browser-id': browserId },
 	});
-	if (login.status() !== 200) throw new Error(`browser login: HTTP ${login.status()} ${(await login.text()).slice(0, 300)}`);
+	if (login.status() !== 200)
+		throw new Error(`browser login: HTTP ${login.status()} ${(await login.text()).slice(0, 300)}`);
 	events.length = 0; // the signin page's 401 before login is expected
 	return {
 		context,
 		page,
 		events,
-		problemsSince: (mark) => events.slice(mark).filter((e) => e.kind !== 'blocked' && !isN8nNoise(e)),
+		problemsSince: (mark) =>
+			events.slice(mark).filter((e) => e.kind !== 'blocked' && !isN8nNoise(e)),
 		close: async () => {
 			await context.close();
 		},
@@ -105,15 +149,19 @@ export async function openEditor(browser: Browser, baseUrl: string, viewport = {
 }
 
 /**
- * Texts the editor cuts off inside `root` (label, option or input shown with an ellipsis or
- * clipped): elements whose content is wider than their box. Returns the full texts.
+ * Texts the editor cuts off inside `root` (shown with an ellipsis or clipped): labels, and the
+ * values shown in inputs and selects, whose content is wider than their box. Full texts returned.
  */
-export async function clippedTexts(page: Page, rootSelector: string): Promise<string[]> {
+export async function clippedTexts(
+	page: Page,
+	rootSelector: string,
+): Promise<{ labels: string[]; values: string[] }> {
 	// A string, so that the test type-check needs no DOM library.
 	return (await page.evaluate(`(() => {
 		const root = document.querySelector(${JSON.stringify(rootSelector)});
-		if (!root) return [];
-		const out = new Set();
+		const labels = new Set();
+		const values = new Set();
+		if (!root) return { labels: [], values: [] };
 		for (const el of root.querySelectorAll('label, label *, input')) {
 			const style = getComputedStyle(el);
 			if (style.display === 'none' || style.visibility === 'hidden' || el.offsetParent === null) continue;
@@ -121,8 +169,8 @@ export async function clippedTexts(page: Page, rootSelector: string): Promise<st
 			const text = isInput ? el.value : (el.innerText || '').trim();
 			if (!text) continue;
 			if (!isInput && style.overflow === 'visible' && style.textOverflow !== 'ellipsis') continue;
-			if (el.scrollWidth > el.clientWidth + 1) out.add(text);
+			if (el.scrollWidth > el.clientWidth + 1) (isInput ? values : labels).add(text);
 		}
-		return [...out];
-	})()`)) as string[];
+		return { labels: [...labels], values: [...values] };
+	})()`)) as { labels: string[]; values: string[] };
 }
