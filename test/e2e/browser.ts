@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals */
 /**
- * Debian's Chromium driven by playwright-core, for the editor suite (editor.e2e.test.ts). Never a
+ * Debian's Chromium driven by playwright-core, for the editor suite (editor.suite.ts). Never a
  * browser download: the executable is /usr/bin/chromium (scripts/ci/chromium.sh installs it with
  * apt-get) or $CHROMIUM_PATH. The browser may only talk to loopback: every other request is
  * aborted and recorded, so a page that reaches out to the internet shows up in the report.
