@@ -313,7 +313,7 @@ export function readOptionList(
 ): string[] {
 	if (value === undefined || value === null || value === '') return [];
 	let raw: unknown[];
-	if (typeof value === 'string') raw = value.split(',');
+	if (typeof value === 'string') raw = splitList(value);
 	else if (Array.isArray(value)) raw = value;
 	else {
 		throw parameterError(
