@@ -2,6 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { MACHINE_ACTION_TYPES } from '../../nodes/MicrosoftDefender/actions/machineAction/common';
+import { ENDPOINT_PERMISSIONS } from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { endpointOf, RESPONSE_ACTIONS } from '../../nodes/MicrosoftDefender/helpers/responseActions';
 
 import { apiCalls, byId, run, runError, startEmu, storeOf, windowsMachine, type Emulator } from './node.helpers';
@@ -164,5 +165,13 @@ describe('response action specs (helpers/responseActions.ts) against the emulato
 			const [found] = await run(emu, { resource: 'machineAction', operation: 'getAll', filters: { type: [spec.type], machineId } });
 			expect(found.json.id).toBe(out.json.id);
 		}
+	});
+});
+
+describe('Machine Action → Cancel permission', () => {
+	it('lists exactly the response actions\' permissions (from their specs) and Machine.LiveResponse', () => {
+		const fromSpecs = Object.values(RESPONSE_ACTIONS).flatMap((spec) => ENDPOINT_PERMISSIONS[spec.call].roles);
+		const cancel = ENDPOINT_PERMISSIONS['POST /api/machineactions/:id/cancel'].roles;
+		expect([...new Set(cancel)].sort()).toEqual([...new Set([...fromSpecs, 'Machine.LiveResponse'])].sort());
 	});
 });
