@@ -247,3 +247,32 @@ describe('6. a Tenant ID Override that is not text never falls back to the crede
 		expect(emu.log).toEqual([]);
 	});
 });
+
+describe('Request Options numbers from an expression are checked, never silently defaulted', () => {
+	it.each([
+		['maxRetries', 'three', /Max Retries" must be a whole number from 0 to 10, not "three"/],
+		['maxRetries', -1, /Max Retries" must be a whole number from 0 to 10, not -1/],
+		['maxRetries', 11, /Max Retries" must be a whole number from 0 to 10, not 11/],
+		['maxRetries', 2.5, /Max Retries" must be a whole number/],
+		['maxRetries', [0], /Max Retries" must be a whole number/],
+		['maxRetryWaitSeconds', 'soon', /Max Retry Wait \(Seconds\)" must be a number from 1 to 3600/],
+		['maxRetryWaitSeconds', 0, /Max Retry Wait \(Seconds\)" must be a number from 1 to 3600/],
+		['quotaSharePercent', 101, /Quota Share \(%\)" must be a number from 1 to 100/],
+		['quotaSharePercent', 'half', /Quota Share \(%\)" must be a number from 1 to 100/],
+	])('%s = %j: error naming the parameter, no request', async (key, value, message) => {
+		const error = await runError(emu, { resource: 'machine', operation: 'get', machineId: byId(machineId), requestOptions: { [key]: value } });
+		expect(error.message).toMatch(message);
+		expect(emu.log).toEqual([]);
+	});
+
+	it.each([
+		['maxRetries', '0'],
+		['maxRetries', 0],
+		['maxRetryWaitSeconds', ' 30 '],
+		['quotaSharePercent', ''],
+	])('%s = %j is accepted (numeric text from an expression, or empty for the default)', async (key, value) => {
+		const out = await run(emu, { resource: 'machine', operation: 'get', machineId: byId(machineId), requestOptions: { [key]: value } });
+		expect(out).toHaveLength(1);
+		expect(apiCalls(emu, 'GET').length).toBeGreaterThan(0);
+	});
+});

@@ -24,6 +24,42 @@ function isExecuteContext(ctx: DefenderContext): ctx is IExecuteFunctions {
 	return typeof (ctx as IExecuteFunctions).getInputData === 'function';
 }
 
+interface NumberOption {
+	key: string;
+	label: string;
+	min: number;
+	max: number;
+	fallback: number;
+	whole?: boolean;
+}
+
+/** Bounds as in the editor (node.description.ts); an expression can send anything. */
+const NUMBER_OPTIONS = {
+	maxRetries: { key: 'maxRetries', label: 'Max Retries', min: 0, max: 10, fallback: 5, whole: true },
+	maxRetryWaitSeconds: { key: 'maxRetryWaitSeconds', label: 'Max Retry Wait (Seconds)', min: 1, max: 3600, fallback: 120 },
+	quotaSharePercent: { key: 'quotaSharePercent', label: 'Quota Share (%)', min: 1, max: 100, fallback: 100 },
+} satisfies Record<string, NumberOption>;
+
+/**
+ * A number from Request Options. Empty means the default; a number or numeric text in bounds is
+ * used; anything else is refused before sending, because a silent default (5 retries where
+ * the user's expression meant 0) changes what the node does to the tenant.
+ */
+function numberOption(ctx: DefenderContext, itemIndex: number | undefined, raw: IDataObject, option: NumberOption): number {
+	const value = raw[option.key];
+	if (value === undefined || value === null || value === '') return option.fallback;
+	const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+	const kind = option.whole ? 'a whole number' : 'a number';
+	if (!Number.isFinite(n) || n < option.min || n > option.max || (option.whole && !Number.isInteger(n))) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`"Request Options > ${option.label}" must be ${kind} from ${option.min} to ${option.max}, not ${preview(JSON.stringify(value) ?? String(value))}`,
+			{ itemIndex, description: `Set ${option.label} to ${kind} from ${option.min} to ${option.max}, or leave it empty for ${option.fallback}.` },
+		);
+	}
+	return n;
+}
+
 export function readRequestOptions(ctx: DefenderContext, itemIndex: number | undefined): ItemRequestOptions {
 	let raw: IDataObject = {};
 	try {
@@ -62,7 +98,6 @@ export function readRequestOptions(ctx: DefenderContext, itemIndex: number | und
 				'Use the customer\'s Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com (Request Options → Tenant ID Override).',
 		});
 	}
-	const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : d);
 	let timeoutMs: number | undefined;
 	if (raw.timeoutSeconds !== undefined && raw.timeoutSeconds !== null && raw.timeoutSeconds !== '') {
 		const seconds = typeof raw.timeoutSeconds === 'number' ? raw.timeoutSeconds : Number(raw.timeoutSeconds);
@@ -76,9 +111,9 @@ export function readRequestOptions(ctx: DefenderContext, itemIndex: number | und
 	}
 	return {
 		tenant: tenant || undefined,
-		maxRetries: Math.min(20, Math.floor(num(raw.maxRetries, 5))),
-		maxRetryWaitMs: Math.max(1, num(raw.maxRetryWaitSeconds, 120)) * 1000,
-		quotaShare: Math.min(100, Math.max(1, num(raw.quotaSharePercent, 100))) / 100,
+		maxRetries: numberOption(ctx, itemIndex, raw, NUMBER_OPTIONS.maxRetries),
+		maxRetryWaitMs: numberOption(ctx, itemIndex, raw, NUMBER_OPTIONS.maxRetryWaitSeconds) * 1000,
+		quotaShare: numberOption(ctx, itemIndex, raw, NUMBER_OPTIONS.quotaSharePercent) / 100,
 		timeoutMs,
 	};
 }
