@@ -39,6 +39,19 @@ export const RESOURCE_APPS: Record<ApiFamily, string> = {
 	graph: 'Microsoft Graph',
 };
 
+/** Microsoft Graph on one cloud: its token scope is `<host>/.default` (documented for every cloud). */
+function graphAt(baseUrl: string): ApiEndpoint {
+	return { baseUrl, scope: `${baseUrl}/.default`, scopeDocumented: true, resourceApp: RESOURCE_APPS.graph };
+}
+
+/** The Defender for Endpoint API of US GCC High and US DoD (one host for both). */
+const MDE_US_GOV: ApiEndpoint = {
+	baseUrl: 'https://api-gov.securitycenter.microsoft.us',
+	scope: 'https://securitycenter.onmicrosoft.us/windowsatpservice/.default',
+	scopeDocumented: false,
+	resourceApp: RESOURCE_APPS.mde,
+};
+
 export const CLOUDS: Record<CloudName, CloudHosts> = {
 	global: {
 		displayName: 'Global (Commercial)',
@@ -50,12 +63,7 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 				scopeDocumented: true,
 				resourceApp: RESOURCE_APPS.mde,
 			},
-			graph: {
-				baseUrl: 'https://graph.microsoft.com',
-				scope: 'https://graph.microsoft.com/.default',
-				scopeDocumented: true,
-				resourceApp: RESOURCE_APPS.graph,
-			},
+			graph: graphAt('https://graph.microsoft.com'),
 		},
 		portal: 'https://security.microsoft.com',
 	},
@@ -70,12 +78,7 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 				scopeDocumented: false,
 				resourceApp: RESOURCE_APPS.mde,
 			},
-			graph: {
-				baseUrl: 'https://graph.microsoft.com',
-				scope: 'https://graph.microsoft.com/.default',
-				scopeDocumented: true,
-				resourceApp: RESOURCE_APPS.graph,
-			},
+			graph: graphAt('https://graph.microsoft.com'),
 		},
 		portal: 'https://security.microsoft.com',
 	},
@@ -83,18 +86,8 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 		displayName: 'US GCC High',
 		authority: 'https://login.microsoftonline.us',
 		api: {
-			mde: {
-				baseUrl: 'https://api-gov.securitycenter.microsoft.us',
-				scope: 'https://securitycenter.onmicrosoft.us/windowsatpservice/.default',
-				scopeDocumented: false,
-				resourceApp: RESOURCE_APPS.mde,
-			},
-			graph: {
-				baseUrl: 'https://graph.microsoft.us',
-				scope: 'https://graph.microsoft.us/.default',
-				scopeDocumented: true,
-				resourceApp: RESOURCE_APPS.graph,
-			},
+			mde: MDE_US_GOV,
+			graph: graphAt('https://graph.microsoft.us'),
 		},
 		portal: 'https://security.microsoft.us',
 	},
@@ -102,18 +95,8 @@ export const CLOUDS: Record<CloudName, CloudHosts> = {
 		displayName: 'US DoD',
 		authority: 'https://login.microsoftonline.us',
 		api: {
-			mde: {
-				baseUrl: 'https://api-gov.securitycenter.microsoft.us',
-				scope: 'https://securitycenter.onmicrosoft.us/windowsatpservice/.default',
-				scopeDocumented: false,
-				resourceApp: RESOURCE_APPS.mde,
-			},
-			graph: {
-				baseUrl: 'https://dod-graph.microsoft.us',
-				scope: 'https://dod-graph.microsoft.us/.default',
-				scopeDocumented: true,
-				resourceApp: RESOURCE_APPS.graph,
-			},
+			mde: MDE_US_GOV,
+			graph: graphAt('https://dod-graph.microsoft.us'),
 		},
 		portal: 'https://security.apps.mil',
 	},
