@@ -1,5 +1,6 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
+import { CREDENTIAL_TYPES } from '../nodes/MicrosoftDefender/helpers/credentialTypes';
 import { apiChoiceField, tenantFields } from '../nodes/MicrosoftDefender/descriptions/credentialFields';
 import {
 	delegatedEndpointExpression,
@@ -13,7 +14,7 @@ import {
  * other Defender API when a workflow needs it (refresh tokens are not tied to one resource).
  */
 export class MicrosoftDefenderDelegatedOAuth2Api implements ICredentialType {
-	name = 'microsoftDefenderDelegatedOAuth2Api';
+	name = CREDENTIAL_TYPES.delegated;
 
 	extends = ['oAuth2Api'];
 

@@ -8,6 +8,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { CREDENTIAL_TYPES } from '../nodes/MicrosoftDefender/helpers/credentialTypes';
 import { apiChoiceField, tenantFields } from '../nodes/MicrosoftDefender/descriptions/credentialFields';
 import {
 	CONNECTION_TEST_CALLS,
@@ -37,7 +38,7 @@ class CredentialTestError extends Error {
 }
 
 export class MicrosoftDefenderEntraAppApi implements ICredentialType {
-	name = 'microsoftDefenderEntraAppApi';
+	name = CREDENTIAL_TYPES.entraApp;
 
 	displayName = 'Microsoft Defender (Entra App) API';
 

@@ -1,11 +1,13 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
+import { CREDENTIAL_TYPES } from '../nodes/MicrosoftDefender/helpers/credentialTypes';
+
 /**
  * Storage account key or SAS token for the Microsoft Defender Stream Trigger (the alternative
  * to the Entra app). The account name and queue are node parameters.
  */
 export class MicrosoftDefenderStorageApi implements ICredentialType {
-	name = 'microsoftDefenderStorageApi';
+	name = CREDENTIAL_TYPES.storage;
 
 	displayName = 'Microsoft Defender Stream (Azure Storage Key or SAS) API';
 

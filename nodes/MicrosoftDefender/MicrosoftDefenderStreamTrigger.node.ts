@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { CREDENTIAL_NAME } from './actions/node.description';
+import { CREDENTIAL_TYPES } from './helpers/credentialTypes';
 import {
 	STREAM_TABLES,
 	checkAccountKey,
@@ -44,12 +44,12 @@ export class MicrosoftDefenderStreamTrigger implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{
-				name: CREDENTIAL_NAME,
+				name: CREDENTIAL_TYPES.entraApp,
 				required: true,
 				displayOptions: { show: { authentication: ['entraApp'] } },
 			},
 			{
-				name: 'microsoftDefenderStorageApi',
+				name: CREDENTIAL_TYPES.storage,
 				required: true,
 				testedBy: 'storageCredentialTest',
 				displayOptions: { show: { authentication: ['storageCredential'] } },

@@ -35,6 +35,7 @@ import type {
 
 import { binaryToBuffer } from 'n8n-core/dist/binary-data/utils';
 
+import { CREDENTIAL_TYPES } from '../../nodes/MicrosoftDefender/helpers/credentialTypes';
 import { FIXTURE } from '../emulator/core/fixture';
 import { makeHttpRequestWithAuthentication, PACKAGE_CREDENTIAL_TYPES } from './auth';
 import { makeHttpRequest } from './http';
@@ -43,7 +44,6 @@ import { evaluateWithScope, getNodeParameter, resolvedTopLevel, type ResolveCont
 export { evaluateExpression, evaluateWithScope } from './params';
 
 export const PACKAGE_NAME = 'n8n-nodes-microsoft-defender';
-export const CREDENTIAL_TYPE = 'microsoftDefenderEntraAppApi';
 
 /* ------------------------------------------------------------------ logs */
 
@@ -118,7 +118,7 @@ function credentialsFor(opts: HarnessOptions, type: string): ICredentialDataDecr
 function credentialTypeKeys(opts: HarnessOptions): string[] {
 	const c = (opts.credentials ?? {}) as Record<string, unknown>;
 	const keyed = Object.keys(c).filter((k) => /Api$/.test(k) && c[k] !== null && typeof c[k] === 'object');
-	return [...new Set([CREDENTIAL_TYPE, ...keyed])];
+	return [...new Set([CREDENTIAL_TYPES.entraApp, ...keyed])];
 }
 
 function buildNode(opts: HarnessOptions, ctx: ResolveContext, typeName: string): INode {

@@ -1,6 +1,9 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals */
 /**
  * How the nodes look in the n8n editor, read from their descriptions (what n8n renders).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { INodeProperties, INodePropertyCollection, INodePropertyOptions } from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
 
@@ -11,6 +14,7 @@ import { MicrosoftDefender } from '../../nodes/MicrosoftDefender/MicrosoftDefend
 import { MicrosoftDefenderStreamTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderStreamTrigger.node';
 import { MicrosoftDefenderTrigger } from '../../nodes/MicrosoftDefender/MicrosoftDefenderTrigger.node';
 import { DESTRUCTIVE_OPERATIONS, isDestructive } from '../../nodes/MicrosoftDefender/actions/operations';
+import { CREDENTIAL_TYPES } from '../../nodes/MicrosoftDefender/helpers/credentialTypes';
 import { AADSTS_EXPLANATIONS } from '../../nodes/MicrosoftDefender/helpers/errors';
 import {
 	CLOUDS,
@@ -312,5 +316,22 @@ describe('editor: credential form', () => {
 			for (const m of mentioned) expect(names).toContain(m);
 		}
 		expect(AADSTS_EXPLANATIONS[90038].description).toContain(names.join(', ').replace(/, ([^,]+)$/, ' or $1'));
+	});
+});
+
+describe('credential type names', () => {
+	it('are written once (helpers/credentialTypes.ts) and name the credential classes the nodes ask for', () => {
+		const root = join(__dirname, '../..');
+		const sources = (dir: string): string[] =>
+			readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+				e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+			);
+		const literal = /['"]microsoftDefender\w*Api['"]/;
+		const holders = [...sources('nodes'), ...sources('credentials')].filter((f) => literal.test(readFileSync(join(root, f), 'utf8')));
+		expect(holders).toEqual([join('nodes', 'MicrosoftDefender', 'helpers', 'credentialTypes.ts')]);
+		const classes = [new MicrosoftDefenderEntraAppApi(), new MicrosoftDefenderDelegatedOAuth2Api(), new MicrosoftDefenderStorageApi()].map((c) => c.name);
+		expect(classes.sort()).toEqual(Object.values(CREDENTIAL_TYPES).sort());
+		const asked = [action, trigger, new MicrosoftDefenderStreamTrigger().description].flatMap((d) => (d.credentials ?? []).map((c) => c.name));
+		for (const name of asked) expect(classes).toContain(name);
 	});
 });

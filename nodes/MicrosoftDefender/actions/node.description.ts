@@ -7,13 +7,11 @@ import * as incident from './incident';
 import * as indicator from './indicator';
 import * as liveResponse from './liveResponse';
 import * as machine from './machine';
+import { CREDENTIAL_TYPES } from '../helpers/credentialTypes';
 import * as machineAction from './machineAction';
 import { DESTRUCTIVE_OPERATIONS } from './operations';
 import * as software from './software';
 import * as vulnerability from './vulnerability';
-
-export const CREDENTIAL_NAME = 'microsoftDefenderEntraAppApi';
-export const DELEGATED_CREDENTIAL_NAME = 'microsoftDefenderDelegatedOAuth2Api';
 
 /** Both nodes: the app-only credential, or an analyst's delegated sign-in (MSSP customer tenants). */
 export const authenticationParameter: INodeProperties = {
@@ -37,8 +35,8 @@ export const authenticationParameter: INodeProperties = {
 };
 
 export const nodeCredentials = [
-	{ name: CREDENTIAL_NAME, required: true, displayOptions: { show: { authentication: ['entraApp'] } } },
-	{ name: DELEGATED_CREDENTIAL_NAME, required: true, displayOptions: { show: { authentication: ['delegatedOAuth2'] } } },
+	{ name: CREDENTIAL_TYPES.entraApp, required: true, displayOptions: { show: { authentication: ['entraApp'] } } },
+	{ name: CREDENTIAL_TYPES.delegated, required: true, displayOptions: { show: { authentication: ['delegatedOAuth2'] } } },
 ];
 
 const resourceParameter: INodeProperties = {

@@ -21,8 +21,6 @@ import { decodeJwtPayload } from './jwt';
 import { HostConfigurationError, resolveEndpoints, resourceOfScope, type ApiFamily } from './hosts';
 import { isValidTenant, TokenError, type TokenTarget } from './token';
 
-export const DELEGATED_CREDENTIAL_TYPE = 'microsoftDefenderDelegatedOAuth2Api';
-
 /** Credential data of `microsoftDefenderDelegatedOAuth2Api` (n8n adds `oauthTokenData` on connect). */
 export interface DelegatedCredentialData {
 	cloud?: string;

@@ -6,19 +6,19 @@
 import { NodeOperationError } from 'n8n-workflow';
 
 import {
-	DELEGATED_CREDENTIAL_TYPE,
 	delegatedTarget,
 	signInFamily,
 	storedAccessToken,
 	type DelegatedCredentialData,
 } from '../helpers/delegated';
+import { CREDENTIAL_TYPES } from '../helpers/credentialTypes';
 import type { ApiFamily } from '../helpers/hosts';
 import { TokenError, tokenTarget, type DefenderCredentialData, type TokenTarget } from '../helpers/token';
 import { getDelegatedToken, invalidateDelegatedToken, renewSignInToken } from './delegated';
 import { tokenFailure } from './errors';
 import { authenticationOf, readRequestOptions, type ItemRequestOptions } from './options';
 import { dropToken, getAccessToken, invalidateToken } from './token';
-import { CREDENTIAL_TYPE, type DefenderContext } from './types';
+import type { DefenderContext } from './types';
 
 export interface Resolved {
 	target: TokenTarget;
@@ -47,7 +47,7 @@ function targetOrThrow(ctx: DefenderContext, itemIndex: number | undefined, reso
 }
 
 async function resolveDelegated(ctx: DefenderContext, api: ApiFamily, itemIndex: number | undefined): Promise<Resolved> {
-	const credentials = (await ctx.getCredentials(DELEGATED_CREDENTIAL_TYPE, itemIndex ?? 0)) as DelegatedCredentialData;
+	const credentials = (await ctx.getCredentials(CREDENTIAL_TYPES.delegated, itemIndex ?? 0)) as DelegatedCredentialData;
 	const options = readRequestOptions(ctx, itemIndex);
 	if (options.tenant) {
 		throw new NodeOperationError(ctx.getNode(), 'Tenant ID Override does not apply to a delegated credential', {
@@ -62,7 +62,7 @@ async function resolveDelegated(ctx: DefenderContext, api: ApiFamily, itemIndex:
 /** The credential, token target and Request Options of one item. */
 export async function resolveAuth(ctx: DefenderContext, api: ApiFamily, itemIndex: number | undefined): Promise<Resolved> {
 	if (authenticationOf(ctx, itemIndex) === 'delegatedOAuth2') return await resolveDelegated(ctx, api, itemIndex);
-	const credentials = (await ctx.getCredentials(CREDENTIAL_TYPE, itemIndex ?? 0)) as DefenderCredentialData;
+	const credentials = (await ctx.getCredentials(CREDENTIAL_TYPES.entraApp, itemIndex ?? 0)) as DefenderCredentialData;
 	const options = readRequestOptions(ctx, itemIndex);
 	const target = targetOrThrow(ctx, itemIndex, () => tokenTarget(credentials, api, options.tenant));
 	return { target, credentials, options };

@@ -7,12 +7,12 @@ import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-wo
 import { sleep } from 'n8n-workflow';
 
 import {
-	DELEGATED_CREDENTIAL_TYPE,
 	hash,
 	NOT_CONNECTED,
 	storedAccessToken,
 	type DelegatedCredentialData,
 } from '../helpers/delegated';
+import { CREDENTIAL_TYPES } from '../helpers/credentialTypes';
 import { explainDelegatedTokenError, redactAll } from '../helpers/errors';
 import { CONNECTION_TEST_CALLS, tokenUrl } from '../helpers/hosts';
 import { TokenError, type HttpRequester, type TokenTarget } from '../helpers/token';
@@ -138,7 +138,7 @@ async function renewOnce(
 	const before = storedAccessToken(c);
 	const probe = CONNECTION_TEST_CALLS[target.family];
 	try {
-		await ctx.helpers.httpRequestWithAuthentication.call(ctx, DELEGATED_CREDENTIAL_TYPE, {
+		await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPES.delegated, {
 			method: 'GET',
 			url: `${target.endpoints.api[target.family].baseUrl}${probe.path}`,
 			qs: { $top: 1 },
@@ -153,7 +153,7 @@ async function renewOnce(
 	}
 	let fresh: DelegatedCredentialData | undefined;
 	try {
-		fresh = (await ctx.getCredentials(DELEGATED_CREDENTIAL_TYPE, itemIndex)) as DelegatedCredentialData;
+		fresh = (await ctx.getCredentials(CREDENTIAL_TYPES.delegated, itemIndex)) as DelegatedCredentialData;
 	} catch {
 		fresh = undefined;
 	}

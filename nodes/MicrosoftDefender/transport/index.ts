@@ -18,7 +18,7 @@ import { clearTokenCache } from './tokenCache';
 
 export type { ApiFamily } from '../helpers/hosts';
 export type { PagedEndpoint } from '../helpers/limits';
-export { CREDENTIAL_TYPE, type DefenderContext, type DefenderRequest, type DefenderResponse } from './types';
+export { type DefenderContext, type DefenderRequest, type DefenderResponse } from './types';
 export { transportTuning } from './tuning';
 export { quotaFor } from './pacing';
 export { retryAfterMs } from './retries';

@@ -25,6 +25,7 @@ import {
 	storageErrorCode,
 	type StorageEndpoints,
 } from '../helpers/streamExport';
+import { CREDENTIAL_TYPES } from '../helpers/credentialTypes';
 import {
 	credentialFingerprint,
 	TokenError,
@@ -34,9 +35,6 @@ import {
 } from '../helpers/token';
 import { retryAfterMs } from './retries';
 import { getAccessToken, invalidateToken } from './token';
-import { CREDENTIAL_TYPE } from './types';
-
-export const STORAGE_CREDENTIAL_TYPE = 'microsoftDefenderStorageApi';
 
 /** Knobs for tests and benchmarks. */
 export const storageTuning = { baseBackoffMs: 500, maxRetries: 5, maxWaitMs: 30000 };
@@ -101,7 +99,7 @@ export async function resolveStorageConnection(ctx: Ctx): Promise<StorageConnect
 			scope: typeof opts.storageScope === 'string' ? opts.storageScope : undefined,
 		});
 		if (authentication === 'entraApp') {
-			const credentials = (await ctx.getCredentials(CREDENTIAL_TYPE)) as DefenderCredentialData;
+			const credentials = (await ctx.getCredentials(CREDENTIAL_TYPES.entraApp)) as DefenderCredentialData;
 			const base = tokenTarget(credentials, 'mde');
 			const target: TokenTarget = {
 				...base,
@@ -116,7 +114,7 @@ export async function resolveStorageConnection(ctx: Ctx): Promise<StorageConnect
 			};
 			return { endpoints, auth: { kind: 'entra', credentials, target } };
 		}
-		const c = (await ctx.getCredentials(STORAGE_CREDENTIAL_TYPE)) as IDataObject;
+		const c = (await ctx.getCredentials(CREDENTIAL_TYPES.storage)) as IDataObject;
 		if (c.authentication !== 'accountKey') {
 			const sas = normalizeSas(String(c.sasToken ?? ''));
 			if (!sas.token)

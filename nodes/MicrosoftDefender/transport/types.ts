@@ -10,8 +10,6 @@ import type { ApiFamily } from '../helpers/hosts';
 import type { QuotaKey } from '../helpers/limits';
 import type { OperationRef } from '../helpers/permissions';
 
-export const CREDENTIAL_TYPE = 'microsoftDefenderEntraAppApi';
-
 export type DefenderContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
 export interface DefenderRequest {

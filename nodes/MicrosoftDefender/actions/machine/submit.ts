@@ -5,7 +5,8 @@ import { passOn } from '../../helpers/errors';
 import { and, eq, or } from '../../helpers/odata';
 import { failureText, httpStatusOf, isActionAlreadyPendingError, isUncertainOutcome, isUnknownOutcome, responseActionTuning } from '../../helpers/outcome';
 import type { MachineActionType } from '../../helpers/responseActions';
-import { CREDENTIAL_TYPE, defenderApiRequestAllItems, wasNotSent } from '../../transport';
+import { CREDENTIAL_TYPES } from '../../helpers/credentialTypes';
+import { defenderApiRequestAllItems, wasNotSent } from '../../transport';
 import { mdeRequest } from '../../transport/mde';
 import type { OperationRef } from '../../helpers/permissions';
 import { isActiveStatus } from './machineAction';
@@ -200,7 +201,7 @@ async function oneAtATime<T>(key: string, task: (waited: boolean) => Promise<T>)
 /** The app credential's tenant and client ID; empty when the node signs in with the delegated credential. */
 async function appCredentials(this: IExecuteFunctions, itemIndex: number): Promise<{ tenantId?: unknown; clientId?: unknown }> {
 	try {
-		return ((await this.getCredentials(CREDENTIAL_TYPE, itemIndex)) ?? {}) as { tenantId?: unknown; clientId?: unknown };
+		return ((await this.getCredentials(CREDENTIAL_TYPES.entraApp, itemIndex)) ?? {}) as { tenantId?: unknown; clientId?: unknown };
 	} catch {
 		return {};
 	}
