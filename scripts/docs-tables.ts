@@ -151,6 +151,7 @@ export function renderContractDoc(): string {
 		'',
 		'- OData options (`$top`, `$skip`, `$expand`, ...) on an endpoint whose page documents none: **ignored** (the same answer as without them) or **refused** with 400. The package sends no paging options there; where it asks *Get incident* for `$expand=alerts` (undocumented), an ignored or refused expansion falls back to *List incidents* (documented `$filter` on `createdDateTime` and `$expand`), and `alertsSource` says so.',
 		'- `$orderby` on Graph `alerts_v2` and `incidents` (not documented there; observed ignored): **accepted and ignored**, pages in a seeded order of the IDs (**shuffled**) or newest first (**reverse**); pages of one query snapshot still neither lose nor repeat a record. Lenient mode honours it. The package sends none: the trigger reads closed time windows to their last page, Sort By and the pickers sort client-side.',
+		'- The text of a 403 for a token without the endpoint\'s permission: the observed `Missing application roles. API required roles: …` or a text that names no permission (seeds 16-31). The package names the permission of the refused call from its own table either way.',
 		'- MDE alert determination: the *Update alert* spelling (`NotMalicious`, `ConfirmedActivity`) or the alert resource page\'s (`Clean`, `ConfirmedUserActivity`). The package sends the first and, refused, the second once (`determinationSentAs` in the output).',
 		'',
 		'A lenient mode exists only for tests that cannot meet the contract and must say why',

@@ -86,6 +86,8 @@ export interface EndpointContract {
 export type UndocumentedPaging = 'ignore' | 'refuse';
 /** `$orderby` where the page documents none: accepted and ignored, pages in no time order. */
 export type UndocumentedOrderBy = 'shuffled' | 'reverse';
+/** The text of a 403 for a token without the endpoint's roles (see EmulatorVariants.forbiddenMessage). */
+export type ForbiddenMessage = 'namesRoles' | 'bare';
 export type DeterminationSpelling = 'updatePage' | 'resourcePage';
 
 export interface EmulatorVariants {
@@ -98,6 +100,12 @@ export interface EmulatorVariants {
 	 * hash order of the IDs (`shuffled`) or newest `lastUpdateDateTime` first (`reverse`).
 	 */
 	undocumentedOrderBy: UndocumentedOrderBy;
+	/**
+	 * A 403 for a token that lacks the endpoint's roles: the observed "Missing application roles.
+	 * API required roles: …" (`namesRoles`) or a text that names no permission (`bare`). The Learn
+	 * pages document the 403, not its text, so the node must say what is missing either way.
+	 */
+	forbiddenMessage: ForbiddenMessage;
 }
 
 /** Strict unless a test says why it needs leniency. */
@@ -115,6 +123,8 @@ export function variantsForSeed(seed: number): EmulatorVariants {
 		undocumentedPaging: s % 2 === 0 ? 'ignore' : 'refuse',
 		determinationSpelling: Math.floor(s / 2) % 2 === 0 ? 'updatePage' : 'resourcePage',
 		undocumentedOrderBy: Math.floor(s / 4) % 2 === 0 ? 'shuffled' : 'reverse',
+		// Seeds 0-15 keep the observed text (the suites' seeds); 16-31 reach the bare one.
+		forbiddenMessage: Math.floor(s / 16) % 2 === 0 ? 'namesRoles' : 'bare',
 	};
 }
 

@@ -14,7 +14,7 @@ import type { INodeExecutionData, INodePropertyOptions } from 'n8n-workflow';
 
 import { OPERATION_LIST, OPERATIONS, findOperation, type OperationRow } from '../../nodes/MicrosoftDefender/actions/operations';
 import { OPERATION_MODULES } from '../../nodes/MicrosoftDefender/actions/router';
-import { ENDPOINT_PERMISSIONS, type EndpointKey, type OperationPermission } from '../../nodes/MicrosoftDefender/helpers/permissions';
+import { ENDPOINT_PERMISSIONS, endpointOf, type EndpointKey, type OperationPermission } from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { FIXTURE } from '../emulator';
 import { apiCalls, node, run, startEmu, type Emulator } from './node.helpers';
 import { CASES_EMULATOR, caseKey, operationCases } from './operation.cases';
@@ -90,20 +90,6 @@ describe('operation table ↔ node description', () => {
 		}
 	});
 });
-
-/** `METHOD /path/:param` keys as regular expressions over the request paths the emulator logged. */
-const ENDPOINTS = (Object.keys(ENDPOINT_PERMISSIONS) as EndpointKey[]).map((key) => {
-	const [method, path] = key.split(' ');
-	const pattern = path
-		.split(/(:[a-zA-Z]+)/)
-		.map((part) => (part.startsWith(':') ? '[^/()]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-		.join('');
-	return { key, method, regex: new RegExp(`^${pattern}$`, 'i') };
-});
-
-function endpointOf(method: string, path: string): EndpointKey | undefined {
-	return ENDPOINTS.find((e) => e.method === method.toUpperCase() && e.regex.test(path))?.key;
-}
 
 /** A write: anything but GET, unless every permission that allows it is a read permission (hunting). */
 function isWrite(key: EndpointKey): boolean {

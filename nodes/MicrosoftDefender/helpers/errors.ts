@@ -7,7 +7,7 @@ import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { CLOUDS, RESOURCE_APPS, cloudNameList, type ApiFamily } from './hosts';
-import { permissionRow, rolesOf, type OperationRef } from './permissions';
+import { callPermissions, rolesOf, type OperationRef } from './permissions';
 
 export interface Explanation {
 	message: string;
@@ -281,7 +281,8 @@ export function explainApiError(status: number, body: unknown, ctx: ApiErrorCont
 	const base = { ...parsed };
 	if (status === 403) {
 		const missing = parseMissingRoles(parsed.message);
-		const row = permissionRow(ctx.operation, ctx.family);
+		// Microsoft's text may name no role: then the refused call's own row says what is missing.
+		const row = callPermissions(ctx.operation, { api: ctx.family, method: ctx.method, path: ctx.path });
 		const roles = missing?.required.length ? missing.required : row ? rolesOf(row) : [];
 		if (parsed.code === 'DisabledFeature') {
 			return {

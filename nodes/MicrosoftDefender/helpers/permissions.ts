@@ -75,6 +75,22 @@ export const ENDPOINT_PERMISSIONS = {
 
 export type EndpointKey = keyof typeof ENDPOINT_PERMISSIONS;
 
+/** Each key as a pattern over request paths: a `:param` is one path segment. */
+const ENDPOINT_PATTERNS = (Object.keys(ENDPOINT_PERMISSIONS) as EndpointKey[]).map((key) => {
+	const [method, template] = key.split(' ');
+	const pattern = template
+		.split(/(:[a-zA-Z]+)/)
+		.map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+		.join('');
+	return { key, method, regex: new RegExp(`^${pattern}$`, 'i') };
+});
+
+/** The ENDPOINT_PERMISSIONS row of a request (`GET`, `/api/machines/abc`), if the package knows it. */
+export function endpointOf(method: string, path: string): EndpointKey | undefined {
+	const bare = path.split('?')[0];
+	return ENDPOINT_PATTERNS.find((e) => e.method === method.toUpperCase() && e.regex.test(bare))?.key;
+}
+
 /** A call made only with a non-default option, or one the operation does without (and says so). */
 export interface OptionalCall {
 	call: EndpointKey;
@@ -110,6 +126,22 @@ export interface OperationRef {
 /** The permission row of the API a request went to. */
 export function permissionRow(op: OperationRef | undefined, api: ApiFamily): OperationPermission | undefined {
 	return op?.permissions.find((p) => p.api === api);
+}
+
+/**
+ * What one refused request needed: the row of the endpoint actually called (a machine lookup
+ * during Isolate needs Machine.Read.All, not Machine.Isolate), else the operation's row.
+ */
+export function callPermissions(
+	op: OperationRef | undefined,
+	call: { api: ApiFamily; method: string; path: string },
+): Pick<OperationPermission, 'api' | 'calls' | 'operation'> | undefined {
+	const key = endpointOf(call.method, call.path);
+	const row = permissionRow(op, call.api);
+	if (key && ENDPOINT_PERMISSIONS[key].api === call.api) {
+		return { api: call.api, calls: [key], operation: row?.operation ?? '' };
+	}
+	return row;
 }
 
 /**

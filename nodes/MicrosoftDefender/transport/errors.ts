@@ -20,7 +20,7 @@ import {
 	type TransportErrorKind,
 } from '../helpers/errors';
 import type { ApiFamily } from '../helpers/hosts';
-import { delegatedScopes, permissionRow, userPermissionFor, type OperationRef } from '../helpers/permissions';
+import { callPermissions, delegatedScopes, userPermissionFor, type OperationRef } from '../helpers/permissions';
 import { delegatedClaims, type DelegatedCredentialData } from '../helpers/delegated';
 import type { DefenderCredentialData, TokenError } from '../helpers/token';
 
@@ -198,7 +198,7 @@ export function answerError(a: AnswerContext, status: number, body: unknown): No
 
 /** A 403 on a delegated token: the app's delegated permission, or the user's Defender role? */
 function explainForbiddenDelegated(a: AnswerContext, token: string, body: unknown): ErrorText {
-	const row = permissionRow(a.operation, a.api);
+	const row = callPermissions(a.operation, { api: a.api, method: a.method, path: a.path });
 	const { scp, user } = delegatedClaims(token);
 	return explainDelegatedForbidden(
 		a.api,

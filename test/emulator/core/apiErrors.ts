@@ -1,6 +1,7 @@
 /** Error bodies per API family (defender-api.md §8.1, §5.4). */
 import * as crypto from 'node:crypto';
 import type { ApiFamily } from '../types';
+import type { ForbiddenMessage } from '../contract';
 import type { CoreResponse } from './context';
 
 export function renderApiError(
@@ -43,6 +44,7 @@ export function renderApiError(
 	};
 }
 
-export function missingRolesMessage(required: string[], granted: string[]): string {
+export function missingRolesMessage(required: string[], granted: string[], variant: ForbiddenMessage = 'namesRoles'): string {
+	if (variant === 'bare') return 'Insufficient privileges to complete the operation.';
 	return `Missing application roles. API required roles: ${required.join(',')}, application roles: ${granted.join(',')}.`;
 }

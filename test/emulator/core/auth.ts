@@ -1,5 +1,6 @@
 /** Bearer-token checks for API routes: signature, lifetime, tenant, audience, roles. */
 import type { ApiFamily, CallerAuth } from '../types';
+import type { ForbiddenMessage } from '../contract';
 import { missingRolesMessage } from './apiErrors';
 import type { CoreContext } from './context';
 import { decodeJwt, verifyJwtSignature } from './jwt';
@@ -43,6 +44,7 @@ export function authenticate(
 	family: ApiFamily,
 	requiredRoles: string[],
 	method = 'GET',
+	forbidden: ForbiddenMessage = 'namesRoles',
 ): { auth: CallerAuth } | { fail: AuthFailure } {
 	const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
 	if (!m) return { fail: unauthorized(family, 'Access token is empty.') };
@@ -101,7 +103,7 @@ export function authenticate(
 				fail: {
 					status: 403,
 					code: 'Forbidden',
-					message: missingRolesMessage(requiredRoles, roles),
+					message: missingRolesMessage(requiredRoles, roles, forbidden),
 					partial,
 				},
 			};
@@ -124,7 +126,7 @@ export function authenticate(
 			fail: {
 				status: 403,
 				code: 'Forbidden',
-				message: missingRolesMessage(requiredRoles, roles),
+				message: missingRolesMessage(requiredRoles, roles, forbidden),
 				partial,
 			},
 		};

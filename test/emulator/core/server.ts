@@ -431,7 +431,7 @@ export function createPipeline(o: PipelineOptions) {
 			}
 			entry.tenantId = tenantParam;
 		} else {
-			const authResult = authenticate(ctx, headers.authorization, family, route.roles, method);
+			const authResult = authenticate(ctx, headers.authorization, family, route.roles, method, o.mode?.variants.forbiddenMessage);
 			if ('fail' in authResult) {
 				const f = authResult.fail;
 				Object.assign(entry, {
