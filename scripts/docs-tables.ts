@@ -1,11 +1,14 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals, no-console */
-// Renders the README tables from the code's single tables, so docs cannot drift from code.
-// `npx tsx scripts/docs-tables.ts --write` rewrites them; test/unit/docs.test.ts fails when stale.
+// Renders the README tables (operations, permissions, delegated, clouds) from the code's single
+// tables, so docs cannot drift from code. `npx tsx scripts/docs-tables.ts --write` rewrites them; test/unit/docs.test.ts fails when stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { CLOUDS, RESOURCE_APPS } from '../nodes/MicrosoftDefender/helpers/hosts';
-import { OPERATION_PERMISSIONS, isDestructive } from '../nodes/MicrosoftDefender/actions/operations';
+import type { INodePropertyOptions } from 'n8n-workflow';
+
+import { CLOUDS, RESOURCE_APPS, type ApiFamily } from '../nodes/MicrosoftDefender/helpers/hosts';
+import { nodeProperties } from '../nodes/MicrosoftDefender/actions/node.description';
+import { OPERATION_LIST, OPERATION_PERMISSIONS, isDestructive } from '../nodes/MicrosoftDefender/actions/operations';
 import {
 	ENDPOINT_PERMISSIONS,
 	delegatedToGrant,
@@ -14,6 +17,34 @@ import {
 } from '../nodes/MicrosoftDefender/helpers/permissions';
 import { CONTRACT, type Basis, type EndpointContract } from '../test/emulator/contract';
 import { EMULATED_CLOUDS } from '../test/emulator/core/clouds';
+
+/** The AI-agent column: operations that change the tenant run as a tool only when allowed. */
+const agentCell = (resource: string, operation: string) => (isDestructive(resource, operation) ? 'opt-in' : 'yes');
+
+const API_LABELS: Record<ApiFamily, string> = { graph: 'Microsoft Graph', mde: 'Defender for Endpoint API' };
+
+/** The node's option (display name, description) of a resource or operation value. */
+function optionOf(resource: string | undefined, value: string): INodePropertyOptions {
+	const parameter = nodeProperties.find(
+		(p) =>
+			p.name === (resource ? 'operation' : 'resource') &&
+			(!resource || (p.displayOptions?.show?.resource as string[] | undefined)?.includes(resource)),
+	);
+	const option = (parameter?.options as INodePropertyOptions[] | undefined)?.find((o) => o.value === value);
+	if (!option) throw new Error(`The node has no ${resource ? `${resource} operation` : 'resource'} "${value}"`);
+	return option;
+}
+
+/** Every operation in the operation table's order, named and described as the node's dropdowns do. */
+export function renderOperationsTable(): string {
+	const apiOrder: ApiFamily[] = ['graph', 'mde'];
+	const rows = OPERATION_LIST.map((row) => {
+		const option = optionOf(row.resource, row.operation);
+		const apis = apiOrder.filter((api) => row.permissions.some((p) => p.api === api)).map((api) => API_LABELS[api]);
+		return `| ${optionOf(undefined, row.resource).name} | ${option.name} | ${cell(option.description ?? '')} | ${apis.join(' or ') || '—'} | ${agentCell(row.resource, row.operation)} |`;
+	});
+	return ['| Resource | Operation | What it does | API | AI agent |', '|---|---|---|---|---|', ...rows].join('\n');
+}
 
 export function renderPermissionsTable(): string {
 	const code = (roles: string[]) => roles.map((r) => `\`${r}\``).join(' or ');
@@ -32,8 +63,7 @@ export function renderPermissionsTable(): string {
 			byRole.set(role, uses);
 		}
 		const optional = [...byRole].map(([role, uses]) => `\`${role}\`: ${uses.join(', ')}`).join('; ');
-		const agent = isDestructive(p.resource, p.operation) ? 'opt-in' : 'yes';
-		return `| ${p.displayName} | ${RESOURCE_APPS[p.api]} | ${grant} | ${alternatives || '—'} | ${optional || '—'} | ${agent} |`;
+		return `| ${p.displayName} | ${RESOURCE_APPS[p.api]} | ${grant} | ${alternatives || '—'} | ${optional || '—'} | ${agentCell(p.resource, p.operation)} |`;
 	});
 	return [
 		'| Operation | API (Entra resource app) | Application permissions to grant (default options) | Also accepted | Optional: only for | AI agent |',
@@ -70,6 +100,7 @@ export function renderCloudsTable(): string {
 }
 
 const BLOCKS: Record<string, () => string> = {
+	operations: renderOperationsTable,
 	permissions: renderPermissionsTable,
 	delegated: renderDelegatedTable,
 	clouds: renderCloudsTable,

@@ -7,7 +7,7 @@ import { renderContractDoc, renderReadme } from '../../scripts/docs-tables';
 describe('README tables', () => {
 	const readme = readFileSync('README.md', 'utf8');
 
-	it('match the permission and cloud tables in code (run `npm run docs:tables` to refresh)', () => {
+	it('match the operation, permission and cloud tables in code (run `npm run docs:tables` to refresh)', () => {
 		expect(renderReadme(readme)).toBe(readme);
 	});
 
