@@ -9,7 +9,14 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { OPERATIONS } from '../../nodes/MicrosoftDefender/actions/operations';
 import { explainApiError } from '../../nodes/MicrosoftDefender/helpers/errors';
-import { ENDPOINT_PERMISSIONS, callPermissions, endpointOf, type EndpointKey } from '../../nodes/MicrosoftDefender/helpers/permissions';
+import {
+	ENDPOINT_PERMISSIONS,
+	callPermissions,
+	delegatedScopes,
+	endpointOf,
+	userPermissionFor,
+	type EndpointKey,
+} from '../../nodes/MicrosoftDefender/helpers/permissions';
 import { variantsForSeed, type ForbiddenMessage } from '../emulator/contract';
 import { byId, byIp, byName, run, runError, startEmu, storeOf, windowsMachine, type Emulator } from './node.helpers';
 import { CASES_EMULATOR } from './operation.cases';
@@ -40,6 +47,15 @@ describe('endpointOf / callPermissions', () => {
 		expect(callPermissions(isolate, { api: 'mde', method: 'GET', path: '/api/somethingNew' })?.calls).toEqual(['POST /api/machines/:id/isolate']);
 		// A path of the other API is not that API's row.
 		expect(callPermissions(OPERATIONS.alert.get, { api: 'graph', method: 'GET', path: '/api/alerts/abc' })?.calls).toEqual(['GET /v1.0/security/alerts_v2/:id']);
+	});
+
+	it('a delegated 403 on the lookup asks for its delegated read permission and "View data"', () => {
+		const lookup = callPermissions(OPERATIONS.machine.isolate, { api: 'mde', method: 'GET', path: '/api/machines/pc-01' })!;
+		expect(delegatedScopes(lookup)).toEqual(['Machine.Read', 'Machine.ReadWrite']);
+		expect(userPermissionFor(lookup)).toBe('View data');
+		const post = callPermissions(OPERATIONS.machine.isolate, { api: 'mde', method: 'POST', path: '/api/machines/abc/isolate' })!;
+		expect(delegatedScopes(post)).toEqual(['Machine.Isolate']);
+		expect(userPermissionFor(post)).toBe('Active remediation actions');
 	});
 
 	it('a 403 naming no role names the roles of the call, not of the operation', () => {
