@@ -424,8 +424,11 @@ describe('pacing', () => {
 		);
 		expect(results).toHaveLength(150);
 		const calls = paced.log.filter((l) => l.family === 'mde');
-		expect(calls).toHaveLength(150);
-		expect(calls.filter((l) => l.status === 429)).toHaveLength(0);
+		// At least one answered call per request. A GET whose answer was lost on a starved machine
+		// (seen once at load 16-19: 157 calls, all 200) is rightly sent again; what pacing must
+		// prevent is a 429.
+		expect(calls.length).toBeGreaterThanOrEqual(150);
+		expect(calls.filter((l) => l.status === 200)).toHaveLength(calls.length);
 	});
 
 	it('pacing spans executions: two runs back to back share the window, zero 429s', async () => {
@@ -441,8 +444,8 @@ describe('pacing', () => {
 			);
 		}
 		const calls = paced.log.filter((l) => l.family === 'mde');
-		expect(calls).toHaveLength(155);
-		expect(calls.filter((l) => l.status === 429)).toHaveLength(0);
+		expect(calls.length).toBeGreaterThanOrEqual(155); // as above: a lost answer may be re-sent
+		expect(calls.filter((l) => l.status === 200)).toHaveLength(calls.length);
 	});
 
 	it('Quota Share 50 %: a burst is paced to half the quota (at most 45 calls in any quota minute)', async () => {
