@@ -155,6 +155,8 @@ export async function openEditor(
 export async function clippedTexts(
 	page: Page,
 	rootSelector: string,
+	/** Elements measured; anything not an input counts as a label. */
+	elements = 'label, label *, input',
 ): Promise<{ labels: string[]; values: string[] }> {
 	// A string, so that the test type-check needs no DOM library.
 	return (await page.evaluate(`(() => {
@@ -162,7 +164,7 @@ export async function clippedTexts(
 		const labels = new Set();
 		const values = new Set();
 		if (!root) return { labels: [], values: [] };
-		for (const el of root.querySelectorAll('label, label *, input')) {
+		for (const el of root.querySelectorAll(${JSON.stringify(elements)})) {
 			const style = getComputedStyle(el);
 			if (style.display === 'none' || style.visibility === 'hidden' || el.offsetParent === null) continue;
 			const isInput = el.tagName === 'INPUT';

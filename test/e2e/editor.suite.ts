@@ -275,6 +275,8 @@ function editorTests(line: N8nLine, getBrowser: () => Browser, screenshotsDir: s
 	const t0 = Date.now();
 	/** Values cut off per panel (printed at the end; a cut label fails the panel's test). */
 	const clipped: Record<string, string[]> = {};
+	/** Picker rows cut off or identical to another row. */
+	const pickerFindings: string[] = [];
 
 	beforeAll(async () => {
 		emu = await startEmulator({ seed: 7 });
@@ -313,7 +315,9 @@ function editorTests(line: N8nLine, getBrowser: () => Browser, screenshotsDir: s
 		const cut = Object.entries(clipped).filter(([, t]) => t.length > 0);
 		console.log(
 			`[editor] line ${line}: done in ${Math.round((Date.now() - t0) / 1000)}s; texts cut off in ${cut.length} panels` +
-				cut.map(([p, t]) => `\n  ${p}: ${t.map((s) => JSON.stringify(s)).join(', ')}`).join(''),
+				cut.map(([p, t]) => `\n  ${p}: ${t.map((s) => JSON.stringify(s)).join(', ')}`).join('') +
+				`\n[editor] line ${line}: picker findings: ${pickerFindings.length}` +
+				[...new Set(pickerFindings)].map((f) => `\n  ${f}`).join(''),
 		);
 	});
 
@@ -421,6 +425,19 @@ function editorTests(line: N8nLine, getBrowser: () => Browser, screenshotsDir: s
 					param,
 					calls: expect.arrayContaining([expect.stringMatching(PICKER_CALLS[param] ?? /^$/)]),
 				});
+				// Rows a user can tell apart, shown whole (findings printed at the end; not asserted yet).
+				const rowsCut = await clippedTexts(
+					page,
+					'body',
+					'[data-test-id="rlc-item"], [data-test-id="rlc-item"] *',
+				);
+				const repeated = texts.filter((t, i) => texts.indexOf(t) !== i);
+				pickerFindings.push(
+					...rowsCut.labels.map((t) => `${p.name} › ${param}: row cut off: ${JSON.stringify(t)}`),
+					...[...new Set(repeated)].map(
+						(t) => `${p.name} › ${param}: identical rows: ${JSON.stringify(t)}`,
+					),
+				);
 				if (p.id === 'op-machine-isolate')
 					await page.screenshot({ path: join(screenshotsDir, 'editor-operation-panel.png') });
 				await page.keyboard.press('Escape');
