@@ -64,6 +64,17 @@ describe('editor: incident picker rows', () => {
 });
 
 describe('editor: picker row text', () => {
+	it('leads alert rows with the severity (the dropdown cuts the end of a row), then the title', async () => {
+		const { results } = await searchAlerts.call(context({ resource: 'alert', operation: 'get', api: 'graph' }));
+		const store = emu.store(FIXTURE.tenants.A.id);
+		expect(results.length).toBeGreaterThan(0);
+		for (const r of results) {
+			const alert = store.getAlert(String(r.value))!;
+			expect(r.name).toMatch(/^(High|Medium|Low|Informational|Unknown(?: Future Value)?) · /);
+			expect(r.name.split(' · ')[1]).toEqual(alert.title.length <= 40 ? alert.title : expect.stringMatching(/…$/));
+		}
+	});
+
 	it('shows the time the list is sorted by (last update, newest first)', async () => {
 		const { results } = await searchAlerts.call(context({ resource: 'alert', operation: 'get', api: 'graph' }));
 		const store = emu.store(FIXTURE.tenants.A.id);
@@ -71,7 +82,7 @@ describe('editor: picker row text', () => {
 	});
 
 	it('leaves out what a record lacks, without empty separators', () => {
-		expect(alertRow({ title: 'x' }, { title: 'x', severity: 'high' })).toBe('x · High');
+		expect(alertRow({ title: 'x' }, { title: 'x', severity: 'high' })).toBe('High · x');
 		expect(alertRow({}, { title: '' })).toBe('(no title)');
 		expect(incidentRow({ id: '7', displayName: '' })).toBe('#7 · Unknown · Unknown');
 		expect(incidentRow({ id: '7', displayName: 'A', severity: 'informational', status: 'awaitingAction' })).toBe('#7 · Informational · Awaiting Action · A');
