@@ -49,7 +49,7 @@ export const description: INodeProperties[] = [
 				action: 'Collect an investigation package',
 				description: 'Collect forensic data from a machine into a downloadable package',
 			},
-			{ name: 'Get', value: 'get', action: 'Get a machine', description: 'Retrieve one machine by its ID' },
+			{ name: 'Get', value: 'get', action: 'Get a machine', description: 'Retrieve one machine by its ID, name or IP address' },
 			{ name: 'Get Logged-On Users', value: 'getLoggedOnUsers', action: 'Get users logged on to a machine', description: 'List the users who logged on to a machine' },
 			{ name: 'Get Many', value: 'getAll', action: 'Get many machines', description: 'List the machines of the tenant, with filters' },
 			{ name: 'Isolate', value: 'isolate', action: 'Isolate a machine', description: 'Cut a machine off the network (response action)' },
